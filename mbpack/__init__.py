@@ -1,0 +1,34 @@
+"""mbpack: validate, compute and publish glaciological mass-balance workbooks.
+
+The public API is imported lazily so that ``import mbpack`` and the
+command line start fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "read_workbook": "mbpack.workbook",
+    "write_workbook": "mbpack.workbook",
+    "Workbook": "mbpack.workbook",
+    "validate": "mbpack.validate",
+    "Report": "mbpack.report",
+    "Issue": "mbpack.report",
+}
+
+__all__ = ["__version__", *_API]
+
+if TYPE_CHECKING:
+    from mbpack.report import Issue, Report
+    from mbpack.validate import validate
+    from mbpack.workbook import Workbook, read_workbook, write_workbook
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'mbpack' has no attribute {name!r}")

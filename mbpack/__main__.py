@@ -1,0 +1,3 @@
+from mbpack.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""mbpack's exceptions: each message names the file, the value and what was expected."""
+
+from __future__ import annotations
+
+
+class MbpackError(Exception):
+    """Base class of mbpack's errors."""
+
+
+class UnreadableWorkbook(MbpackError):
+    """The file cannot be read as an observation workbook (exit code 2)."""
+
+
+class ComputationError(MbpackError):
+    """A balance cannot be computed from the data given (e.g. too few stakes)."""
+
+
+class MissingMetadata(MbpackError):
+    """A publishing target needs a field the workbook does not have."""

@@ -1,0 +1,157 @@
+"""The validation report: every problem found, addressed by cell.
+
+An :class:`Issue` names the sheet, the Excel row, the column, the A1 cell
+reference and the offending value; a :class:`Report` collects all of them
+(validation is lazy: everything is reported in one run) together with how
+many rows each sheet had, so that every input row is accounted for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 1-based column index.
+
+    >>> column_letter(1), column_letter(26), column_letter(28)
+    ('A', 'Z', 'AB')
+    """
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(sheet: str, row: int | None, column: int | None) -> str | None:
+    """A1 reference such as ``stake_readings!D17`` (``None`` without a row)."""
+    if row is None:
+        return None
+    if column is None:
+        return f"{sheet}!{row}:{row}"
+    return f"{sheet}!{column_letter(column)}{row}"
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly version of a cell value (dates as ISO text, NaN as None)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy and pandas scalars
+        try:
+            return plain(value.item())
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    text = str(value)
+    return None if text in {"NaT", "<NA>", "nan"} else text
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, addressed by file, sheet and cell.
+
+    Attributes
+    ----------
+    code
+        Machine-readable reason (``type-error``, ``unknown-stake`` ...).
+    severity
+        ``error`` blocks archiving; ``warning`` is a plausibility note.
+    message
+        Names the value and what was expected.
+    sheet, row, column, cell, value
+        Where: sheet name, 1-based Excel row, column header, A1 reference
+        (``stake_readings!D17``), offending value.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    cell: str | None = None
+    value: Any = None
+    file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["value"] = plain(self.value)
+        return {k: d[k] for k in ("code", "severity", "sheet", "row", "column", "cell", "value", "message", "file")}
+
+
+@dataclass
+class SheetSummary:
+    """How many rows a sheet had and what became of them."""
+
+    rows: int = 0
+    blank_rows: int = 0
+    rows_with_errors: int = 0
+    present: bool = True
+
+
+@dataclass
+class Report:
+    """Every issue of one validation run, and the rows each sheet had."""
+
+    file: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    sheets: dict[str, SheetSummary] = field(default_factory=dict)
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def extend(self, issues: list[Issue]) -> None:
+        self.issues.extend(issues)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    def sorted_issues(self) -> list[Issue]:
+        order = {"error": 0, "warning": 1}
+        return sorted(
+            self.issues,
+            key=lambda i: (i.sheet or "", i.row or 0, i.column or "", order[i.severity], i.code),
+        )
+
+    def by_code(self) -> Counter[tuple[str, str]]:
+        return Counter((i.severity, i.code) for i in self.issues)
+
+    def as_dict(self) -> dict[str, Any]:
+        for name, summary in self.sheets.items():
+            rows = {i.row for i in self.issues if i.sheet == name and i.severity == "error" and i.row}
+            summary.rows_with_errors = len(rows)
+        return {
+            "file": self.file,
+            "valid": self.valid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "sheets": {k: asdict(v) for k, v in self.sheets.items()},
+            "issues": [i.as_dict() for i in self.sorted_issues()],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
