@@ -46,6 +46,11 @@ def plain(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
+    try:
+        if value != value:  # NaN, NaT, NA
+            return None
+    except (TypeError, ValueError):
+        pass
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):

@@ -61,6 +61,11 @@ class Workbook:
     present: set[str] = field(default_factory=set)
     excel_rows: dict[str, Any] = field(default_factory=dict)
     excel_columns: dict[str, dict[str, int]] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+
+    def sheet_name(self, sheet: str) -> str:
+        """The name a sheet has in the file (it may be an alias such as 花杆)."""
+        return self.sheet_names.get(sheet, sheet)
 
     def __getitem__(self, sheet: str) -> pd.DataFrame:
         return self.tables[sheet]

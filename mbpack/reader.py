@@ -1,0 +1,534 @@
+"""Reading an ``.xlsx`` observation workbook into canonical tables.
+
+The hot path reads every sheet with python-calamine (fast, values only) and
+converts whole columns at once (:mod:`mbpack.cells`).  What calamine cannot
+see is taken from the file itself: formulas without a cached value (found
+by scanning the sheet XML, which is only parsed when it holds formulas) and
+merged cells.  Before anything is opened the file is checked as a file:
+its size, its signature (an encrypted workbook or a legacy ``.xls`` is an
+OLE container, not a zip) and the total uncompressed size of the zip, so
+that a zip bomb is refused before it is inflated.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+import numpy as np
+import pandas as pd
+
+from mbpack import cells, schema, units
+from mbpack.errors import UnreadableWorkbook
+from mbpack.report import Issue, Report, SheetSummary, cell_ref, column_letter
+from mbpack.workbook import DTYPES, Workbook
+
+#: Largest workbook file read [bytes].
+MAX_FILE_BYTES = 100 * 1024**2
+#: Largest total uncompressed size of the zip members [bytes].
+MAX_UNCOMPRESSED_BYTES = 1024**3
+#: Largest ratio of uncompressed to compressed size (zip-bomb guard).
+MAX_COMPRESSION_RATIO = 200.0
+#: Rows searched for the header row.
+HEADER_SEARCH_ROWS = 20
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+#: Other names of sheets, folded like headers.
+SHEET_ALIASES: dict[str, str] = {
+    "readings": "stake_readings",
+    "pits": "snow_pits",
+    "冰川": "glacier",
+    "数据集": "dataset",
+    "作者": "authors",
+    "平衡年": "balance_years",
+    "花杆": "stakes",
+    "花杆观测": "stake_readings",
+    "雪坑": "snow_pits",
+    "探测": "probes",
+    "测深": "probes",
+    "面积高程分布": "hypsometry",
+    "冰川物质平衡": "glacier_balance",
+    "高度带物质平衡": "band_balance",
+    "点物质平衡": "point_balance",
+}
+#: Sheets that are read by people, not by mbpack.
+IGNORED_SHEETS = frozenset({"instructions", "readme", "说明"})
+
+#: Other spellings of enumeration values (folded), per canonical value.
+ENUM_ALIASES: dict[str, str] = {
+    "雪": "snow",
+    "积雪": "snow",
+    "粒雪": "firn",
+    "冰": "ice",
+    "冰川冰": "ice",
+    "附加冰": "superimposed_ice",
+    "superimposedice": "superimposed_ice",
+    "观测": "reading",
+    "读数": "reading",
+    "重钻": "redrill",
+    "re-drill": "redrill",
+    "redrilled": "redrill",
+    "接杆": "extension",
+    "extended": "extension",
+    "丢失": "lost",
+    "bw": "winter",
+    "bs": "summer",
+    "ba": "annual",
+    "in": "index",
+}
+
+_KV_HEADERS = {"field", "字段", "项目", "key", "property"}
+
+
+def _sheet_key(name: str) -> str | None:
+    folded = schema.normalize_header(name)
+    for sheet in schema.SHEETS:
+        if schema.normalize_header(sheet) == folded:
+            return sheet
+    return SHEET_ALIASES.get(folded)
+
+
+def check_file(path: Path) -> None:
+    """Refuse what cannot be an ``.xlsx`` workbook before opening it.
+
+    Raises
+    ------
+    UnreadableWorkbook
+        Naming the file and why: missing, too large, encrypted or legacy
+        ``.xls``, not a zip, a corrupt or truncated zip, a zip bomb.
+    """
+    if not path.exists():
+        raise UnreadableWorkbook(f"{path}: no such file")
+    if not path.is_file():
+        raise UnreadableWorkbook(f"{path}: not a file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UnreadableWorkbook(
+            f"{path}: the file is {size / 1024**2:.0f} MB, larger than the {MAX_FILE_BYTES // 1024**2} MB "
+            "mbpack reads; split the workbook (e.g. one file per decade)"
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(_OLE_MAGIC):
+        raise UnreadableWorkbook(
+            f"{path}: the file is a password-protected (encrypted) workbook or a legacy .xls file; "
+            "remove the password or save it as .xlsx"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        shown = head.decode("latin-1", "replace").encode("unicode_escape").decode()
+        raise UnreadableWorkbook(f"{path}: not an .xlsx workbook (the file starts with {shown!r})")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UnreadableWorkbook(f"{path}: corrupt or truncated .xlsx file ({exc})") from None
+    if "xl/workbook.xml" not in names:
+        raise UnreadableWorkbook(f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)")
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if total > MAX_UNCOMPRESSED_BYTES or (total > 50 * 1024**2 and total / packed > MAX_COMPRESSION_RATIO):
+        raise UnreadableWorkbook(
+            f"{path}: refused: the workbook would inflate to {total / 1024**2:.0f} MB "
+            f"({total / packed:.0f} times its size); this looks like a zip bomb"
+        )
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip member of its XML."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("pr:Relationship", _NS)}
+    parts: dict[str, str] = {}
+    for sheet in book.findall("m:sheets/m:sheet", _NS):
+        rid = sheet.get(f"{{{_NS['r']}}}id")
+        target = targets.get(rid, "")
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        parts[sheet.get("name", "")] = member
+    return parts
+
+
+def formulas_without_value(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int, str]]:
+    """Cells holding a formula but no cached value: (row, column, formula)."""
+    try:
+        data = archive.read(member)
+    except KeyError:
+        return []
+    if not _HAS_FORMULA.search(data):
+        return []
+    found: list[tuple[int, int, str]] = []
+    main = _NS["m"]
+    for _, elem in ElementTree.iterparse(_BytesReader(data), events=("end",)):
+        if elem.tag != f"{{{main}}}c":
+            continue
+        formula = elem.find(f"{{{main}}}f")
+        if formula is not None:
+            value = elem.find(f"{{{main}}}v")
+            if value is None or value.text in (None, ""):
+                match = _CELL_REF.match(elem.get("r", ""))
+                if match:
+                    letters, row = match.groups()
+                    col = 0
+                    for ch in letters:
+                        col = col * 26 + ord(ch) - 64
+                    found.append((int(row), col, formula.text or ""))
+        elem.clear()
+    return found
+
+
+class _BytesReader:
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self._io = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._io.read(size)
+
+
+def read(path: Path, report: Report | None = None) -> Workbook:
+    """Read ``path`` (see :func:`mbpack.workbook.read_workbook`)."""
+    import python_calamine
+
+    check_file(path)
+    report = report if report is not None else Report(file=str(path))
+    report.file = report.file or str(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for broken parts
+        raise UnreadableWorkbook(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+
+    with zipfile.ZipFile(path) as archive:
+        try:
+            parts = _sheet_parts(archive)
+        except (KeyError, ElementTree.ParseError) as exc:
+            raise UnreadableWorkbook(f"{path}: broken workbook structure ({exc})") from None
+        tables: dict[str, pd.DataFrame] = {}
+        wb = Workbook(tables=tables, path=path)
+        seen: dict[str, str] = {}
+        for name in book.sheet_names:
+            key = _sheet_key(name)
+            if key is None:
+                if schema.normalize_header(name) not in IGNORED_SHEETS:
+                    report.add(Issue("unknown-sheet", "warning",
+                                     f"sheet {name!r} is not a workbook sheet mbpack knows; it was not read "
+                                     f"(sheets: {', '.join(schema.SHEETS)})", sheet=name, value=name))
+                continue
+            if key in seen:
+                report.add(Issue("duplicate-sheet", "error",
+                                 f"sheets {seen[key]!r} and {name!r} are both {key}; keep one",
+                                 sheet=name, value=name))
+                continue
+            seen[key] = name
+            try:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                merged = book.get_sheet_by_name(name).merged_cell_ranges or []
+            except Exception as exc:
+                report.add(Issue("unreadable-sheet", "error", f"sheet {name!r} cannot be read: {exc}",
+                                 sheet=name))
+                continue
+            formulas = formulas_without_value(archive, parts.get(name, ""))
+            _read_sheet(wb, report, key, name, rows, merged, formulas)
+    for sheet in schema.SHEETS:
+        if sheet not in tables:
+            tables[sheet] = _empty(sheet)
+            if sheet in schema.REQUIRED_SHEETS:
+                report.add(Issue("missing-sheet", "error",
+                                 f"the workbook has no {sheet!r} sheet; it is required", sheet=sheet))
+    wb.present = set(seen)
+    wb.sheet_names = dict(seen)
+    return wb
+
+
+def _empty(sheet: str) -> pd.DataFrame:
+    return pd.DataFrame({f["name"]: pd.Series([], dtype=DTYPES[f["type"]]) for f in schema.fields(sheet)})
+
+
+def _blank_row(row: list[Any]) -> bool:
+    return all(cells.is_blank(v) for v in row)
+
+
+def _read_sheet(
+    wb: Workbook,
+    report: Report,
+    sheet: str,
+    name: str,
+    rows: list[list[Any]],
+    merged: list[Any],
+    formulas: list[tuple[int, int, str]],
+) -> None:
+    """Read one sheet into ``wb.tables[sheet]``; issues name the sheet as written (``name``)."""
+    for (r0, c0), (r1, c1) in merged:
+        ref = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
+        value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
+        report.add(Issue("merged-cells", "warning",
+                         f"cells {ref} are merged; their value {value!r} was copied into each of them "
+                         "(unmerge and fill the cells)", sheet=name, row=r0 + 1,
+                         cell=f"{name}!{ref}", value=value))
+        for r in range(r0, min(r1 + 1, len(rows))):
+            for c in range(c0, min(c1 + 1, len(rows[r]))):
+                if (r, c) != (r0, c0) and cells.is_blank(rows[r][c]):
+                    rows[r][c] = value
+    for row, col, formula in formulas:
+        report.add(Issue("formula-without-value", "error",
+                         f"cell holds the formula ={formula} but no computed value (the file was not "
+                         "saved by a spreadsheet program); open and save it, or type the value",
+                         sheet=name, row=row, cell=cell_ref(name, row, col), value=f"={formula}"))
+    if sheet in schema.KEY_VALUE_SHEETS:
+        _read_key_value(wb, report, sheet, name, rows)
+    else:
+        _read_table(wb, report, sheet, name, rows)
+
+
+def _column_map(sheet: str) -> dict[str, dict[str, Any]]:
+    return {f["name"]: f for f in schema.fields(sheet)}
+
+
+def _convert(
+    values: list[Any], fdesc: dict[str, Any], factor: float
+) -> tuple[Any, list[cells.Note]]:
+    kind = fdesc["type"]
+    if kind == "number":
+        out, notes = cells.to_number(values, fdesc.get("unit"))
+        return out * factor if factor != 1.0 else out, notes
+    if kind == "integer":
+        return cells.to_integer(values)
+    if kind == "date":
+        return cells.to_date(values)
+    if kind == "boolean":
+        return cells.to_boolean(values)
+    text, notes = cells.to_text(values)
+    enum = fdesc.get("constraints", {}).get("enum")
+    if enum:
+        folded = {schema.normalize_header(e): e for e in enum}
+        for i, v in enumerate(text):
+            if v is not None and v not in enum:
+                key = schema.normalize_header(v)
+                text[i] = folded.get(key, folded.get(schema.normalize_header(ENUM_ALIASES.get(key, key)), v))
+    return text, notes
+
+
+def _fraction_as_percent(
+    values: np.ndarray, fdesc: dict[str, Any], unit_given: bool
+) -> tuple[np.ndarray, bool]:
+    """Fractions (unit ``1``) written as percentages are divided by 100."""
+    if fdesc.get("unit") != "1" or unit_given:
+        return values, False
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.max() > 1.0 and finite.max() <= 100.0:
+        return values / 100.0, True
+    return values, False
+
+
+def _header_index(rows: list[list[Any]]) -> int | None:
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if not _blank_row(row):
+            return i
+    return None
+
+
+def _resolve_header(
+    report: Report, sheet: str, name: str, header: list[Any], header_row: int
+) -> tuple[dict[int, tuple[str, float, bool]], dict[int, str]]:
+    """Map column positions to (field, unit factor, unit given) and to unknown headers."""
+    lookup = schema.header_lookup(sheet)
+    fmap = _column_map(sheet)
+    known: dict[int, tuple[str, float, bool]] = {}
+    unknown: dict[int, str] = {}
+    taken: dict[str, int] = {}
+    for pos, text in enumerate(header):
+        if cells.is_blank(text):
+            continue
+        raw = str(text).strip()
+        base, unit = units.split_header(raw)
+        fname = lookup.get(schema.normalize_header(base)) or lookup.get(schema.normalize_header(raw))
+        ref = cell_ref(name, header_row, pos + 1)
+        if fname is None:
+            unknown[pos] = raw
+            report.add(Issue("unknown-column", "warning",
+                             f"column {raw!r} is not a {sheet} column; it was kept as it is",
+                             sheet=name, row=header_row, column=raw, cell=ref, value=raw))
+            continue
+        if fname in taken:
+            report.add(Issue("duplicate-column", "error",
+                             f"column {raw!r} repeats {fname!r} (column {column_letter(taken[fname] + 1)}); "
+                             "keep one", sheet=name, row=header_row, column=fname, cell=ref, value=raw))
+            unknown[pos] = raw
+            continue
+        factor = 1.0
+        if unit and fname != raw and unit is not None and fname is not None:
+            canonical = fmap[fname].get("unit")
+            try:
+                factor = units.factor(unit, canonical) if canonical else 1.0
+            except ValueError as exc:
+                report.add(Issue("unknown-unit", "error", f"header {raw!r}: {exc}", sheet=name,
+                                 row=header_row, column=fname, cell=ref, value=raw))
+        taken[fname] = pos
+        known[pos] = (fname, factor, bool(unit))
+    return known, unknown
+
+
+def _add_notes(report: Report, name: str, column: str, col: int, excel_rows: np.ndarray,
+               notes: list[cells.Note]) -> None:
+    for note in notes:
+        row = int(excel_rows[note.position])
+        report.add(Issue(note.code, note.severity, note.message, sheet=name, row=row, column=column,  # type: ignore[arg-type]
+                         cell=cell_ref(name, row, col), value=note.value))
+
+
+def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[list[Any]]) -> None:
+    summary = SheetSummary()
+    report.sheets[sheet] = summary
+    hidx = _header_index(rows)
+    if hidx is None:
+        wb.tables[sheet] = _empty(sheet)
+        report.add(Issue("empty-sheet", "error" if sheet in schema.REQUIRED_SHEETS else "warning",
+                         f"sheet {name!r} is empty: it has no header row", sheet=name))
+        return
+    header_row = hidx + 1
+    known, unknown = _resolve_header(report, sheet, name, rows[hidx], header_row)
+    body = rows[hidx + 1:]
+    width = len(rows[hidx])
+    keep = [i for i, r in enumerate(body) if not _blank_row(r)]
+    summary.rows = len(keep)
+    summary.blank_rows = len(body) - len(keep)
+    # rows wider than the header: values without a column
+    for i in keep:
+        extra = [(c, v) for c, v in enumerate(body[i][width:], start=width) if not cells.is_blank(v)]
+        for c, v in extra:
+            report.add(Issue("value-without-header", "warning",
+                             f"value {v!r} stands in a column without a header; it was not read",
+                             sheet=name, row=hidx + 2 + i, cell=cell_ref(name, hidx + 2 + i, c + 1), value=v))
+    excel_rows = np.array([hidx + 2 + i for i in keep], dtype=np.int64)
+    kept = [body[i] for i in keep]
+    fmap = _column_map(sheet)
+    frame: dict[str, Any] = {}
+    columns: dict[str, int] = {}
+    for pos, (fname, factor, unit_given) in known.items():
+        values = [r[pos] if pos < len(r) else None for r in kept]
+        typed, notes = _convert(values, fmap[fname], factor)
+        _add_notes(report, name, fname, pos + 1, excel_rows, notes)
+        if fmap[fname]["type"] == "number":
+            typed, converted = _fraction_as_percent(typed, fmap[fname], unit_given)
+            if converted:
+                report.add(Issue("percent-converted", "warning",
+                                 f"column {fname!r} holds percentages; divided by 100 to a fraction",
+                                 sheet=name, row=header_row, column=fname,
+                                 cell=cell_ref(name, header_row, pos + 1)))
+        frame[fname] = typed
+        columns[fname] = pos + 1
+    n = len(kept)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    for f in schema.fields(sheet):
+        fname = f["name"]
+        if fname in frame:
+            out[fname] = pd.Series(frame[fname], index=out.index).astype(DTYPES[f["type"]])
+        else:
+            out[fname] = pd.Series([None] * n, index=out.index, dtype=object).astype(DTYPES[f["type"]])
+            if f.get("constraints", {}).get("required"):
+                report.add(Issue("missing-column", "error",
+                                 f"sheet {name!r} has no {fname!r} column; it is required"
+                                 + (f" ({f['unit']})" if f.get("unit") else ""),
+                                 sheet=name, row=header_row, column=fname, value=None))
+        if "default" in f and n:
+            out[fname] = out[fname].fillna(f["default"])
+    for pos, raw in unknown.items():
+        if raw in out.columns:
+            continue
+        out[raw] = pd.Series([r[pos] if pos < len(r) else None for r in kept], index=out.index, dtype=object)
+        columns[raw] = pos + 1
+    wb.tables[sheet] = out
+    wb.excel_rows[sheet] = excel_rows
+    wb.excel_columns[sheet] = columns
+
+
+def _read_key_value(wb: Workbook, report: Report, sheet: str, name: str, rows: list[list[Any]]) -> None:
+    summary = SheetSummary()
+    report.sheets[sheet] = summary
+    lookup = schema.header_lookup(sheet)
+    fmap = _column_map(sheet)
+    start = _header_index(rows)
+    value_col, unit_col = 1, None
+    if start is not None and schema.normalize_header(str(rows[start][0])) in _KV_HEADERS:
+        header = [schema.normalize_header(str(h)) for h in rows[start]]
+        for i, h in enumerate(header):
+            if h in {"value", "值", "内容"}:
+                value_col = i
+            elif h in {"unit", "单位"}:
+                unit_col = i
+        start += 1
+    record: dict[str, Any] = {}
+    where: dict[str, int] = {}
+    if start is None:
+        start = len(rows)
+    for i in range(start, len(rows)):
+        row = rows[i]
+        if _blank_row(row):
+            summary.blank_rows += 1
+            continue
+        summary.rows += 1
+        excel_row = i + 1
+        key_raw = row[0] if row else None
+        value = row[value_col] if value_col < len(row) else None
+        if cells.is_blank(key_raw):
+            report.add(Issue("missing-field-name", "error",
+                             f"value {value!r} has no field name in column A", sheet=name, row=excel_row,
+                             cell=cell_ref(name, excel_row, 1), value=value))
+            continue
+        base, unit = units.split_header(str(key_raw))
+        if unit_col is not None and unit_col < len(row) and not cells.is_blank(row[unit_col]):
+            unit = str(row[unit_col]).strip()
+        fname = lookup.get(schema.normalize_header(base))
+        ref = cell_ref(name, excel_row, value_col + 1)
+        if fname is None:
+            report.add(Issue("unknown-field", "warning",
+                             f"field {str(key_raw)!r} is not a {sheet} field; it was kept as it is",
+                             sheet=name, row=excel_row, column=str(key_raw), cell=ref, value=value))
+            record[str(key_raw).strip()] = value
+            where[str(key_raw).strip()] = excel_row
+            continue
+        if fname in record:
+            report.add(Issue("duplicate-field", "error",
+                             f"field {fname!r} is given twice (rows {where[fname]} and {excel_row}); keep one",
+                             sheet=name, row=excel_row, column=fname, cell=ref, value=value))
+            continue
+        fdesc = fmap[fname]
+        factor = 1.0
+        if unit and fdesc.get("unit"):
+            try:
+                factor = units.factor(unit, fdesc["unit"])
+            except ValueError as exc:
+                report.add(Issue("unknown-unit", "error", f"field {fname!r}: {exc}", sheet=name,
+                                 row=excel_row, column=fname, cell=ref, value=unit))
+        typed, notes = _convert([value], fdesc, factor)
+        for note in notes:
+            report.add(Issue(note.code, note.severity, note.message, sheet=name, row=excel_row,  # type: ignore[arg-type]
+                             column=fname, cell=ref, value=note.value))
+        record[fname] = typed[0]
+        where[fname] = excel_row
+    frame = pd.DataFrame(index=pd.RangeIndex(1))
+    for f in schema.fields(sheet):
+        fname = f["name"]
+        value = record.get(fname)
+        if value is None and "default" in f:
+            value = f["default"]
+        frame[fname] = pd.Series([value], dtype=object).astype(DTYPES[f["type"]]) if value is not None else \
+            pd.Series([None], dtype=object).astype(DTYPES[f["type"]])
+    for key, value in record.items():
+        if key not in frame.columns:
+            frame[key] = pd.Series([value], dtype=object)
+    wb.tables[sheet] = frame
+    wb.excel_rows[sheet] = where
+    wb.excel_columns[sheet] = {"value": value_col + 1}

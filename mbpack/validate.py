@@ -1,0 +1,143 @@
+"""Validate an observation workbook: every fault, by cell, in one run.
+
+Two engines check one contract.  The reader (:mod:`mbpack.reader`) types
+every cell as ``schemas/*.json`` says and reports cells it cannot read;
+Pandera schemas derived from the same Table Schemas (:mod:`mbpack.rules`)
+then check constraints, keys and the cross-field and cross-table rules.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mbpack import schema
+from mbpack.report import Issue, Report, cell_ref
+from mbpack.workbook import Workbook
+
+
+def validate(source: str | os.PathLike[str] | Workbook, *, report: Report | None = None) -> Report:
+    """Validate a workbook file (or tables already read) and return the report.
+
+    Parameters
+    ----------
+    source
+        Path of an ``.xlsx`` observation workbook, or a :class:`Workbook`.
+    report
+        Report to add to (a new one by default).
+
+    Returns
+    -------
+    Report
+        Every issue found; ``report.valid`` is False when any is an error.
+
+    Raises
+    ------
+    mbpack.errors.UnreadableWorkbook
+        When the file cannot be read as a workbook at all.
+    """
+    if isinstance(source, Workbook):
+        workbook = source
+        report = report if report is not None else Report(file=str(source.path) if source.path else None)
+    else:
+        from mbpack.reader import read
+
+        report = report if report is not None else Report(file=str(source))
+        workbook = read(Path(source), report)
+    check_workbook(workbook, report)
+    return report
+
+
+def check_workbook(workbook: Workbook, report: Report) -> None:
+    """Run the Pandera schemas of every sheet that has rows; add what fails to ``report``."""
+    import pandera.pandas as pa
+
+    from mbpack.rules import Context, pandera_schema
+
+    ctx = Context(workbook)
+    unreadable = {(i.sheet, i.row, i.column) for i in report.issues if i.code == "type-error"}
+    for sheet in schema.SHEETS:
+        frame = workbook.tables[sheet]
+        if frame.empty or (sheet in schema.KEY_VALUE_SHEETS and sheet not in workbook.present
+                           and workbook.path is not None):
+            continue
+        dfschema, info = pandera_schema(sheet, ctx)
+        try:
+            dfschema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            report.extend(_issues(sheet, frame, exc.failure_cases, info, workbook, ctx, unreadable))
+
+
+def _issues(
+    sheet: str,
+    frame: Any,
+    failures: Any,
+    info: dict[str, Any],
+    workbook: Workbook,
+    ctx: Any,
+    unreadable: set[tuple[Any, Any, Any]],
+) -> list[Issue]:
+    from mbpack.rules import message_fields
+
+    name = workbook.sheet_name(sheet)
+    pk = schema.load_schema(sheet).get("primaryKey") or []
+    out: list[Issue] = []
+    seen: set[tuple[str, Any]] = set()
+    for check, column, value, index in zip(
+        failures["check"], failures["column"], failures["failure_case"], failures["index"], strict=True
+    ):
+        if check == "not_nullable":
+            meta = info.get(f"{sheet}:{column}:missing-value:", None) or _find(info, column, "missing-value")
+        elif check in ("multiple_fields_uniqueness", "field_uniqueness"):
+            meta = _find(info, None, "duplicate-key")
+            column = pk[0] if pk else column
+        else:
+            meta = info.get(str(check))
+        if meta is None or index is None or (isinstance(index, float) and index != index):
+            if check in ("column_in_dataframe", "dataframe_column_labels_unique"):
+                continue
+            out.append(Issue("check-failed", "error", f"{check}: {value}", sheet=name, column=column))
+            continue
+        target = meta.column or column
+        dedupe = (str(check) if meta.rule else f"{check}:{target}", index)
+        if dedupe in seen:
+            continue
+        seen.add(dedupe)
+        row, col = workbook.locate(sheet, index, target)
+        if meta.code == "missing-value" and (name, row, target) in unreadable:
+            continue  # the cell had a value that could not be read: already reported
+        if meta.rule is not None:
+            fields = message_fields(meta.rule, frame, index, ctx)
+            message = meta.rule.message.format(**fields)
+            cell_value = fields["value"]
+        elif meta.code == "duplicate-key":
+            key = tuple(frame.at[index, k] for k in pk)
+            from mbpack.report import plain
+
+            cell_value = plain(frame.at[index, target])
+            message = f"duplicate key {', '.join(pk)} = {', '.join(str(plain(k)) for k in key)}"
+        elif meta.code == "missing-value":
+            cell_value = None
+            message = meta.describe(None)
+            if sheet in schema.KEY_VALUE_SHEETS and row is None:
+                message = f"field {target!r} is required; add a row {target!r} with its value to the {name} sheet"
+        else:
+            cell_value = value
+            message = meta.describe(_shown(value))
+        out.append(Issue(meta.code, meta.severity, message, sheet=name, row=row, column=target,
+                         cell=cell_ref(name, row, col) if row else None, value=cell_value))
+    return out
+
+
+def _find(info: dict[str, Any], column: str | None, code: str) -> Any:
+    for meta in info.values():
+        if meta.code == code and meta.column == column:
+            return meta
+    return None
+
+
+def _shown(value: Any) -> Any:
+    from mbpack.report import plain
+
+    return plain(value)
