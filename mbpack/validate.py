@@ -49,6 +49,10 @@ def validate(source: str | os.PathLike[str] | Workbook, *, report: Report | None
     return report
 
 
+#: Reader codes for cells whose value could not be read (not also reported as missing).
+UNREADABLE_CELL = frozenset({"type-error", "formula-without-value"})
+
+
 def check_workbook(workbook: Workbook, report: Report) -> None:
     """Run the Pandera schemas of every sheet that has rows; add what fails to ``report``."""
     import pandera.pandas as pa
@@ -56,7 +60,7 @@ def check_workbook(workbook: Workbook, report: Report) -> None:
     from mbpack.rules import Context, pandera_schema
 
     ctx = Context(workbook)
-    unreadable = {(i.sheet, i.row, i.column) for i in report.issues if i.code == "type-error"}
+    unreadable = {i.cell for i in report.issues if i.code in UNREADABLE_CELL}
     for sheet in schema.SHEETS:
         frame = workbook.tables[sheet]
         if frame.empty or (sheet in schema.KEY_VALUE_SHEETS and sheet not in workbook.present
@@ -76,7 +80,7 @@ def _issues(
     info: dict[str, Any],
     workbook: Workbook,
     ctx: Any,
-    unreadable: set[tuple[Any, Any, Any]],
+    unreadable: set[str | None],
 ) -> list[Issue]:
     from mbpack.rules import message_fields
 
@@ -105,7 +109,7 @@ def _issues(
             continue
         seen.add(dedupe)
         row, col = workbook.locate(sheet, index, target)
-        if meta.code == "missing-value" and (name, row, target) in unreadable:
+        if meta.code == "missing-value" and row and cell_ref(name, row, col) in unreadable:
             continue  # the cell had a value that could not be read: already reported
         if meta.rule is not None:
             fields = message_fields(meta.rule, frame, index, ctx)
@@ -139,5 +143,6 @@ def _find(info: dict[str, Any], column: str | None, code: str) -> Any:
 
 def _shown(value: Any) -> Any:
     from mbpack.report import plain
+    from mbpack.rules import _shown as shown
 
-    return plain(value)
+    return shown(plain(value))

@@ -1,0 +1,185 @@
+"""Every validation rule, with a failing case at an exact cell; the clean workbook passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import clean_tables, write
+
+from mbpack.report import Report
+from mbpack.rules import RULES
+from mbpack.validate import validate
+from mbpack.workbook import Workbook
+
+Tables = dict[str, Any]
+
+
+def run(tables: Tables, tmp_path: Path) -> Report:
+    return validate(write(tables, tmp_path / "wb.xlsx"))
+
+
+def found(report: Report) -> set[tuple[str, str | None]]:
+    return {(i.code, i.cell) for i in report.issues}
+
+
+def test_clean_workbook_has_no_issue(clean_xlsx: Path) -> None:
+    report = validate(clean_xlsx)
+    assert report.issues == []
+    assert report.valid
+    assert report.sheets["stake_readings"].rows == 12
+
+
+def test_tables_made_in_code_validate_the_same(tables: Tables) -> None:
+    assert validate(Workbook.from_tables(tables)).issues == []
+
+
+def _set(sheet: str, index: int, **values: Any) -> Callable[[Tables], None]:
+    def mutate(t: Tables) -> None:
+        target = t[sheet] if sheet in ("glacier", "dataset") else t[sheet][index]
+        target.update(values)
+
+    return mutate
+
+
+def _append(sheet: str, row: dict[str, Any]) -> Callable[[Tables], None]:
+    return lambda t: t.setdefault(sheet, []).append(row)
+
+
+def _many(*steps: Callable[[Tables], None]) -> Callable[[Tables], None]:
+    def mutate(t: Tables) -> None:
+        for step in steps:
+            step(t)
+
+    return mutate
+
+
+_POINT = {"point_id": "S1", "year": 2001, "from_date": "2000-08-30", "to_date": "2001-08-31",
+          "balance_code": "annual", "balance": -1350.0, "elevation": 3550.0}
+_BAND = {"year": 2001, "lower_elevation": 3490.0, "upper_elevation": 3600.0, "area": 0.3,
+         "winter_balance": 300.0, "summer_balance": -1500.0, "annual_balance": -1200.0}
+
+CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
+    # (id, mutation, code, severity, cell)
+    ("winter-before-begin", _set("balance_years", 0, winter_end_date="2000-07-01"), "date-order", "error",
+     "balance_years!D2"),
+    ("end-before-begin", _set("balance_years", 0, end_date="2000-08-01"), "date-order", "error",
+     "balance_years!E2"),
+    ("year-not-end", _set("balance_years", 1, year=2003), "year-mismatch", "error", "balance_years!A3"),
+    ("year-too-long", _set("balance_years", 0, end_date="2001-12-31"), "period-length", "warning",
+     "balance_years!E2"),
+    ("winter-too-short", _set("balance_years", 0, winter_end_date="2000-10-15"), "period-length", "warning",
+     "balance_years!D2"),
+    ("years-overlap", _set("balance_years", 1, begin_date="2001-06-01"), "years-overlap", "error",
+     "balance_years!C3"),
+    ("stake-elevation", _set("stakes", 0, elevation=3000.0), "elevation-outside", "warning", "stakes!F2"),
+    ("stake-far", _set("stakes", 1, latitude=44.5), "position-far", "warning", "stakes!D3"),
+    ("stake-no-position", _set("stakes", 2, x=None, y=None, latitude=None, longitude=None),
+     "missing-position", "warning", "stakes!B4"),
+    ("unknown-stake", _set("stake_readings", 0, stake_id="S9"), "unknown-stake", "error",
+     "stake_readings!A2"),
+    ("reading-outside", _set("stake_readings", 0, date="1999-01-01"), "reading-outside-years", "warning",
+     "stake_readings!B2"),
+    ("redrill-unchained", _set("stake_readings", 3, new_exposure=None), "unchained-redrill", "error",
+     "stake_readings!H5"),
+    ("reading-empty", _set("stake_readings", 6, exposure=None), "missing-reading", "error",
+     "stake_readings!C8"),
+    ("after-lost", _append("stake_readings", {"stake_id": "S3", "date": "2001-06-01", "event": "lost"}),
+     "reading-after-lost", "warning", "stake_readings!B13"),
+    ("implausible", _set("stake_readings", 8, exposure=16.0), "implausible-change", "warning",
+     "stake_readings!C10"),
+    ("buried", _set("stake_readings", 10, exposure=-0.5, snow_depth=None), "buried-without-snow", "warning",
+     "stake_readings!C12"),
+    ("new-exposure-plain", _set("stake_readings", 0, new_exposure=0.5), "new-exposure-without-event",
+     "warning", "stake_readings!H2"),
+    ("layer-order", _set("snow_pits", 0, bottom_depth=0.0), "layer-order", "error", "snow_pits!I2"),
+    ("layer-overlap", _set("snow_pits", 1, top_depth=0.4), "layer-overlap", "error", "snow_pits!H3"),
+    ("layer-gap", _set("snow_pits", 1, top_depth=0.6), "layer-gap", "warning", "snow_pits!H3"),
+    ("snow-dense", _set("snow_pits", 0, density=750.0), "snow-density-high", "warning", "snow_pits!J2"),
+    ("pit-elevation", _many(_set("snow_pits", 0, elevation=4500.0), _set("snow_pits", 1, elevation=4500.0)),
+     "elevation-outside", "warning", "snow_pits!G2"),
+    ("pit-inconsistent", _set("snow_pits", 1, elevation=3860.0), "pit-inconsistent", "warning",
+     "snow_pits!G3"),
+    ("band-order", _set("hypsometry", 0, upper_elevation=3400.0), "band-order", "error", "hypsometry!C2"),
+    ("band-gap", _set("hypsometry", 1, lower_elevation=3610.0), "band-gap", "error", "hypsometry!B3"),
+    ("band-overlap", _set("hypsometry", 1, lower_elevation=3590.0), "band-overlap", "error",
+     "hypsometry!B3"),
+    ("area-sum", _set("glacier", 0, area=1.5), "area-mismatch", "warning", "hypsometry!D2"),
+    ("balance-sum", _set("glacier_balance", 0, annual_balance=-450.0), "balance-sum", "error",
+     "glacier_balance!J2"),
+    ("winter-negative", _set("glacier_balance", 0, winter_balance=-100.0, annual_balance=-1000.0),
+     "winter-negative", "warning", "glacier_balance!F2"),
+    ("summer-positive", _set("glacier_balance", 0, summer_balance=100.0, annual_balance=500.0),
+     "summer-positive", "warning", "glacier_balance!H2"),
+    ("ela-outside", _set("glacier_balance", 0, ela=4200.0), "ela-outside", "warning", "glacier_balance!L2"),
+    ("band-balance-sum", _append("band_balance", {**_BAND, "annual_balance": -1000.0}), "balance-sum",
+     "error", "band_balance!I2"),
+    ("band-balance-order", _append("band_balance", {**_BAND, "upper_elevation": 3400.0}), "band-order",
+     "error", "band_balance!C2"),
+    ("point-period", _append("point_balance", {**_POINT, "to_date": "2000-08-01"}), "period-order", "error",
+     "point_balance!D2"),
+    ("point-code", _append("point_balance", {**_POINT, "to_date": "2001-02-01"}), "code-period", "warning",
+     "point_balance!E2"),
+    ("point-elevation", _append("point_balance", {**_POINT, "elevation": 5000.0}), "elevation-outside",
+     "warning", "point_balance!J2"),
+    # constraints of the Table Schemas
+    ("minimum", _set("snow_pits", 0, density=30.0), "out-of-range", "error", "snow_pits!J2"),
+    ("maximum", _set("glacier_balance", 0, aar=0.3, ela=9500.0), "out-of-range", "error",
+     "glacier_balance!L2"),
+    ("enum", _set("stake_readings", 0, surface="mud"), "not-in-enum", "error", "stake_readings!F2"),
+    ("pattern", _set("glacier", 0, country="China"), "pattern", "error", "glacier!B7"),
+    ("max-length", _set("glacier", 0, spec_location="x" * 31), "too-long", "error", "glacier!B17"),
+    ("required", _set("stakes", 0, elevation=None), "missing-value", "error", "stakes!F2"),
+    ("duplicate-id", _set("stakes", 1, stake_id="S1"), "duplicate-key", "error", "stakes!A3"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "code", "severity", "cell"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rule_reports_the_cell(tables: Tables, tmp_path: Path, mutate: Callable[[Tables], None],
+                               code: str, severity: str, cell: str) -> None:
+    mutate(tables)
+    report = run(tables, tmp_path)
+    hits = [i for i in report.issues if i.code == code and i.cell == cell]
+    assert hits, f"{code} at {cell} not in {sorted(found(report), key=str)}"
+    assert hits[0].severity == severity
+    assert hits[0].message
+    assert report.valid == (severity == "warning" and report.errors == 0)
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    tested = {c[2] for c in CASES}
+    assert {r.code for r in RULES} <= tested
+
+
+def test_ela_outside_with_prefix_passes(tables: Tables, tmp_path: Path) -> None:
+    tables["glacier_balance"][0].update(ela=4000.0, ela_position=">")
+    assert run(tables, tmp_path).issues == []
+
+
+def test_messages_name_the_value(tables: Tables, tmp_path: Path) -> None:
+    tables["snow_pits"][0]["density"] = 30.0
+    tables["stake_readings"][0]["stake_id"] = "S9"
+    report = run(tables, tmp_path)
+    messages = {i.code: i.message for i in report.issues}
+    assert messages["out-of-range"] == "30 kg m-3 is below the minimum 50 kg m-3"
+    assert messages["unknown-stake"] == "stake 'S9' is not in the stakes sheet"
+
+
+def test_missing_required_field_of_key_value_sheet(tables: Tables, tmp_path: Path) -> None:
+    tables["glacier"]["country"] = None
+    report = run(tables, tmp_path)
+    (issue,) = [i for i in report.issues if i.code == "missing-value"]
+    assert issue.cell == "glacier!B7"
+    assert issue.column == "country"
+
+
+def test_lazy_every_fault_in_one_run(tables: Tables, tmp_path: Path) -> None:
+    for case in CASES:
+        if case[0] in {"duplicate-id", "unknown-stake", "year-not-end"}:
+            case[1](tables)
+    report = run(tables, tmp_path)
+    codes = {i.code for i in report.issues}
+    assert {"duplicate-key", "unknown-stake", "year-mismatch"} <= codes
