@@ -32,6 +32,8 @@ _CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EUROPEAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
+_OUTER_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+
 _TRUE = {"true", "yes", "y", "1", "是", "真", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "假", "f"}
 
@@ -45,6 +47,11 @@ class Note:
     severity: str
     value: Any
     message: str
+
+
+def blank_mask(series: pd.Series) -> np.ndarray:
+    """Vectorised :func:`is_blank` for the common blanks: ``None``, NaN and ``""``."""
+    return (pd.isna(series) | (series == "")).to_numpy(dtype=bool)
 
 
 def is_blank(value: Any) -> bool:
@@ -78,7 +85,7 @@ def to_number(values: list[Any], unit: str | None = None) -> tuple[np.ndarray, l
     if numeric.any():
         out[numeric.to_numpy()] = series[numeric].astype(float).to_numpy()
     notes: list[Note] = []
-    for pos in np.flatnonzero(~numeric.to_numpy()):
+    for pos in np.flatnonzero(~numeric.to_numpy() & ~blank_mask(series)):
         value = values[pos]
         if is_blank(value):
             continue
@@ -117,19 +124,35 @@ def to_integer(values: list[Any]) -> tuple[pd.Series, list[Note]]:
 
 
 def to_text(values: list[Any]) -> tuple[list[str | None], list[Note]]:
-    """Text from cells: numbers written without a spurious ``.0``, outer spaces removed with a warning."""
-    out: list[str | None] = [None] * len(values)
+    """Text from cells: numbers written without a spurious ``.0``, outer spaces removed with a warning.
+
+    >>> to_text([" A1 ", 12.0, "", None])[0]
+    ['A1', '12', None, None]
+    """
+    try:  # fast path: a column of text without stray spaces, checked in one regex pass
+        joined = "\x00".join(values)
+    except TypeError:
+        joined = None
+    if joined is not None and not _OUTER_SPACE.search(joined):
+        return [v or None for v in values], []
+    series = pd.Series(values, dtype=object)
+    try:
+        stripped = series.str.strip()  # NaN where the cell is not text
+    except AttributeError:  # no text at all
+        stripped = pd.Series(np.nan, index=series.index, dtype=object)
+    is_str = stripped.notna().to_numpy()
+    empty = (stripped == "").to_numpy()
+    out = np.array(stripped.where(is_str & ~empty, None), dtype=object)
     notes: list[Note] = []
-    for pos, value in enumerate(values):
+    for pos in np.flatnonzero(is_str & ~empty & (stripped != series).to_numpy()):
+        value = values[pos]
+        notes.append(Note(int(pos), "stray-spaces", "warning", value,
+                          f"{value!r} has spaces around it; read as {value.strip()!r}"))
+    for pos in np.flatnonzero(~is_str & ~blank_mask(series)):
+        value = values[pos]
         if is_blank(value):
             continue
-        if isinstance(value, str):
-            stripped = value.strip()
-            if stripped != value:
-                notes.append(Note(pos, "stray-spaces", "warning", value,
-                                  f"{value!r} has spaces around it; read as {stripped!r}"))
-            out[pos] = stripped
-        elif isinstance(value, bool):
+        if isinstance(value, bool):
             out[pos] = str(value).upper()
         elif isinstance(value, float) and value.is_integer():
             out[pos] = str(int(value))
@@ -137,7 +160,7 @@ def to_text(values: list[Any]) -> tuple[list[str | None], list[Note]]:
             out[pos] = value.isoformat()[:10] if isinstance(value, date) else str(value)
         else:
             out[pos] = str(value)
-    return out, notes
+    return list(out), notes
 
 
 def to_boolean(values: list[Any]) -> tuple[pd.Series, list[Note]]:
@@ -206,7 +229,7 @@ def to_date(values: list[Any]) -> tuple[np.ndarray, list[Note]]:
     if is_date.any():
         out[is_date.to_numpy()] = pd.to_datetime(series[is_date]).dt.normalize().to_numpy(dtype="datetime64[ns]")
     notes: list[Note] = []
-    for pos in np.flatnonzero(~is_date.to_numpy()):
+    for pos in np.flatnonzero(~is_date.to_numpy() & ~blank_mask(series)):
         value = values[pos]
         if is_blank(value):
             continue

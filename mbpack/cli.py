@@ -51,7 +51,7 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=True)
     issues = report.sorted_issues()
     if issues and not quiet and not console.is_terminal:
         for issue in issues:

@@ -42,7 +42,8 @@ _NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+#: Byte strings one of which any sheet XML holding a formula contains (``<f>``, ``<x:f>``).
+_FORMULA_HINTS = (b"<f", b":f>", b":f ")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 #: Other names of sheets, folded like headers.
@@ -166,7 +167,7 @@ def formulas_without_value(archive: zipfile.ZipFile, member: str) -> list[tuple[
         data = archive.read(member)
     except KeyError:
         return []
-    if not _HAS_FORMULA.search(data):
+    if not any(hint in data for hint in _FORMULA_HINTS):
         return []
     found: list[tuple[int, int, str]] = []
     main = _NS["m"]
@@ -233,8 +234,9 @@ def read(path: Path, report: Report | None = None) -> Workbook:
                 continue
             seen[key] = name
             try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                merged = book.get_sheet_by_name(name).merged_cell_ranges or []
+                sheet_data = book.get_sheet_by_name(name)
+                rows = sheet_data.to_python(skip_empty_area=False)
+                merged = sheet_data.merged_cell_ranges or []
             except Exception as exc:
                 report.add(Issue("unreadable-sheet", "error", f"sheet {name!r} cannot be read: {exc}",
                                  sheet=name))
@@ -253,11 +255,31 @@ def read(path: Path, report: Report | None = None) -> Workbook:
 
 
 def _empty(sheet: str) -> pd.DataFrame:
-    return pd.DataFrame({f["name"]: pd.Series([], dtype=DTYPES[f["type"]]) for f in schema.fields(sheet)})
+    fields = schema.fields(sheet)
+    return pd.DataFrame(columns=[f["name"] for f in fields]).astype({f["name"]: DTYPES[f["type"]] for f in fields})
+
+
+def _non_blank(body: list[list[Any]]) -> tuple[list[int], list[tuple[Any, ...]] | None]:
+    """Positions of the rows that hold anything (a cell with only spaces counts as something),
+    and, for a rectangular sheet, its columns restricted to those rows."""
+    if not body:
+        return [], None
+    width = len(body[0])
+    if any(len(r) != width for r in body):
+        return [i for i, r in enumerate(body) if not _blank_row(r)], None
+    # calamine reads an empty cell as "": list.count runs in C
+    keep = [i for i, r in enumerate(body) if r.count("") != width]
+    kept = body if len(keep) == len(body) else [body[i] for i in keep]
+    return keep, list(zip(*kept, strict=True)) if kept else None
 
 
 def _blank_row(row: list[Any]) -> bool:
-    return all(cells.is_blank(v) for v in row)
+    for value in row:
+        if value == "" or value is None:
+            continue
+        if not cells.is_blank(value):
+            return False
+    return True
 
 
 def _read_sheet(
@@ -401,11 +423,11 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
     known, unknown = _resolve_header(report, sheet, name, rows[hidx], header_row)
     body = rows[hidx + 1:]
     width = len(rows[hidx])
-    keep = [i for i, r in enumerate(body) if not _blank_row(r)]
+    keep, columns_data = _non_blank(body)
     summary.rows = len(keep)
     summary.blank_rows = len(body) - len(keep)
     # rows wider than the header: values without a column
-    for i in keep:
+    for i in keep if any(len(r) > width for r in body) else ():
         extra = [(c, v) for c, v in enumerate(body[i][width:], start=width) if not cells.is_blank(v)]
         for c, v in extra:
             report.add(Issue("value-without-header", "warning",
@@ -416,8 +438,13 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
     fmap = _column_map(sheet)
     frame: dict[str, Any] = {}
     columns: dict[str, int] = {}
+    def column_values(pos: int) -> list[Any]:
+        if columns_data is not None:
+            return list(columns_data[pos]) if pos < len(columns_data) else [None] * len(kept)
+        return [r[pos] if pos < len(r) else None for r in kept]
+
     for pos, (fname, factor, unit_given) in known.items():
-        values = [r[pos] if pos < len(r) else None for r in kept]
+        values = column_values(pos)
         typed, notes = _convert(values, fmap[fname], factor)
         _add_notes(report, name, fname, pos + 1, excel_rows, notes)
         if fmap[fname]["type"] == "number":
@@ -447,7 +474,7 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
     for pos, raw in unknown.items():
         if raw in out.columns:
             continue
-        out[raw] = pd.Series([r[pos] if pos < len(r) else None for r in kept], index=out.index, dtype=object)
+        out[raw] = pd.Series(column_values(pos), index=out.index, dtype=object)
         columns[raw] = pos + 1
     wb.tables[sheet] = out
     wb.excel_rows[sheet] = excel_rows

@@ -195,6 +195,7 @@ def _distance_km(lat: pd.Series, lon: pd.Series, lat0: float, lon0: float) -> pd
 
 
 def _near_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Points lie within 10 km of the glacier's latitude/longitude."""
     lat0, lon0 = ctx.glacier.get("latitude"), ctx.glacier.get("longitude")
     if lat0 is None or lon0 is None:
         return _ok(df)
@@ -234,10 +235,13 @@ def _reading_in_year(df: pd.DataFrame, ctx: Context) -> pd.Series:
     if years.empty:
         return _ok(df)
     tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
+    years = years.sort_values("begin_date")
     begins = (years["begin_date"] - tol).to_numpy()
-    ends = (years["end_date"] + tol).to_numpy()
+    # latest end among the years begun so far: a reading is inside if it is before that
+    ends = (years["end_date"] + tol).cummax().to_numpy()
     dates = df["date"].to_numpy()
-    inside = ((dates[:, None] >= begins[None, :]) & (dates[:, None] <= ends[None, :])).any(axis=1)
+    last = np.searchsorted(begins, dates, side="right") - 1
+    inside = (last >= 0) & (dates <= ends[np.clip(last, 0, None)])
     return pd.Series(inside, index=df.index) | df["date"].isna()
 
 
@@ -419,8 +423,19 @@ def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _balance_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """B_a = B_w + B_s within 1.5 kg m-2."""
     total = df["winter_balance"] + df["summer_balance"]
     return ~((df["annual_balance"] - total).abs() > BALANCE_SUM_TOLERANCE)
+
+
+def _winter_positive(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The winter balance is not negative (plausibility)."""
+    return ~(df["winter_balance"] < 0)
+
+
+def _summer_negative(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The summer balance is not positive (plausibility)."""
+    return ~(df["summer_balance"] > 0)
 
 
 for _sheet in ("glacier_balance", "band_balance"):
@@ -428,11 +443,9 @@ for _sheet in ("glacier_balance", "band_balance"):
          "annual balance {value} is not winter {winter_balance} + summer {summer_balance} "
          f"(tolerance {BALANCE_SUM_TOLERANCE} kg m-2)")(_balance_sum)
     rule("winter-negative", "warning", _sheet, "winter_balance",
-         "winter balance {value} kg m-2 is negative")(
-        lambda df, ctx: ~(df["winter_balance"] < 0))
+         "winter balance {value} kg m-2 is negative")(_winter_positive)
     rule("summer-positive", "warning", _sheet, "summer_balance",
-         "summer balance {value} kg m-2 is positive")(
-        lambda df, ctx: ~(df["summer_balance"] > 0))
+         "summer balance {value} kg m-2 is positive")(_summer_negative)
 
 
 @rule("ela-outside", "warning", "glacier_balance", "ela",
