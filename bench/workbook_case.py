@@ -33,21 +33,39 @@ def make_workbook(path: Path, rows: int = ROWS, seed: int = 1) -> Path:
     ids = [f"S{i:03d}" for i in range(STAKES)]
     start = np.datetime64("1990-09-01")
     dates = start + (np.arange(per) * 14).astype("timedelta64[D]")
-    readings = pd.DataFrame({
-        "stake_id": np.repeat(ids, per),
-        "date": np.tile(dates, STAKES),
-        "exposure": np.round(1.0 + np.abs(rng.normal(0, 0.05, rows)).cumsum() % 4.0, 2),
-        "snow_depth": np.round(rng.uniform(0, 2, rows), 2),
-        "surface": rng.choice(["snow", "firn", "ice"], rows),
-    })
+    readings = pd.DataFrame(
+        {
+            "stake_id": np.repeat(ids, per),
+            "date": np.tile(dates, STAKES),
+            "exposure": np.round(1.0 + np.abs(rng.normal(0, 0.05, rows)).cumsum() % 4.0, 2),
+            "snow_depth": np.round(rng.uniform(0, 2, rows), 2),
+            "surface": rng.choice(["snow", "firn", "ice"], rows),
+        }
+    )
     years = np.arange(1991, 1991 + int(per * 14 / 365) + 2)
     tables = {
-        "glacier": {"name": "Benchmark Glacier", "country": "CN", "latitude": 43.7, "longitude": 84.4,
-                    "min_elevation": 3400.0, "max_elevation": 4100.0},
-        "balance_years": [{"year": int(y), "time_system": "FXD", "begin_date": f"{y - 1}-09-01",
-                           "winter_end_date": f"{y}-05-01", "end_date": f"{y}-08-31"} for y in years],
-        "stakes": [{"stake_id": s, "latitude": 43.7, "longitude": 84.4, "elevation": 3500.0 + i * 2}
-                   for i, s in enumerate(ids)],
+        "glacier": {
+            "name": "Benchmark Glacier",
+            "country": "CN",
+            "latitude": 43.7,
+            "longitude": 84.4,
+            "min_elevation": 3400.0,
+            "max_elevation": 4100.0,
+        },
+        "balance_years": [
+            {
+                "year": int(y),
+                "time_system": "FXD",
+                "begin_date": f"{y - 1}-09-01",
+                "winter_end_date": f"{y}-05-01",
+                "end_date": f"{y}-08-31",
+            }
+            for y in years
+        ],
+        "stakes": [
+            {"stake_id": s, "latitude": 43.7, "longitude": 84.4, "elevation": 3500.0 + i * 2}
+            for i, s in enumerate(ids)
+        ],
         "stake_readings": readings,
     }
     return write_workbook(Workbook.from_tables(tables), path)
@@ -97,8 +115,13 @@ def _frictionless(path: Path) -> int:
                 descriptor[key] = [names[k] for k in descriptor[key]]
         for fk in descriptor.get("foreignKeys", []):
             fk["fields"] = [names[k] for k in fk["fields"]]
-        return Resource(path=str(path.name), basepath=str(path.parent), name=sheet,
-                        schema=Schema.from_descriptor(descriptor), control=formats.ExcelControl(sheet=sheet))
+        return Resource(
+            path=str(path.name),
+            basepath=str(path.parent),
+            name=sheet,
+            schema=Schema.from_descriptor(descriptor),
+            control=formats.ExcelControl(sheet=sheet),
+        )
 
     package = Package(resources=[resource_for("stakes"), resource_for("stake_readings")])
     report = package.validate(limit_errors=100_000)
@@ -107,10 +130,17 @@ def _frictionless(path: Path) -> int:
 
 def run_isolated(case: str, path: Path) -> dict[str, float]:
     """Run ``case`` in a fresh interpreter and return its measurement."""
-    code = ("import json, sys; from pathlib import Path; from bench.workbook_case import measure; "
-            f"print(json.dumps(measure({case!r}, Path({str(path)!r}))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "import json, sys; from pathlib import Path; from bench.workbook_case import measure; "
+        f"print(json.dumps(measure({case!r}, Path({str(path)!r}))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -122,8 +152,10 @@ def run(quick: bool = False) -> dict[str, float]:
     path = WORK / f"readings_{rows}.xlsx"
     if not path.exists():
         make_workbook(path, rows)
-    best = {c: min((run_isolated(c, path) for _ in range(3)), key=lambda r: r["seconds"])
-            for c in ("mbpack", "bare")}
+    best = {
+        c: min((run_isolated(c, path) for _ in range(3)), key=lambda r: r["seconds"])
+        for c in ("mbpack", "bare")
+    }
     fl = run_isolated("frictionless", path)
     return {
         "rows": float(rows),

@@ -23,9 +23,12 @@ _API = {
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:
-    from mbpack.report import Issue, Report
-    from mbpack.validate import validate
-    from mbpack.workbook import Workbook, read_workbook, write_workbook
+    from mbpack.report import Issue as Issue
+    from mbpack.report import Report as Report
+    from mbpack.validate import validate as validate
+    from mbpack.workbook import Workbook as Workbook
+    from mbpack.workbook import read_workbook as read_workbook
+    from mbpack.workbook import write_workbook as write_workbook
 
 
 def __getattr__(name: str) -> Any:

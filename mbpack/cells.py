@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mbpack.report import Severity
+
 #: Day 0 of Excel's 1900 date system (serial 1 is 1900-01-01; the fictitious
 #: 1900-02-29 makes 1899-12-30 the working origin).
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -27,7 +29,9 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 SERIAL_RANGE = (1.0, 109574.0)
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_ISO = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EUROPEAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -44,7 +48,7 @@ class Note:
 
     position: int
     code: str
-    severity: str
+    severity: Severity
     value: Any
     message: str
 
@@ -93,11 +97,25 @@ def to_number(values: list[Any], unit: str | None = None) -> tuple[np.ndarray, l
             parsed = _parse_number(value)
             if parsed is not None:
                 out[pos] = parsed
-                notes.append(Note(int(pos), "number-as-text", "warning", value,
-                                  f"number stored as text {_describe(value)} read as {parsed:g}"))
+                notes.append(
+                    Note(
+                        int(pos),
+                        "number-as-text",
+                        "warning",
+                        value,
+                        f"number stored as text {_describe(value)} read as {parsed:g}",
+                    )
+                )
                 continue
-        notes.append(Note(int(pos), "type-error", "error", value,
-                          f"{_describe(value)} is not a number" + (f" (expected {unit})" if unit else "")))
+        notes.append(
+            Note(
+                int(pos),
+                "type-error",
+                "error",
+                value,
+                f"{_describe(value)} is not a number" + (f" (expected {unit})" if unit else ""),
+            )
+        )
     return out, notes
 
 
@@ -117,10 +135,19 @@ def to_integer(values: list[Any]) -> tuple[pd.Series, list[Note]]:
     numbers, notes = to_number(values)
     fractional = np.isfinite(numbers) & (numbers != np.round(numbers))
     for pos in np.flatnonzero(fractional):
-        notes.append(Note(int(pos), "type-error", "error", values[pos],
-                          f"{_describe(values[pos])} is not a whole number"))
+        notes.append(
+            Note(
+                int(pos),
+                "type-error",
+                "error",
+                values[pos],
+                f"{_describe(values[pos])} is not a whole number",
+            )
+        )
         numbers[pos] = np.nan
-    return pd.array(np.where(np.isfinite(numbers), numbers, np.nan), dtype="Float64").astype("Int64"), notes
+    return pd.array(np.where(np.isfinite(numbers), numbers, np.nan), dtype="Float64").astype(
+        "Int64"
+    ), notes
 
 
 def to_text(values: list[Any]) -> tuple[list[str | None], list[Note]]:
@@ -146,8 +173,15 @@ def to_text(values: list[Any]) -> tuple[list[str | None], list[Note]]:
     notes: list[Note] = []
     for pos in np.flatnonzero(is_str & ~empty & (stripped != series).to_numpy()):
         value = values[pos]
-        notes.append(Note(int(pos), "stray-spaces", "warning", value,
-                          f"{value!r} has spaces around it; read as {value.strip()!r}"))
+        notes.append(
+            Note(
+                int(pos),
+                "stray-spaces",
+                "warning",
+                value,
+                f"{value!r} has spaces around it; read as {value.strip()!r}",
+            )
+        )
     for pos in np.flatnonzero(~is_str & ~blank_mask(series)):
         value = values[pos]
         if is_blank(value):
@@ -181,8 +215,9 @@ def to_boolean(values: list[Any]) -> tuple[pd.Series, list[Note]]:
         elif key in _FALSE:
             out[pos] = False
         else:
-            notes.append(Note(pos, "type-error", "error", value,
-                              f"{_describe(value)} is not true or false"))
+            notes.append(
+                Note(pos, "type-error", "error", value, f"{_describe(value)} is not true or false")
+            )
     return pd.array(out, dtype="boolean"), notes
 
 
@@ -227,7 +262,9 @@ def to_date(values: list[Any]) -> tuple[np.ndarray, list[Note]]:
     is_date = kinds.isin((datetime, date, pd.Timestamp))
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     if is_date.any():
-        out[is_date.to_numpy()] = pd.to_datetime(series[is_date]).dt.normalize().to_numpy(dtype="datetime64[ns]")
+        out[is_date.to_numpy()] = (
+            pd.to_datetime(series[is_date]).dt.normalize().to_numpy(dtype="datetime64[ns]")
+        )
     notes: list[Note] = []
     for pos in np.flatnonzero(~is_date.to_numpy() & ~blank_mask(series)):
         value = values[pos]
@@ -237,11 +274,25 @@ def to_date(values: list[Any]) -> tuple[np.ndarray, list[Note]]:
         if isinstance(value, str):
             parsed, kind = parse_date_text(value)
             if parsed is not None:
-                notes.append(Note(int(pos), "date-as-text", "warning", value,
-                                  f"date written as text ({kind}) {value!r} read as {parsed.isoformat()}"))
+                notes.append(
+                    Note(
+                        int(pos),
+                        "date-as-text",
+                        "warning",
+                        value,
+                        f"date written as text ({kind}) {value!r} read as {parsed.isoformat()}",
+                    )
+                )
             elif kind:
-                notes.append(Note(int(pos), "type-error", "error", value,
-                                  f"{value!r} is not a valid date (no such day)"))
+                notes.append(
+                    Note(
+                        int(pos),
+                        "type-error",
+                        "error",
+                        value,
+                        f"{value!r} is not a valid date (no such day)",
+                    )
+                )
                 continue
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)
@@ -249,16 +300,37 @@ def to_date(values: list[Any]) -> tuple[np.ndarray, list[Note]]:
                 digits = str(int(number))
                 parsed = _date_from_parts(digits[:4], digits[4:6], digits[6:])
                 if parsed is not None:
-                    notes.append(Note(int(pos), "date-as-number", "warning", value,
-                                      f"date written as the number {int(number)} read as {parsed.isoformat()}"))
+                    notes.append(
+                        Note(
+                            int(pos),
+                            "date-as-number",
+                            "warning",
+                            value,
+                            f"date written as the number {int(number)} read as {parsed.isoformat()}",
+                        )
+                    )
             elif SERIAL_RANGE[0] <= number <= SERIAL_RANGE[1]:
                 parsed = (EXCEL_EPOCH + timedelta(days=int(number))).date()
-                notes.append(Note(int(pos), "date-as-serial", "warning", value,
-                                  f"Excel serial number {number:g} in a cell not formatted as a date "
-                                  f"read as {parsed.isoformat()}"))
+                notes.append(
+                    Note(
+                        int(pos),
+                        "date-as-serial",
+                        "warning",
+                        value,
+                        f"Excel serial number {number:g} in a cell not formatted as a date "
+                        f"read as {parsed.isoformat()}",
+                    )
+                )
         if parsed is None:
-            notes.append(Note(int(pos), "type-error", "error", value,
-                              f"{_describe(value)} is not a date; write YYYY-MM-DD or use a date cell"))
+            notes.append(
+                Note(
+                    int(pos),
+                    "type-error",
+                    "error",
+                    value,
+                    f"{_describe(value)} is not a date; write YYYY-MM-DD or use a date cell",
+                )
+            )
             continue
         out[pos] = np.datetime64(parsed, "ns")
     return out, notes

@@ -55,7 +55,9 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
     issues = report.sorted_issues()
     if issues and not quiet and not console.is_terminal:
         for issue in issues:
-            click.echo(f"{issue.cell or issue.sheet or report.file}\t{issue.severity}\t{issue.code}\t{issue.message}")
+            click.echo(
+                f"{issue.cell or issue.sheet or report.file}\t{issue.severity}\t{issue.code}\t{issue.message}"
+            )
     elif issues and not quiet:
         table = Table(title=f"{report.file}", show_lines=False, expand=False)
         for col in ("cell", "severity", "code", "value", "message"):
@@ -63,8 +65,13 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
         for issue in issues[:SHOWN_ISSUES]:
             style = "red" if issue.severity == "error" else "yellow"
             value = "" if issue.value is None else str(issue.as_dict()["value"])
-            table.add_row(issue.cell or issue.sheet or "", f"[{style}]{issue.severity}[/]", issue.code,
-                          value[:40], issue.message)
+            table.add_row(
+                issue.cell or issue.sheet or "",
+                f"[{style}]{issue.severity}[/]",
+                issue.code,
+                value[:40],
+                issue.message,
+            )
         console.print(table)
         if len(issues) > SHOWN_ISSUES:
             console.print(f"... and {len(issues) - SHOWN_ISSUES} more (use --format json for all)")
@@ -73,14 +80,21 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
     verdict = "[green]valid[/]" if report.valid else "[red]invalid[/]"
     console.print(
         f"{report.file}: {verdict}: {report.errors} errors, {report.warnings} warnings "
-        f"in {rows} rows of {len(report.sheets)} sheets" + (f" ({blank} blank rows skipped)" if blank else "")
+        f"in {rows} rows of {len(report.sheets)} sheets"
+        + (f" ({blank} blank rows skipped)" if blank else "")
     )
 
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Readable table or JSON report.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Readable table or JSON report.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (text format).")
 def validate(workbook: Path, fmt: str, quiet: bool) -> None:
     """Check WORKBOOK (.xlsx) against the schemas and rules; report every fault by cell.
@@ -96,7 +110,9 @@ def validate(workbook: Path, fmt: str, quiet: bool) -> None:
         report = run(workbook)
     except UnreadableWorkbook as exc:
         report = Report(file=str(workbook))
-        report.add(Issue("unreadable-file", "error", str(exc), value=str(workbook), file=str(workbook)))
+        report.add(
+            Issue("unreadable-file", "error", str(exc), value=str(workbook), file=str(workbook))
+        )
         if fmt == "json":
             click.echo(report.to_json())
         click.echo(f"mbpack: {exc}", err=True)

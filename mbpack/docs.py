@@ -19,7 +19,7 @@ def workbook_markdown() -> str:
         "Generated from `schemas/*.json` by `python -m mbpack.docs`; do not edit by hand.",
         "",
         "One `.xlsx` file per glacier. Sheet names and headers are matched case- and space-insensitively;",
-        "a header may be the column name, a WGMS column name or a Chinese name (\"also read as\"), and may",
+        'a header may be the column name, a WGMS column name or a Chinese name ("also read as"), and may',
         "carry a unit in brackets (`exposure (cm)`, `density (g/cm3)`, `annual_balance (m w.e.)`), which is",
         "converted to the unit below. Fractions (AAR) given in percent are divided by 100. Blank rows are",
         "skipped and counted. Sheets `glacier` and `dataset` hold one field per row (columns `field`,",
@@ -36,7 +36,9 @@ def workbook_markdown() -> str:
         if d.get("primaryKey"):
             keys.append("unique key: " + ", ".join(f"`{k}`" for k in d["primaryKey"]))
         for fk in d.get("foreignKeys", []):
-            keys.append(f"`{', '.join(fk['fields'])}` must exist in `{fk['reference']['resource']}`")
+            keys.append(
+                f"`{', '.join(fk['fields'])}` must exist in `{fk['reference']['resource']}`"
+            )
         if keys:
             out += ["; ".join(keys).capitalize() + ".", ""]
         out += ["| column | type | unit | required | meaning |", "|---|---|---|---|---|"]
@@ -79,8 +81,10 @@ def rules_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for r in rule_table():
-        out.append(f"| {r['sheet']} | `{r['code']}` | {r['severity']} | {r['column']} | "
-                   f"{' '.join(r['description'].split())} |")
+        out.append(
+            f"| {r['sheet']} | `{r['code']}` | {r['severity']} | {r['column']} | "
+            f"{' '.join(r['description'].split())} |"
+        )
     return "\n".join(out) + "\n"
 
 

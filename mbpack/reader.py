@@ -137,10 +137,14 @@ def check_file(path: Path) -> None:
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise UnreadableWorkbook(f"{path}: corrupt or truncated .xlsx file ({exc})") from None
     if "xl/workbook.xml" not in names:
-        raise UnreadableWorkbook(f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)")
+        raise UnreadableWorkbook(
+            f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)"
+        )
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
-    if total > MAX_UNCOMPRESSED_BYTES or (total > 50 * 1024**2 and total / packed > MAX_COMPRESSION_RATIO):
+    if total > MAX_UNCOMPRESSED_BYTES or (
+        total > 50 * 1024**2 and total / packed > MAX_COMPRESSION_RATIO
+    ):
         raise UnreadableWorkbook(
             f"{path}: refused: the workbook would inflate to {total / 1024**2:.0f} MB "
             f"({total / packed:.0f} times its size); this looks like a zip bomb"
@@ -209,7 +213,9 @@ def read(path: Path, report: Report | None = None) -> Workbook:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken parts
-        raise UnreadableWorkbook(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+        raise UnreadableWorkbook(
+            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
+        ) from None
 
     with zipfile.ZipFile(path) as archive:
         try:
@@ -223,14 +229,27 @@ def read(path: Path, report: Report | None = None) -> Workbook:
             key = _sheet_key(name)
             if key is None:
                 if schema.normalize_header(name) not in IGNORED_SHEETS:
-                    report.add(Issue("unknown-sheet", "warning",
-                                     f"sheet {name!r} is not a workbook sheet mbpack knows; it was not read "
-                                     f"(sheets: {', '.join(schema.SHEETS)})", sheet=name, value=name))
+                    report.add(
+                        Issue(
+                            "unknown-sheet",
+                            "warning",
+                            f"sheet {name!r} is not a workbook sheet mbpack knows; it was not read "
+                            f"(sheets: {', '.join(schema.SHEETS)})",
+                            sheet=name,
+                            value=name,
+                        )
+                    )
                 continue
             if key in seen:
-                report.add(Issue("duplicate-sheet", "error",
-                                 f"sheets {seen[key]!r} and {name!r} are both {key}; keep one",
-                                 sheet=name, value=name))
+                report.add(
+                    Issue(
+                        "duplicate-sheet",
+                        "error",
+                        f"sheets {seen[key]!r} and {name!r} are both {key}; keep one",
+                        sheet=name,
+                        value=name,
+                    )
+                )
                 continue
             seen[key] = name
             try:
@@ -238,8 +257,14 @@ def read(path: Path, report: Report | None = None) -> Workbook:
                 rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
             except Exception as exc:
-                report.add(Issue("unreadable-sheet", "error", f"sheet {name!r} cannot be read: {exc}",
-                                 sheet=name))
+                report.add(
+                    Issue(
+                        "unreadable-sheet",
+                        "error",
+                        f"sheet {name!r} cannot be read: {exc}",
+                        sheet=name,
+                    )
+                )
                 continue
             formulas = formulas_without_value(archive, parts.get(name, ""))
             _read_sheet(wb, report, key, name, rows, merged, formulas)
@@ -247,8 +272,14 @@ def read(path: Path, report: Report | None = None) -> Workbook:
         if sheet not in tables:
             tables[sheet] = _empty(sheet)
             if sheet in schema.REQUIRED_SHEETS:
-                report.add(Issue("missing-sheet", "error",
-                                 f"the workbook has no {sheet!r} sheet; it is required", sheet=sheet))
+                report.add(
+                    Issue(
+                        "missing-sheet",
+                        "error",
+                        f"the workbook has no {sheet!r} sheet; it is required",
+                        sheet=sheet,
+                    )
+                )
     wb.present = set(seen)
     wb.sheet_names = dict(seen)
     return wb
@@ -256,7 +287,9 @@ def read(path: Path, report: Report | None = None) -> Workbook:
 
 def _empty(sheet: str) -> pd.DataFrame:
     fields = schema.fields(sheet)
-    return pd.DataFrame(columns=[f["name"] for f in fields]).astype({f["name"]: DTYPES[f["type"]] for f in fields})
+    return pd.DataFrame(columns=[f["name"] for f in fields]).astype(
+        {f["name"]: DTYPES[f["type"]] for f in fields}
+    )
 
 
 def _non_blank(body: list[list[Any]]) -> tuple[list[int], list[tuple[Any, ...]] | None]:
@@ -295,19 +328,35 @@ def _read_sheet(
     for (r0, c0), (r1, c1) in merged:
         ref = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
         value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
-        report.add(Issue("merged-cells", "warning",
-                         f"cells {ref} are merged; their value {value!r} was copied into each of them "
-                         "(unmerge and fill the cells)", sheet=name, row=r0 + 1,
-                         cell=f"{name}!{ref}", value=value))
+        report.add(
+            Issue(
+                "merged-cells",
+                "warning",
+                f"cells {ref} are merged; their value {value!r} was copied into each of them "
+                "(unmerge and fill the cells)",
+                sheet=name,
+                row=r0 + 1,
+                cell=f"{name}!{ref}",
+                value=value,
+            )
+        )
         for r in range(r0, min(r1 + 1, len(rows))):
             for c in range(c0, min(c1 + 1, len(rows[r]))):
                 if (r, c) != (r0, c0) and cells.is_blank(rows[r][c]):
                     rows[r][c] = value
     for row, col, formula in formulas:
-        report.add(Issue("formula-without-value", "error",
-                         f"cell holds the formula ={formula} but no computed value (the file was not "
-                         "saved by a spreadsheet program); open and save it, or type the value",
-                         sheet=name, row=row, cell=cell_ref(name, row, col), value=f"={formula}"))
+        report.add(
+            Issue(
+                "formula-without-value",
+                "error",
+                f"cell holds the formula ={formula} but no computed value (the file was not "
+                "saved by a spreadsheet program); open and save it, or type the value",
+                sheet=name,
+                row=row,
+                cell=cell_ref(name, row, col),
+                value=f"={formula}",
+            )
+        )
     if sheet in schema.KEY_VALUE_SHEETS:
         _read_key_value(wb, report, sheet, name, rows)
     else:
@@ -338,7 +387,9 @@ def _convert(
         for i, v in enumerate(text):
             if v is not None and v not in enum:
                 key = schema.normalize_header(v)
-                text[i] = folded.get(key, folded.get(schema.normalize_header(ENUM_ALIASES.get(key, key)), v))
+                text[i] = folded.get(
+                    key, folded.get(schema.normalize_header(ENUM_ALIASES.get(key, key)), v)
+                )
     return text, notes
 
 
@@ -375,18 +426,39 @@ def _resolve_header(
             continue
         raw = str(text).strip()
         base, unit = units.split_header(raw)
-        fname = lookup.get(schema.normalize_header(base)) or lookup.get(schema.normalize_header(raw))
+        fname = lookup.get(schema.normalize_header(base)) or lookup.get(
+            schema.normalize_header(raw)
+        )
         ref = cell_ref(name, header_row, pos + 1)
         if fname is None:
             unknown[pos] = raw
-            report.add(Issue("unknown-column", "warning",
-                             f"column {raw!r} is not a {sheet} column; it was kept as it is",
-                             sheet=name, row=header_row, column=raw, cell=ref, value=raw))
+            report.add(
+                Issue(
+                    "unknown-column",
+                    "warning",
+                    f"column {raw!r} is not a {sheet} column; it was kept as it is",
+                    sheet=name,
+                    row=header_row,
+                    column=raw,
+                    cell=ref,
+                    value=raw,
+                )
+            )
             continue
         if fname in taken:
-            report.add(Issue("duplicate-column", "error",
-                             f"column {raw!r} repeats {fname!r} (column {column_letter(taken[fname] + 1)}); "
-                             "keep one", sheet=name, row=header_row, column=fname, cell=ref, value=raw))
+            report.add(
+                Issue(
+                    "duplicate-column",
+                    "error",
+                    f"column {raw!r} repeats {fname!r} (column {column_letter(taken[fname] + 1)}); "
+                    "keep one",
+                    sheet=name,
+                    row=header_row,
+                    column=fname,
+                    cell=ref,
+                    value=raw,
+                )
+            )
             unknown[pos] = raw
             continue
         factor = 1.0
@@ -395,19 +467,45 @@ def _resolve_header(
             try:
                 factor = units.factor(unit, canonical) if canonical else 1.0
             except ValueError as exc:
-                report.add(Issue("unknown-unit", "error", f"header {raw!r}: {exc}", sheet=name,
-                                 row=header_row, column=fname, cell=ref, value=raw))
+                report.add(
+                    Issue(
+                        "unknown-unit",
+                        "error",
+                        f"header {raw!r}: {exc}",
+                        sheet=name,
+                        row=header_row,
+                        column=fname,
+                        cell=ref,
+                        value=raw,
+                    )
+                )
         taken[fname] = pos
         known[pos] = (fname, factor, bool(unit))
     return known, unknown
 
 
-def _add_notes(report: Report, name: str, column: str, col: int, excel_rows: np.ndarray,
-               notes: list[cells.Note]) -> None:
+def _add_notes(
+    report: Report,
+    name: str,
+    column: str,
+    col: int,
+    excel_rows: np.ndarray,
+    notes: list[cells.Note],
+) -> None:
     for note in notes:
         row = int(excel_rows[note.position])
-        report.add(Issue(note.code, note.severity, note.message, sheet=name, row=row, column=column,  # type: ignore[arg-type]
-                         cell=cell_ref(name, row, col), value=note.value))
+        report.add(
+            Issue(
+                note.code,
+                note.severity,
+                note.message,
+                sheet=name,
+                row=row,
+                column=column,
+                cell=cell_ref(name, row, col),
+                value=note.value,
+            )
+        )
 
 
 def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[list[Any]]) -> None:
@@ -416,28 +514,45 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
     hidx = _header_index(rows)
     if hidx is None:
         wb.tables[sheet] = _empty(sheet)
-        report.add(Issue("empty-sheet", "error" if sheet in schema.REQUIRED_SHEETS else "warning",
-                         f"sheet {name!r} is empty: it has no header row", sheet=name))
+        report.add(
+            Issue(
+                "empty-sheet",
+                "error" if sheet in schema.REQUIRED_SHEETS else "warning",
+                f"sheet {name!r} is empty: it has no header row",
+                sheet=name,
+            )
+        )
         return
     header_row = hidx + 1
     known, unknown = _resolve_header(report, sheet, name, rows[hidx], header_row)
-    body = rows[hidx + 1:]
+    body = rows[hidx + 1 :]
     width = len(rows[hidx])
     keep, columns_data = _non_blank(body)
     summary.rows = len(keep)
     summary.blank_rows = len(body) - len(keep)
     # rows wider than the header: values without a column
     for i in keep if any(len(r) > width for r in body) else ():
-        extra = [(c, v) for c, v in enumerate(body[i][width:], start=width) if not cells.is_blank(v)]
+        extra = [
+            (c, v) for c, v in enumerate(body[i][width:], start=width) if not cells.is_blank(v)
+        ]
         for c, v in extra:
-            report.add(Issue("value-without-header", "warning",
-                             f"value {v!r} stands in a column without a header; it was not read",
-                             sheet=name, row=hidx + 2 + i, cell=cell_ref(name, hidx + 2 + i, c + 1), value=v))
+            report.add(
+                Issue(
+                    "value-without-header",
+                    "warning",
+                    f"value {v!r} stands in a column without a header; it was not read",
+                    sheet=name,
+                    row=hidx + 2 + i,
+                    cell=cell_ref(name, hidx + 2 + i, c + 1),
+                    value=v,
+                )
+            )
     excel_rows = np.array([hidx + 2 + i for i in keep], dtype=np.int64)
     kept = [body[i] for i in keep]
     fmap = _column_map(sheet)
     frame: dict[str, Any] = {}
     columns: dict[str, int] = {}
+
     def column_values(pos: int) -> list[Any]:
         if columns_data is not None:
             return list(columns_data[pos]) if pos < len(columns_data) else [None] * len(kept)
@@ -450,10 +565,17 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
         if fmap[fname]["type"] == "number":
             typed, converted = _fraction_as_percent(typed, fmap[fname], unit_given)
             if converted:
-                report.add(Issue("percent-converted", "warning",
-                                 f"column {fname!r} holds percentages; divided by 100 to a fraction",
-                                 sheet=name, row=header_row, column=fname,
-                                 cell=cell_ref(name, header_row, pos + 1)))
+                report.add(
+                    Issue(
+                        "percent-converted",
+                        "warning",
+                        f"column {fname!r} holds percentages; divided by 100 to a fraction",
+                        sheet=name,
+                        row=header_row,
+                        column=fname,
+                        cell=cell_ref(name, header_row, pos + 1),
+                    )
+                )
         frame[fname] = typed
         columns[fname] = pos + 1
     n = len(kept)
@@ -463,12 +585,22 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
         if fname in frame:
             out[fname] = pd.Series(frame[fname], index=out.index).astype(DTYPES[f["type"]])
         else:
-            out[fname] = pd.Series([None] * n, index=out.index, dtype=object).astype(DTYPES[f["type"]])
+            out[fname] = pd.Series([None] * n, index=out.index, dtype=object).astype(
+                DTYPES[f["type"]]
+            )
             if f.get("constraints", {}).get("required"):
-                report.add(Issue("missing-column", "error",
-                                 f"sheet {name!r} has no {fname!r} column; it is required"
-                                 + (f" ({f['unit']})" if f.get("unit") else ""),
-                                 sheet=name, row=header_row, column=fname, value=None))
+                report.add(
+                    Issue(
+                        "missing-column",
+                        "error",
+                        f"sheet {name!r} has no {fname!r} column; it is required"
+                        + (f" ({f['unit']})" if f.get("unit") else ""),
+                        sheet=name,
+                        row=header_row,
+                        column=fname,
+                        value=None,
+                    )
+                )
         if "default" in f and n:
             out[fname] = out[fname].fillna(f["default"])
     for pos, raw in unknown.items():
@@ -481,7 +613,9 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
     wb.excel_columns[sheet] = columns
 
 
-def _read_key_value(wb: Workbook, report: Report, sheet: str, name: str, rows: list[list[Any]]) -> None:
+def _read_key_value(
+    wb: Workbook, report: Report, sheet: str, name: str, rows: list[list[Any]]
+) -> None:
     summary = SheetSummary()
     report.sheets[sheet] = summary
     lookup = schema.header_lookup(sheet)
@@ -510,9 +644,17 @@ def _read_key_value(wb: Workbook, report: Report, sheet: str, name: str, rows: l
         key_raw = row[0] if row else None
         value = row[value_col] if value_col < len(row) else None
         if cells.is_blank(key_raw):
-            report.add(Issue("missing-field-name", "error",
-                             f"value {value!r} has no field name in column A", sheet=name, row=excel_row,
-                             cell=cell_ref(name, excel_row, 1), value=value))
+            report.add(
+                Issue(
+                    "missing-field-name",
+                    "error",
+                    f"value {value!r} has no field name in column A",
+                    sheet=name,
+                    row=excel_row,
+                    cell=cell_ref(name, excel_row, 1),
+                    value=value,
+                )
+            )
             continue
         base, unit = units.split_header(str(key_raw))
         if unit_col is not None and unit_col < len(row) and not cells.is_blank(row[unit_col]):
@@ -520,16 +662,34 @@ def _read_key_value(wb: Workbook, report: Report, sheet: str, name: str, rows: l
         fname = lookup.get(schema.normalize_header(base))
         ref = cell_ref(name, excel_row, value_col + 1)
         if fname is None:
-            report.add(Issue("unknown-field", "warning",
-                             f"field {str(key_raw)!r} is not a {sheet} field; it was kept as it is",
-                             sheet=name, row=excel_row, column=str(key_raw), cell=ref, value=value))
+            report.add(
+                Issue(
+                    "unknown-field",
+                    "warning",
+                    f"field {str(key_raw)!r} is not a {sheet} field; it was kept as it is",
+                    sheet=name,
+                    row=excel_row,
+                    column=str(key_raw),
+                    cell=ref,
+                    value=value,
+                )
+            )
             record[str(key_raw).strip()] = value
             where[str(key_raw).strip()] = excel_row
             continue
         if fname in record:
-            report.add(Issue("duplicate-field", "error",
-                             f"field {fname!r} is given twice (rows {where[fname]} and {excel_row}); keep one",
-                             sheet=name, row=excel_row, column=fname, cell=ref, value=value))
+            report.add(
+                Issue(
+                    "duplicate-field",
+                    "error",
+                    f"field {fname!r} is given twice (rows {where[fname]} and {excel_row}); keep one",
+                    sheet=name,
+                    row=excel_row,
+                    column=fname,
+                    cell=ref,
+                    value=value,
+                )
+            )
             continue
         fdesc = fmap[fname]
         factor = 1.0
@@ -537,12 +697,32 @@ def _read_key_value(wb: Workbook, report: Report, sheet: str, name: str, rows: l
             try:
                 factor = units.factor(unit, fdesc["unit"])
             except ValueError as exc:
-                report.add(Issue("unknown-unit", "error", f"field {fname!r}: {exc}", sheet=name,
-                                 row=excel_row, column=fname, cell=ref, value=unit))
+                report.add(
+                    Issue(
+                        "unknown-unit",
+                        "error",
+                        f"field {fname!r}: {exc}",
+                        sheet=name,
+                        row=excel_row,
+                        column=fname,
+                        cell=ref,
+                        value=unit,
+                    )
+                )
         typed, notes = _convert([value], fdesc, factor)
         for note in notes:
-            report.add(Issue(note.code, note.severity, note.message, sheet=name, row=excel_row,  # type: ignore[arg-type]
-                             column=fname, cell=ref, value=note.value))
+            report.add(
+                Issue(
+                    note.code,
+                    note.severity,
+                    note.message,
+                    sheet=name,
+                    row=excel_row,
+                    column=fname,
+                    cell=ref,
+                    value=note.value,
+                )
+            )
         record[fname] = typed[0]
         where[fname] = excel_row
     frame = pd.DataFrame(index=pd.RangeIndex(1))
@@ -551,8 +731,11 @@ def _read_key_value(wb: Workbook, report: Report, sheet: str, name: str, rows: l
         value = record.get(fname)
         if value is None and "default" in f:
             value = f["default"]
-        frame[fname] = pd.Series([value], dtype=object).astype(DTYPES[f["type"]]) if value is not None else \
-            pd.Series([None], dtype=object).astype(DTYPES[f["type"]])
+        frame[fname] = (
+            pd.Series([value], dtype=object).astype(DTYPES[f["type"]])
+            if value is not None
+            else pd.Series([None], dtype=object).astype(DTYPES[f["type"]])
+        )
     for key, value in record.items():
         if key not in frame.columns:
             frame[key] = pd.Series([value], dtype=object)

@@ -52,7 +52,9 @@ def plain(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "item") and not isinstance(value, str):  # numpy and pandas scalars
@@ -96,7 +98,20 @@ class Issue:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["value"] = plain(self.value)
-        return {k: d[k] for k in ("code", "severity", "sheet", "row", "column", "cell", "value", "message", "file")}
+        return {
+            k: d[k]
+            for k in (
+                "code",
+                "severity",
+                "sheet",
+                "row",
+                "column",
+                "cell",
+                "value",
+                "message",
+                "file",
+            )
+        }
 
 
 @dataclass
@@ -147,7 +162,9 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         for name, summary in self.sheets.items():
-            rows = {i.row for i in self.issues if i.sheet == name and i.severity == "error" and i.row}
+            rows = {
+                i.row for i in self.issues if i.sheet == name and i.severity == "error" and i.row
+            }
             summary.rows_with_errors = len(rows)
         return {
             "file": self.file,

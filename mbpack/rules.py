@@ -105,7 +105,9 @@ def rule(code: str, severity: str, sheet: str, column: str, message: str) -> Cal
     """Register a rule; the decorated function's docstring is its description."""
 
     def register(test: Test) -> Test:
-        RULES.append(Rule(code, severity, sheet, column, message, test, (test.__doc__ or "").strip()))
+        RULES.append(
+            Rule(code, severity, sheet, column, message, test, (test.__doc__ or "").strip())
+        )
         return test
 
     return register
@@ -118,47 +120,77 @@ def _ok(frame: pd.DataFrame) -> pd.Series:
 # --- balance years -----------------------------------------------------------------------
 
 
-@rule("date-order", "error", "balance_years", "winter_end_date",
-      "end of winter {value} is not between begin {begin_date} and end {end_date}")
+@rule(
+    "date-order",
+    "error",
+    "balance_years",
+    "winter_end_date",
+    "end of winter {value} is not between begin {begin_date} and end {end_date}",
+)
 def _winter_inside(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The end of winter lies between the begin and the end of the balance year."""
     ok = (df["winter_end_date"] > df["begin_date"]) & (df["winter_end_date"] < df["end_date"])
     return ok | df[["winter_end_date", "begin_date", "end_date"]].isna().any(axis=1)
 
 
-@rule("date-order", "error", "balance_years", "end_date",
-      "end {value} is not after begin {begin_date}")
+@rule(
+    "date-order",
+    "error",
+    "balance_years",
+    "end_date",
+    "end {value} is not after begin {begin_date}",
+)
 def _end_after_begin(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A balance year ends after it begins."""
     return (df["end_date"] > df["begin_date"]) | df[["end_date", "begin_date"]].isna().any(axis=1)
 
 
-@rule("year-mismatch", "error", "balance_years", "year",
-      "balance year {value} does not end in {value} (end {end_date}); YEAR is the year the balance year ends")
+@rule(
+    "year-mismatch",
+    "error",
+    "balance_years",
+    "year",
+    "balance year {value} does not end in {value} (end {end_date}); YEAR is the year the balance year ends",
+)
 def _year_is_end(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """YEAR is the calendar year in which the balance year ends (WGMS)."""
     ok = df["end_date"].dt.year == df["year"].astype("float64")
     return ok | df["end_date"].isna() | df["year"].isna()
 
 
-@rule("period-length", "warning", "balance_years", "end_date",
-      "balance year {year} lasts {days} days ({begin_date} to {value}); expected 9 to 15 months")
+@rule(
+    "period-length",
+    "warning",
+    "balance_years",
+    "end_date",
+    "balance year {year} lasts {days} days ({begin_date} to {value}); expected 9 to 15 months",
+)
 def _year_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A balance year lasts 9 to 15 months."""
     days = (df["end_date"] - df["begin_date"]).dt.days
     return days.between(*YEAR_DAYS) | days.isna()
 
 
-@rule("period-length", "warning", "balance_years", "winter_end_date",
-      "winter of {year} lasts {winter_days} days ({begin_date} to {value}); expected 4 to 9 months")
+@rule(
+    "period-length",
+    "warning",
+    "balance_years",
+    "winter_end_date",
+    "winter of {year} lasts {winter_days} days ({begin_date} to {value}); expected 4 to 9 months",
+)
 def _winter_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A winter lasts 4 to 9 months."""
     days = (df["winter_end_date"] - df["begin_date"]).dt.days
     return days.between(*WINTER_DAYS) | days.isna()
 
 
-@rule("years-overlap", "error", "balance_years", "begin_date",
-      "balance year {year} begins {value}, before the previous one ends")
+@rule(
+    "years-overlap",
+    "error",
+    "balance_years",
+    "begin_date",
+    "balance year {year} begins {value}, before the previous one ends",
+)
 def _years_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Balance years do not overlap."""
     order = df.sort_values("begin_date")
@@ -170,8 +202,13 @@ def _years_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
 # --- stakes ------------------------------------------------------------------------------
 
 
-@rule("elevation-outside", "warning", "stakes", "elevation",
-      "stake {stake_id} at {value} m lies outside the glacier's elevation range {range}")
+@rule(
+    "elevation-outside",
+    "warning",
+    "stakes",
+    "elevation",
+    "stake {stake_id} at {value} m lies outside the glacier's elevation range {range}",
+)
 def _stake_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Stake elevations lie inside the glacier's elevation range (±50 m)."""
     return _inside_range(df["elevation"], ctx)
@@ -204,13 +241,23 @@ def _near_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 for _sheet, _id in (("stakes", "stake_id"), ("snow_pits", "pit_id"), ("probes", "probe_id")):
-    rule("position-far", "warning", _sheet, "latitude",
-         f"{{{_id}}} at {{value}}, {{longitude}} lies more than {MAX_DISTANCE_KM:g} km from the glacier "
-         "(glacier sheet latitude/longitude)")(_near_glacier)
+    rule(
+        "position-far",
+        "warning",
+        _sheet,
+        "latitude",
+        f"{{{_id}}} at {{value}}, {{longitude}} lies more than {MAX_DISTANCE_KM:g} km from the glacier "
+        "(glacier sheet latitude/longitude)",
+    )(_near_glacier)
 
 
-@rule("missing-position", "warning", "stakes", "x",
-      "stake {stake_id} has no position (x/y or latitude/longitude)")
+@rule(
+    "missing-position",
+    "warning",
+    "stakes",
+    "x",
+    "stake {stake_id} has no position (x/y or latitude/longitude)",
+)
 def _stake_position(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A stake has x/y or latitude/longitude."""
     return (df["x"].notna() & df["y"].notna()) | (df["latitude"].notna() & df["longitude"].notna())
@@ -219,16 +266,26 @@ def _stake_position(df: pd.DataFrame, ctx: Context) -> pd.Series:
 # --- stake readings ----------------------------------------------------------------------
 
 
-@rule("unknown-stake", "error", "stake_readings", "stake_id",
-      "stake {value!r} is not in the stakes sheet")
+@rule(
+    "unknown-stake",
+    "error",
+    "stake_readings",
+    "stake_id",
+    "stake {value!r} is not in the stakes sheet",
+)
 def _known_stake(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Every reading's stake exists in the stakes sheet (foreign key)."""
     known = set(ctx.table("stakes")["stake_id"].dropna())
     return df["stake_id"].isin(known) | df["stake_id"].isna()
 
 
-@rule("reading-outside-years", "warning", "stake_readings", "date",
-      "reading of stake {stake_id} on {value} falls in no balance year of the balance_years sheet")
+@rule(
+    "reading-outside-years",
+    "warning",
+    "stake_readings",
+    "date",
+    "reading of stake {stake_id} on {value} falls in no balance year of the balance_years sheet",
+)
 def _reading_in_year(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Readings fall inside a declared balance year (±30 days)."""
     years = ctx.table("balance_years").dropna(subset=["begin_date", "end_date"])
@@ -245,24 +302,39 @@ def _reading_in_year(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return pd.Series(inside, index=df.index) | df["date"].isna()
 
 
-@rule("unchained-redrill", "error", "stake_readings", "new_exposure",
-      "{event} of stake {stake_id} on {date} has no new_exposure: record the exposure after the change "
-      "so readings can be chained")
+@rule(
+    "unchained-redrill",
+    "error",
+    "stake_readings",
+    "new_exposure",
+    "{event} of stake {stake_id} on {date} has no new_exposure: record the exposure after the change "
+    "so readings can be chained",
+)
 def _redrill_chained(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A re-drill or extension records the exposure before and after, so readings chain."""
     return ~df["event"].isin(["redrill", "extension"]) | df["new_exposure"].notna()
 
 
-@rule("missing-reading", "error", "stake_readings", "exposure",
-      "reading of stake {stake_id} on {date} has neither exposure nor snow depth")
+@rule(
+    "missing-reading",
+    "error",
+    "stake_readings",
+    "exposure",
+    "reading of stake {stake_id} on {date} has neither exposure nor snow depth",
+)
 def _reading_has_value(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A reading has an exposure or a snow depth (a lost stake has neither)."""
     return (df["event"] == "lost") | df["exposure"].notna() | df["snow_depth"].notna()
 
 
-@rule("reading-after-lost", "warning", "stake_readings", "date",
-      "stake {stake_id} is read on {value} after it was reported lost; give a re-drilled stake a new id "
-      "or remove the lost event")
+@rule(
+    "reading-after-lost",
+    "warning",
+    "stake_readings",
+    "date",
+    "stake {stake_id} is read on {value} after it was reported lost; give a re-drilled stake a new id "
+    "or remove the lost event",
+)
 def _after_lost(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """No reading follows the loss of a stake."""
     lost = df.loc[df["event"] == "lost"].groupby("stake_id")["date"].min()
@@ -272,9 +344,14 @@ def _after_lost(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return ~(df["date"] > when) | when.isna()
 
 
-@rule("implausible-change", "warning", "stake_readings", "exposure",
-      "exposure of stake {stake_id} changes from {previous} m to {value} m by {date}: "
-      "{change_per_year} m a-1 is beyond what a glacier surface does")
+@rule(
+    "implausible-change",
+    "warning",
+    "stake_readings",
+    "exposure",
+    "exposure of stake {stake_id} changes from {previous} m to {value} m by {date}: "
+    "{change_per_year} m a-1 is beyond what a glacier surface does",
+)
 def _plausible_change(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Exposure changes between consecutive readings are physically plausible
     (at most 12 m of lowering in a year, at most 8 m of raising)."""
@@ -284,27 +361,42 @@ def _plausible_change(df: pd.DataFrame, ctx: Context) -> pd.Series:
 def _exposure_changes(df: pd.DataFrame) -> pd.DataFrame:
     """Per reading: the exposure after the previous reading (chained) and the change rate."""
     order = df.sort_values(["stake_id", "date"], kind="stable")
-    after = order["new_exposure"].where(order["event"].isin(["redrill", "extension"]), order["exposure"])
+    after = order["new_exposure"].where(
+        order["event"].isin(["redrill", "extension"]), order["exposure"]
+    )
     previous = after.groupby(order["stake_id"]).shift()
     prev_date = order["date"].groupby(order["stake_id"]).shift()
     days = (order["date"] - prev_date).dt.days.clip(lower=1)
     change = order["exposure"] - previous  # + = surface lowered (more stake exposed)
     rate = change / days * 365.25
-    ok = ~((rate > MAX_ANNUAL_LOWERING) | ((days >= 300) & (change > MAX_ANNUAL_LOWERING))
-           | (-change > MAX_RAISING))
+    ok = ~(
+        (rate > MAX_ANNUAL_LOWERING)
+        | ((days >= 300) & (change > MAX_ANNUAL_LOWERING))
+        | (-change > MAX_RAISING)
+    )
     out = pd.DataFrame({"previous": previous, "rate": rate, "ok": ok | change.isna()})
     return out.reindex(df.index)
 
 
-@rule("buried-without-snow", "warning", "stake_readings", "exposure",
-      "stake {stake_id} is buried (exposure {value} m) but no snow depth is given")
+@rule(
+    "buried-without-snow",
+    "warning",
+    "stake_readings",
+    "exposure",
+    "stake {stake_id} is buried (exposure {value} m) but no snow depth is given",
+)
 def _buried(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A buried stake (negative exposure) comes with a snow depth."""
     return ~(df["exposure"] < 0) | df["snow_depth"].notna()
 
 
-@rule("new-exposure-without-event", "warning", "stake_readings", "new_exposure",
-      "new_exposure {value} m is given on a plain reading of stake {stake_id}; set event to redrill or extension")
+@rule(
+    "new-exposure-without-event",
+    "warning",
+    "stake_readings",
+    "new_exposure",
+    "new_exposure {value} m is given on a plain reading of stake {stake_id}; set event to redrill or extension",
+)
 def _new_exposure_event(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """new_exposure belongs to a re-drill or an extension."""
     return df["new_exposure"].isna() | df["event"].isin(["redrill", "extension"])
@@ -313,11 +405,18 @@ def _new_exposure_event(df: pd.DataFrame, ctx: Context) -> pd.Series:
 # --- snow pits ---------------------------------------------------------------------------
 
 
-@rule("layer-order", "error", "snow_pits", "bottom_depth",
-      "layer of pit {pit_id} has its bottom {value} m not below its top {top_depth} m")
+@rule(
+    "layer-order",
+    "error",
+    "snow_pits",
+    "bottom_depth",
+    "layer of pit {pit_id} has its bottom {value} m not below its top {top_depth} m",
+)
 def _layer_order(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A layer's bottom lies below its top."""
-    return (df["bottom_depth"] > df["top_depth"]) | df[["bottom_depth", "top_depth"]].isna().any(axis=1)
+    return (df["bottom_depth"] > df["top_depth"]) | df[["bottom_depth", "top_depth"]].isna().any(
+        axis=1
+    )
 
 
 def _layer_neighbours(df: pd.DataFrame) -> pd.Series:
@@ -326,38 +425,63 @@ def _layer_neighbours(df: pd.DataFrame) -> pd.Series:
     return (order["top_depth"] - previous).reindex(df.index)
 
 
-@rule("layer-overlap", "error", "snow_pits", "top_depth",
-      "layer of pit {pit_id} starts at {value} m, inside the layer above it")
+@rule(
+    "layer-overlap",
+    "error",
+    "snow_pits",
+    "top_depth",
+    "layer of pit {pit_id} starts at {value} m, inside the layer above it",
+)
 def _layer_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pit layers do not overlap."""
     gap = _layer_neighbours(df)
     return ~(gap < -LAYER_TOLERANCE)
 
 
-@rule("layer-gap", "warning", "snow_pits", "top_depth",
-      "layer of pit {pit_id} starts at {value} m, leaving a gap below the layer above it")
+@rule(
+    "layer-gap",
+    "warning",
+    "snow_pits",
+    "top_depth",
+    "layer of pit {pit_id} starts at {value} m, leaving a gap below the layer above it",
+)
 def _layer_gap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pit layers are contiguous."""
     gap = _layer_neighbours(df)
     return ~(gap > LAYER_TOLERANCE)
 
 
-@rule("snow-density-high", "warning", "snow_pits", "density",
-      "snow density {value} kg m-3 in pit {pit_id} is above {limit} kg m-3; is the layer firn or ice?")
+@rule(
+    "snow-density-high",
+    "warning",
+    "snow_pits",
+    "density",
+    "snow density {value} kg m-3 in pit {pit_id} is above {limit} kg m-3; is the layer firn or ice?",
+)
 def _snow_density(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Snow is rarely denser than 700 kg m-3."""
     return ~((df["layer"] == "snow") & (df["density"] > MAX_SNOW_DENSITY))
 
 
-@rule("elevation-outside", "warning", "snow_pits", "elevation",
-      "pit {pit_id} at {value} m lies outside the glacier's elevation range {range}")
+@rule(
+    "elevation-outside",
+    "warning",
+    "snow_pits",
+    "elevation",
+    "pit {pit_id} at {value} m lies outside the glacier's elevation range {range}",
+)
 def _pit_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pits lie inside the glacier's elevation range (±50 m)."""
     return _inside_range(df["elevation"], ctx)
 
 
-@rule("pit-inconsistent", "warning", "snow_pits", "elevation",
-      "pit {pit_id} on {date} has different positions or elevations on its layer rows")
+@rule(
+    "pit-inconsistent",
+    "warning",
+    "snow_pits",
+    "elevation",
+    "pit {pit_id} on {date} has different positions or elevations on its layer rows",
+)
 def _pit_consistent(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The rows of one pit give one position and elevation."""
     keys = [df["pit_id"], df["date"]]
@@ -371,15 +495,22 @@ def _pit_consistent(df: pd.DataFrame, ctx: Context) -> pd.Series:
 # --- hypsometry --------------------------------------------------------------------------
 
 
-@rule("band-order", "error", "hypsometry", "upper_elevation",
-      "band upper elevation {value} m is not above its lower elevation {lower_elevation} m")
+@rule(
+    "band-order",
+    "error",
+    "hypsometry",
+    "upper_elevation",
+    "band upper elevation {value} m is not above its lower elevation {lower_elevation} m",
+)
 def _band_order(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A band's upper elevation is above its lower elevation."""
     return _bands_ordered(df)
 
 
 def _bands_ordered(df: pd.DataFrame) -> pd.Series:
-    return (df["upper_elevation"] > df["lower_elevation"]) | df[["upper_elevation", "lower_elevation"]].isna().any(axis=1)
+    return (df["upper_elevation"] > df["lower_elevation"]) | df[
+        ["upper_elevation", "lower_elevation"]
+    ].isna().any(axis=1)
 
 
 def _band_gaps(df: pd.DataFrame) -> pd.Series:
@@ -388,22 +519,37 @@ def _band_gaps(df: pd.DataFrame) -> pd.Series:
     return (order["lower_elevation"] - previous).reindex(df.index)
 
 
-@rule("band-gap", "error", "hypsometry", "lower_elevation",
-      "band of {year} starting at {value} m does not meet the band below it (gap of {gap} m)")
+@rule(
+    "band-gap",
+    "error",
+    "hypsometry",
+    "lower_elevation",
+    "band of {year} starting at {value} m does not meet the band below it (gap of {gap} m)",
+)
 def _band_contiguous(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The bands of one survey year are contiguous."""
     return ~(_band_gaps(df) > 1e-6)
 
 
-@rule("band-overlap", "error", "hypsometry", "lower_elevation",
-      "band of {year} starting at {value} m overlaps the band below it")
+@rule(
+    "band-overlap",
+    "error",
+    "hypsometry",
+    "lower_elevation",
+    "band of {year} starting at {value} m overlaps the band below it",
+)
 def _band_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The bands of one survey year do not overlap."""
     return ~(_band_gaps(df) < -1e-6)
 
 
-@rule("area-mismatch", "warning", "hypsometry", "area",
-      "bands of {year} sum to {total} km², not the glacier area {glacier_area} km² (glacier sheet) within 1 %")
+@rule(
+    "area-mismatch",
+    "warning",
+    "hypsometry",
+    "area",
+    "bands of {year} sum to {total} km², not the glacier area {glacier_area} km² (glacier sheet) within 1 %",
+)
 def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The bands of the latest survey sum to the glacier area within 1 %."""
     area = ctx.glacier.get("area")
@@ -439,17 +585,37 @@ def _summer_negative(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 for _sheet in ("glacier_balance", "band_balance"):
-    rule("balance-sum", "error", _sheet, "annual_balance",
-         "annual balance {value} is not winter {winter_balance} + summer {summer_balance} "
-         f"(tolerance {BALANCE_SUM_TOLERANCE} kg m-2)")(_balance_sum)
-    rule("winter-negative", "warning", _sheet, "winter_balance",
-         "winter balance {value} kg m-2 is negative")(_winter_positive)
-    rule("summer-positive", "warning", _sheet, "summer_balance",
-         "summer balance {value} kg m-2 is positive")(_summer_negative)
+    rule(
+        "balance-sum",
+        "error",
+        _sheet,
+        "annual_balance",
+        "annual balance {value} is not winter {winter_balance} + summer {summer_balance} "
+        f"(tolerance {BALANCE_SUM_TOLERANCE} kg m-2)",
+    )(_balance_sum)
+    rule(
+        "winter-negative",
+        "warning",
+        _sheet,
+        "winter_balance",
+        "winter balance {value} kg m-2 is negative",
+    )(_winter_positive)
+    rule(
+        "summer-positive",
+        "warning",
+        _sheet,
+        "summer_balance",
+        "summer balance {value} kg m-2 is positive",
+    )(_summer_negative)
 
 
-@rule("ela-outside", "warning", "glacier_balance", "ela",
-      "ELA {value} m lies outside the glacier's elevation range {range} without ela_position '<' or '>'")
+@rule(
+    "ela-outside",
+    "warning",
+    "glacier_balance",
+    "ela",
+    "ELA {value} m lies outside the glacier's elevation range {range} without ela_position '<' or '>'",
+)
 def _ela_inside(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The ELA lies within the glacier's elevation range unless ela_position says otherwise."""
     rng = ctx.elevation_range
@@ -459,23 +625,38 @@ def _ela_inside(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return inside | df["ela_position"].isin(["<", ">"])
 
 
-@rule("band-order", "error", "band_balance", "upper_elevation",
-      "band upper elevation {value} m is not above its lower elevation {lower_elevation} m")
+@rule(
+    "band-order",
+    "error",
+    "band_balance",
+    "upper_elevation",
+    "band upper elevation {value} m is not above its lower elevation {lower_elevation} m",
+)
 def _bb_order(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A band's upper elevation is above its lower elevation."""
     return _bands_ordered(df)
 
 
-@rule("period-order", "error", "point_balance", "to_date",
-      "period of {point_id} ends {value}, not after it begins {from_date}")
+@rule(
+    "period-order",
+    "error",
+    "point_balance",
+    "to_date",
+    "period of {point_id} ends {value}, not after it begins {from_date}",
+)
 def _pb_period(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A point balance's period ends after it begins."""
     return (df["to_date"] > df["from_date"]) | df[["to_date", "from_date"]].isna().any(axis=1)
 
 
-@rule("code-period", "warning", "point_balance", "balance_code",
-      "{value} balance of {point_id} covers {days} days ({from_date} to {to_date}); "
-      "expected 9-15 months for annual, 4-9 for winter")
+@rule(
+    "code-period",
+    "warning",
+    "point_balance",
+    "balance_code",
+    "{value} balance of {point_id} covers {days} days ({from_date} to {to_date}); "
+    "expected 9-15 months for annual, 4-9 for winter",
+)
 def _pb_code(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A point balance's code agrees with its period."""
     days = (df["to_date"] - df["from_date"]).dt.days
@@ -484,8 +665,13 @@ def _pb_code(df: pd.DataFrame, ctx: Context) -> pd.Series:
     return ~(annual | winter) | days.isna()
 
 
-@rule("elevation-outside", "warning", "point_balance", "elevation",
-      "point {point_id} at {value} m lies outside the glacier's elevation range {range}")
+@rule(
+    "elevation-outside",
+    "warning",
+    "point_balance",
+    "elevation",
+    "point {point_id} at {value} m lies outside the glacier's elevation range {range}",
+)
 def _pb_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Point balances lie inside the glacier's elevation range (±50 m)."""
     return _inside_range(df["elevation"], ctx)
@@ -501,7 +687,11 @@ def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> d
     row["limit"] = MAX_SNOW_DENSITY
     row["value"] = _shown(plain(df.at[index, rule_.column]))
     if rule_.sheet == "balance_years":
-        b, e, w = df.at[index, "begin_date"], df.at[index, "end_date"], df.at[index, "winter_end_date"]
+        b, e, w = (
+            df.at[index, "begin_date"],
+            df.at[index, "end_date"],
+            df.at[index, "winter_end_date"],
+        )
         row["days"] = (e - b).days if pd.notna(b) and pd.notna(e) else "?"
         row["winter_days"] = (w - b).days if pd.notna(b) and pd.notna(w) else "?"
     if rule_.sheet == "point_balance":
@@ -541,6 +731,11 @@ class CheckInfo:
     rule: Rule | None = None
 
 
+def _template(text: str) -> Callable[[Any], str]:
+    """A message maker: ``text`` formatted with the failing value as ``v``."""
+    return lambda value: text.format(v=value)
+
+
 def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]:
     """Pandera schema of a sheet, derived from its Table Schema, with the sheet's rules.
 
@@ -555,55 +750,78 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
     info: dict[str, CheckInfo] = {}
     columns: dict[str, Any] = {}
 
-    def key(code: str, column: str | None, describe: Callable[[Any], str], rule_: Rule | None = None,
-            severity: str = "error") -> str:
+    def key(
+        code: str,
+        column: str | None,
+        describe: Callable[[Any], str],
+        rule_: Rule | None = None,
+        severity: str = "error",
+    ) -> str:
         k = f"{sheet}:{column}:{code}:{len(info)}"
         info[k] = CheckInfo(code, severity, column, describe, rule_)
         return k
 
     for f in desc["fields"]:
         name, cons, unit = f["name"], f.get("constraints", {}), f.get("unit")
-        suffix = f" {unit}" if unit and unit != "1" else ""
+        u = f" {unit}" if unit and unit != "1" else ""
         checks = []
         if "minimum" in cons:
             lo = cons["minimum"]
-            checks.append(pa.Check.ge(lo, error=key("out-of-range", name,
-                          lambda v, lo=lo, s=suffix: f"{v}{s} is below the minimum {lo}{s}")))
+            text = "{v}" + u + f" is below the minimum {lo}{u}"
+            checks.append(pa.Check.ge(lo, error=key("out-of-range", name, _template(text))))
         if "maximum" in cons:
             hi = cons["maximum"]
-            checks.append(pa.Check.le(hi, error=key("out-of-range", name,
-                          lambda v, hi=hi, s=suffix: f"{v}{s} is above the maximum {hi}{s}")))
+            text = "{v}" + u + f" is above the maximum {hi}{u}"
+            checks.append(pa.Check.le(hi, error=key("out-of-range", name, _template(text))))
         if "enum" in cons:
             enum = cons["enum"]
-            checks.append(pa.Check.isin(enum, error=key("not-in-enum", name,
-                          lambda v, e=enum: f"{v!r} is not one of {', '.join(map(str, e))}")))
+            text = "{v!r} is not one of " + ", ".join(map(str, enum))
+            checks.append(pa.Check.isin(enum, error=key("not-in-enum", name, _template(text))))
         if "pattern" in cons:
             pattern = cons["pattern"]
-            checks.append(pa.Check.str_matches(pattern, error=key("pattern", name,
-                          lambda v, p=pattern, n=name: f"{v!r} is not a valid {n} (pattern {p})")))
+            text = "{v!r} is not a valid " + f"{name} (pattern {pattern})".replace(
+                "{", "{{"
+            ).replace("}", "}}")
+            checks.append(
+                pa.Check.str_matches(pattern, error=key("pattern", name, _template(text)))
+            )
         if "maxLength" in cons:
             ml = cons["maxLength"]
-            checks.append(pa.Check.str_length(max_value=ml, error=key("too-long", name,
-                          lambda v, ml=ml: f"{v!r} is longer than {ml} characters")))
-        key("missing-value", name, lambda v, n=name: f"{n} is required but empty")
-        columns[name] = pa.Column(checks=checks, nullable=not cons.get("required", False), required=False)
+            text = "{v!r} is longer than " + f"{ml} characters"
+            checks.append(
+                pa.Check.str_length(max_value=ml, error=key("too-long", name, _template(text)))
+            )
+        key("missing-value", name, _template(f"{name} is required but empty"))
+        columns[name] = pa.Column(
+            checks=checks, nullable=not cons.get("required", False), required=False
+        )
     frame_checks = []
     for r in RULES:
         if r.sheet != sheet:
             continue
         frame_checks.append(
-            pa.Check(lambda df, r=r: r.test(df, ctx), error=key(r.code, r.column, lambda v: "", r, r.severity))
+            pa.Check(
+                lambda df, r=r: r.test(df, ctx),
+                error=key(r.code, r.column, _template(r.message), r, r.severity),
+            )
         )
     pk = desc.get("primaryKey")
     if pk:
-        key("duplicate-key", None, lambda v: "")
-    return pa.DataFrameSchema(columns, checks=frame_checks, unique=pk, report_duplicates="exclude_first", name=sheet), info
+        key("duplicate-key", None, _template("duplicate key"))
+    return pa.DataFrameSchema(
+        columns, checks=frame_checks, unique=pk, report_duplicates="exclude_first", name=sheet
+    ), info
 
 
 def rule_table() -> list[dict[str, str]]:
     """Every rule (for documentation): sheet, code, severity, column, description."""
     return [
-        {"sheet": r.sheet, "code": r.code, "severity": r.severity, "column": r.column,
-         "description": r.description or r.message}
+        {
+            "sheet": r.sheet,
+            "code": r.code,
+            "severity": r.severity,
+            "column": r.column,
+            "description": r.description or r.message,
+        }
         for r in RULES
     ]

@@ -16,12 +16,37 @@ import re
 CONVERSIONS: dict[str, dict[str, float]] = {
     "m": {"m": 1.0, "cm": 0.01, "mm": 0.001, "米": 1.0, "厘米": 0.01, "km": 1000.0},
     "kg m-2": {
-        "kgm-2": 1.0, "kg/m2": 1.0, "kgm2": 1.0, "mmw.e.": 1.0, "mmwe": 1.0, "mm": 1.0,
-        "mw.e.": 1000.0, "mwe": 1000.0, "cmw.e.": 10.0, "cmwe": 10.0, "g/cm2": 10.0,
-        "毫米水当量": 1.0, "米水当量": 1000.0,
+        "kgm-2": 1.0,
+        "kg/m2": 1.0,
+        "kgm2": 1.0,
+        "mmw.e.": 1.0,
+        "mmwe": 1.0,
+        "mm": 1.0,
+        "mw.e.": 1000.0,
+        "mwe": 1000.0,
+        "cmw.e.": 10.0,
+        "cmwe": 10.0,
+        "g/cm2": 10.0,
+        "毫米水当量": 1.0,
+        "米水当量": 1000.0,
     },
-    "kg m-3": {"kgm-3": 1.0, "kg/m3": 1.0, "g/cm3": 1000.0, "gcm-3": 1000.0, "t/m3": 1000.0, "g/l": 1.0},
-    "km2": {"km2": 1.0, "km²": 1.0, "m2": 1e-6, "m²": 1e-6, "ha": 0.01, "平方公里": 1.0, "平方千米": 1.0},
+    "kg m-3": {
+        "kgm-3": 1.0,
+        "kg/m3": 1.0,
+        "g/cm3": 1000.0,
+        "gcm-3": 1000.0,
+        "t/m3": 1000.0,
+        "g/l": 1.0,
+    },
+    "km2": {
+        "km2": 1.0,
+        "km²": 1.0,
+        "m2": 1e-6,
+        "m²": 1e-6,
+        "ha": 0.01,
+        "平方公里": 1.0,
+        "平方千米": 1.0,
+    },
     "1": {"1": 1.0, "fraction": 1.0, "%": 0.01, "percent": 0.01},
     "degree": {"degree": 1.0, "deg": 1.0, "°": 1.0, "degrees": 1.0},
 }
@@ -80,4 +105,6 @@ def factor(written: str, canonical: str) -> float:
         return table[key]
     if key == normalize_unit(canonical):
         return 1.0
-    raise ValueError(f"unit {written!r} is not a unit of {canonical}; use one of: {', '.join(sorted(table))}")
+    raise ValueError(
+        f"unit {written!r} is not a unit of {canonical}; use one of: {', '.join(sorted(table))}"
+    )

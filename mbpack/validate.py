@@ -39,7 +39,9 @@ def validate(source: str | os.PathLike[str] | Workbook, *, report: Report | None
     """
     if isinstance(source, Workbook):
         workbook = source
-        report = report if report is not None else Report(file=str(source.path) if source.path else None)
+        report = (
+            report if report is not None else Report(file=str(source.path) if source.path else None)
+        )
     else:
         from mbpack.reader import read
 
@@ -63,8 +65,11 @@ def check_workbook(workbook: Workbook, report: Report) -> None:
     unreadable = {i.cell for i in report.issues if i.code in UNREADABLE_CELL}
     for sheet in schema.SHEETS:
         frame = workbook.tables[sheet]
-        if frame.empty or (sheet in schema.KEY_VALUE_SHEETS and sheet not in workbook.present
-                           and workbook.path is not None):
+        if frame.empty or (
+            sheet in schema.KEY_VALUE_SHEETS
+            and sheet not in workbook.present
+            and workbook.path is not None
+        ):
             continue
         dfschema, info = pandera_schema(sheet, ctx)
         try:
@@ -89,10 +94,16 @@ def _issues(
     out: list[Issue] = []
     seen: set[tuple[str, Any]] = set()
     for check, column, value, index in zip(
-        failures["check"], failures["column"], failures["failure_case"], failures["index"], strict=True
+        failures["check"],
+        failures["column"],
+        failures["failure_case"],
+        failures["index"],
+        strict=True,
     ):
         if check == "not_nullable":
-            meta = info.get(f"{sheet}:{column}:missing-value:", None) or _find(info, column, "missing-value")
+            meta = info.get(f"{sheet}:{column}:missing-value:") or _find(
+                info, column, "missing-value"
+            )
         elif check in ("multiple_fields_uniqueness", "field_uniqueness"):
             meta = _find(info, None, "duplicate-key")
             column = pk[0] if pk else column
@@ -101,7 +112,9 @@ def _issues(
         if meta is None or index is None or (isinstance(index, float) and index != index):
             if check in ("column_in_dataframe", "dataframe_column_labels_unique"):
                 continue
-            out.append(Issue("check-failed", "error", f"{check}: {value}", sheet=name, column=column))
+            out.append(
+                Issue("check-failed", "error", f"{check}: {value}", sheet=name, column=column)
+            )
             continue
         target = meta.column or column
         dedupe = (str(check) if meta.rule else f"{check}:{target}", index)
@@ -129,8 +142,18 @@ def _issues(
         else:
             cell_value = value
             message = meta.describe(_shown(value))
-        out.append(Issue(meta.code, meta.severity, message, sheet=name, row=row, column=target,
-                         cell=cell_ref(name, row, col) if row else None, value=cell_value))
+        out.append(
+            Issue(
+                meta.code,
+                meta.severity,
+                message,
+                sheet=name,
+                row=row,
+                column=target,
+                cell=cell_ref(name, row, col) if row else None,
+                value=cell_value,
+            )
+        )
     return out
 
 

@@ -155,12 +155,12 @@ def conform(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
             col = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         if kind == "date":
             col = pd.to_datetime(col).dt.normalize()
-        elif kind == "number":
-            col = pd.to_numeric(col)
-        elif kind == "integer":
+        elif kind == "number" or kind == "integer":
             col = pd.to_numeric(col)
         elif kind == "string":
-            col = col.map(lambda v: v if v is None or isinstance(v, str) else (None if pd.isna(v) else str(v)))
+            col = col.map(
+                lambda v: v if v is None or isinstance(v, str) else (None if pd.isna(v) else str(v))
+            )
         out[name] = col.astype(DTYPES[kind])
         if "default" in f and len(out):
             out[name] = out[name].fillna(f["default"])
@@ -224,11 +224,10 @@ def write_workbook(
     wb_tables = tables if isinstance(tables, Workbook) else Workbook.from_tables(tables)
     if sheets is None:
         sheets = tuple(
-            s for s in schema.SHEETS
-            if s in schema.REQUIRED_SHEETS or not wb_tables.tables[s].empty
+            s for s in schema.SHEETS if s in schema.REQUIRED_SHEETS or not wb_tables.tables[s].empty
         )
     book = XLWorkbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])
     for sheet in sheets:
         ws = book.create_sheet(sheet)
         frame = wb_tables.tables[sheet]
@@ -236,7 +235,14 @@ def write_workbook(
             ws.append(["field", "value", "unit", "description"])
             record = wb_tables.record(sheet)
             for f in schema.fields(sheet):
-                ws.append([f["name"], _excel_value(record.get(f["name"])), f.get("unit"), f.get("description")])
+                ws.append(
+                    [
+                        f["name"],
+                        _excel_value(record.get(f["name"])),
+                        f.get("unit"),
+                        f.get("description"),
+                    ]
+                )
             for extra in frame.columns:
                 if extra not in record or extra in schema.field_names(sheet):
                     continue
@@ -247,7 +253,9 @@ def write_workbook(
                 ws.append([_excel_value(v) for v in row])
             for cell in ws[1]:
                 if cell.column is not None:
-                    for data_cell in ws.iter_rows(min_row=2, min_col=cell.column, max_col=cell.column):
+                    for data_cell in ws.iter_rows(
+                        min_row=2, min_col=cell.column, max_col=cell.column
+                    ):
                         if isinstance(data_cell[0].value, date):
                             data_cell[0].number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"

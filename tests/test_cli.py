@@ -35,9 +35,15 @@ def test_invalid_workbook_exits_1_with_json(tmp_path: Path) -> None:
     assert (report["valid"], report["errors"], report["warnings"]) == (False, 1, 1)
     issue = next(i for i in report["issues"] if i["code"] == "unknown-stake")
     assert issue == {
-        "code": "unknown-stake", "severity": "error", "sheet": "stake_readings", "row": 2,
-        "column": "stake_id", "cell": "stake_readings!A2", "value": "S9",
-        "message": "stake 'S9' is not in the stakes sheet", "file": None,
+        "code": "unknown-stake",
+        "severity": "error",
+        "sheet": "stake_readings",
+        "row": 2,
+        "column": "stake_id",
+        "cell": "stake_readings!A2",
+        "value": "S9",
+        "message": "stake 'S9' is not in the stakes sheet",
+        "file": None,
     }
 
 
@@ -74,31 +80,73 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
-    code = ("import sys; from mbpack.cli import main\n"
-            "heavy = {'pandas', 'numpy', 'pandera', 'frictionless', 'scipy', 'matplotlib', 'openpyxl'}\n"
-            "print(sorted(heavy & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    code = (
+        "import sys; from mbpack.cli import main\n"
+        "heavy = {'pandas', 'numpy', 'pandera', 'frictionless', 'scipy', 'matplotlib', 'openpyxl'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "[]"
 
 
 def test_installed_wheel_runs_from_any_directory(tmp_path: Path, clean_xlsx: Path) -> None:
     """A plain (non-editable) wheel ships schemas/ and templates/ and validates from elsewhere."""
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = wheels.glob("mbpack-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "mbpack/_data/schemas/stake_readings.json" in names
     assert "mbpack/py.typed" in names
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
-    run = subprocess.run([sys.executable, "-m", "mbpack", "validate", str(clean_xlsx)], cwd=elsewhere,
-                         env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "mbpack", "validate", str(clean_xlsx)],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
-    check = subprocess.run([sys.executable, "-c", "import mbpack.schema as s; print(s.data_path('schemas'))"],
-                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    check = subprocess.run(
+        [sys.executable, "-c", "import mbpack.schema as s; print(s.data_path('schemas'))"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert check.stdout.strip().startswith(str(target))

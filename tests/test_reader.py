@@ -16,8 +16,13 @@ from mbpack.report import Report
 from mbpack.validate import validate
 from mbpack.workbook import read_workbook
 
-GLACIER = [("field", "value"), ("name", "Test Glacier"), ("country", "CN"), ("latitude", 43.73),
-           ("longitude", 84.39)]
+GLACIER = [
+    ("field", "value"),
+    ("name", "Test Glacier"),
+    ("country", "CN"),
+    ("latitude", 43.73),
+    ("longitude", 84.39),
+]
 
 
 def make(path: Path, sheets: dict[str, list[tuple[Any, ...]]]) -> Path:
@@ -36,14 +41,24 @@ def issues(report: Report, code: str) -> list[tuple[str | None, Any]]:
 
 
 def test_chinese_headers_and_units(tmp_path: Path) -> None:
-    path = make(tmp_path / "zh.xlsx", {
-        "stakes": [("花杆编号", "海拔", "纬度", "经度"), ("A1", 3600, 43.73, 84.39)],
-        "stake_readings": [("花杆编号", "日期", "花杆高度 (cm)", "雪深（cm）"),
-                           ("A1", datetime(2001, 5, 10), 120, 85)],
-        "snow_pits": [("雪坑编号", "日期", "上界深度", "下界深度", "密度 (g/cm3)"),
-                      ("P1", datetime(2001, 5, 10), 0, 0.5, 0.35)],
-        "hypsometry": [("年份", "下界海拔", "上界海拔", "面积 (m2)"), (2000, 3500, 3550, 250000)],
-    })
+    path = make(
+        tmp_path / "zh.xlsx",
+        {
+            "stakes": [("花杆编号", "海拔", "纬度", "经度"), ("A1", 3600, 43.73, 84.39)],
+            "stake_readings": [
+                ("花杆编号", "日期", "花杆高度 (cm)", "雪深（cm）"),
+                ("A1", datetime(2001, 5, 10), 120, 85),
+            ],
+            "snow_pits": [
+                ("雪坑编号", "日期", "上界深度", "下界深度", "密度 (g/cm3)"),
+                ("P1", datetime(2001, 5, 10), 0, 0.5, 0.35),
+            ],
+            "hypsometry": [
+                ("年份", "下界海拔", "上界海拔", "面积 (m2)"),
+                (2000, 3500, 3550, 250000),
+            ],
+        },
+    )
     wb = read_workbook(path)
     readings = wb["stake_readings"]
     assert readings.loc[0, "exposure"] == pytest.approx(1.20)
@@ -55,22 +70,34 @@ def test_chinese_headers_and_units(tmp_path: Path) -> None:
 
 
 def test_wgms_headers_case_and_space_insensitive(tmp_path: Path) -> None:
-    path = make(tmp_path / "wgms.xlsx", {
-        "glacier_balance": [("YEAR", "Winter Balance", " annual_balance ", "SUMMER_BALANCE", "ELA", "AAR"),
-                            (2001, 400, -500, -900, 3800, 30)],
-    })
+    path = make(
+        tmp_path / "wgms.xlsx",
+        {
+            "glacier_balance": [
+                ("YEAR", "Winter Balance", " annual_balance ", "SUMMER_BALANCE", "ELA", "AAR"),
+                (2001, 400, -500, -900, 3800, 30),
+            ],
+        },
+    )
     report = Report()
     wb = read_workbook(path, report)
     row = wb["glacier_balance"].iloc[0]
-    assert (row["winter_balance"], row["summer_balance"], row["annual_balance"]) == (400, -900, -500)
+    assert (row["winter_balance"], row["summer_balance"], row["annual_balance"]) == (
+        400,
+        -900,
+        -500,
+    )
     assert row["aar"] == pytest.approx(0.30)  # percent converted
     assert issues(report, "percent-converted") == [("glacier_balance!F1", None)]
 
 
 def test_balance_in_m_we(tmp_path: Path) -> None:
-    path = make(tmp_path / "mwe.xlsx", {
-        "glacier_balance": [("year", "annual_balance (m w.e.)"), (2001, -0.37)],
-    })
+    path = make(
+        tmp_path / "mwe.xlsx",
+        {
+            "glacier_balance": [("year", "annual_balance (m w.e.)"), (2001, -0.37)],
+        },
+    )
     assert read_workbook(path)["glacier_balance"].loc[0, "annual_balance"] == pytest.approx(-370.0)
 
 
@@ -82,35 +109,54 @@ def test_unknown_unit_is_an_error(tmp_path: Path) -> None:
 
 
 def test_odd_cells_are_read_and_reported(tmp_path: Path) -> None:
-    path = make(tmp_path / "odd.xlsx", {
-        "stakes": [("stake_id", "elevation"), ("A1", 3600)],
-        "stake_readings": [
-            ("stake_id", "date", "exposure", "snow_depth"),
-            ("A1", "2001-05-10", "1,25", None),           # date as text, decimal comma
-            (" A1 ", "2001年8月30日", " 2.5 ", None),      # stray spaces, Chinese date, number as text
-            ("A1", 37500, 3.0, None),                      # Excel serial (2002-09-01)
-            ("A1", 20030830, 3.5, None),                   # YYYYMMDD number
-            ("A1", "30/02/2004", "abc", None),             # not a date, not a number
-            (None, None, None, None),                      # blank row: skipped, counted
-            ("A1", date(2005, 2, 28), 4.0, None),
-        ],
-    })
+    path = make(
+        tmp_path / "odd.xlsx",
+        {
+            "stakes": [("stake_id", "elevation"), ("A1", 3600)],
+            "stake_readings": [
+                ("stake_id", "date", "exposure", "snow_depth"),
+                ("A1", "2001-05-10", "1,25", None),  # date as text, decimal comma
+                (
+                    " A1 ",
+                    "2001年8月30日",
+                    " 2.5 ",
+                    None,
+                ),  # stray spaces, Chinese date, number as text
+                ("A1", 37500, 3.0, None),  # Excel serial (2002-09-01)
+                ("A1", 20030830, 3.5, None),  # YYYYMMDD number
+                ("A1", "30/02/2004", "abc", None),  # not a date, not a number
+                (None, None, None, None),  # blank row: skipped, counted
+                ("A1", date(2005, 2, 28), 4.0, None),
+            ],
+        },
+    )
     report = Report()
     wb = read_workbook(path, report)
     r = wb["stake_readings"]
     assert len(r) == 6
     assert list(r["exposure"].iloc[:4]) == [1.25, 2.5, 3.0, 3.5]
-    assert [d.date() for d in r["date"].iloc[:4]] == [date(2001, 5, 10), date(2001, 8, 30),
-                                                     date(2002, 9, 1), date(2003, 8, 30)]
+    assert [d.date() for d in r["date"].iloc[:4]] == [
+        date(2001, 5, 10),
+        date(2001, 8, 30),
+        date(2002, 9, 1),
+        date(2003, 8, 30),
+    ]
     assert r.loc[1, "stake_id"] == "A1"
-    assert issues(report, "date-as-text") == [("stake_readings!B2", "2001-05-10"),
-                                               ("stake_readings!B3", "2001年8月30日")]
+    assert issues(report, "date-as-text") == [
+        ("stake_readings!B2", "2001-05-10"),
+        ("stake_readings!B3", "2001年8月30日"),
+    ]
     assert issues(report, "date-as-serial") == [("stake_readings!B4", 37500)]
     assert issues(report, "date-as-number") == [("stake_readings!B5", 20030830)]
-    assert issues(report, "number-as-text") == [("stake_readings!C2", "1,25"), ("stake_readings!C3", " 2.5 ")]
+    assert issues(report, "number-as-text") == [
+        ("stake_readings!C2", "1,25"),
+        ("stake_readings!C3", " 2.5 "),
+    ]
     assert issues(report, "stray-spaces") == [("stake_readings!A3", " A1 ")]
-    assert sorted(issues(report, "type-error")) == [("stake_readings!B6", "30/02/2004"),
-                                                    ("stake_readings!C6", "abc")]
+    assert sorted(issues(report, "type-error")) == [
+        ("stake_readings!B6", "30/02/2004"),
+        ("stake_readings!C6", "abc"),
+    ]
     assert report.sheets["stake_readings"].rows == 6
     assert report.sheets["stake_readings"].blank_rows == 1
     assert r["date"].iloc[5] == datetime(2005, 2, 28)
@@ -119,12 +165,19 @@ def test_odd_cells_are_read_and_reported(tmp_path: Path) -> None:
 def test_type_error_is_not_also_reported_missing(tmp_path: Path) -> None:
     path = make(tmp_path / "t.xlsx", {"stakes": [("stake_id", "elevation"), ("A1", "high")]})
     report = validate(path)
-    assert [(i.code, i.cell) for i in report.issues if i.severity == "error"] == [("type-error", "stakes!B2")]
+    assert [(i.code, i.cell) for i in report.issues if i.severity == "error"] == [
+        ("type-error", "stakes!B2")
+    ]
 
 
 def test_unknown_columns_and_sheets_are_kept_with_a_warning(tmp_path: Path) -> None:
-    path = make(tmp_path / "x.xlsx", {"stakes": [("stake_id", "elevation", "colour"), ("A1", 3600, "red")],
-                                      "notes": [("anything",)]})
+    path = make(
+        tmp_path / "x.xlsx",
+        {
+            "stakes": [("stake_id", "elevation", "colour"), ("A1", 3600, "red")],
+            "notes": [("anything",)],
+        },
+    )
     report = Report()
     wb = read_workbook(path, report)
     assert wb["stakes"].loc[0, "colour"] == "red"
@@ -148,11 +201,17 @@ def test_missing_column_missing_sheet_and_empty_sheet(tmp_path: Path) -> None:
 
 
 def test_merged_cells_are_filled_and_reported(tmp_path: Path) -> None:
-    path = make(tmp_path / "merged.xlsx", {
-        "stakes": [("stake_id", "elevation"), ("A1", 3600), ("A2", 3650)],
-        "stake_readings": [("stake_id", "date", "exposure"), ("A1", datetime(2001, 5, 1), 1.0),
-                           (None, datetime(2001, 8, 1), 2.0)],
-    })
+    path = make(
+        tmp_path / "merged.xlsx",
+        {
+            "stakes": [("stake_id", "elevation"), ("A1", 3600), ("A2", 3650)],
+            "stake_readings": [
+                ("stake_id", "date", "exposure"),
+                ("A1", datetime(2001, 5, 1), 1.0),
+                (None, datetime(2001, 8, 1), 2.0),
+            ],
+        },
+    )
     book = openpyxl.load_workbook(path)
     book["stake_readings"].merge_cells("A2:A3")
     book.save(path)

@@ -15,8 +15,11 @@ def test_schema_is_a_valid_table_schema(sheet: str) -> None:
     descriptor = schema.load_schema(sheet)
     frictionless_schema = Schema.from_descriptor(descriptor)
     assert [f.name for f in frictionless_schema.fields] == schema.field_names(sheet)
-    report = frictionless_schema.metadata_validate(descriptor) if hasattr(frictionless_schema,
-                                                                          "metadata_validate") else None
+    report = (
+        frictionless_schema.metadata_validate(descriptor)
+        if hasattr(frictionless_schema, "metadata_validate")
+        else None
+    )
     assert report is None or not list(report)
 
 
@@ -30,7 +33,9 @@ def test_fields_have_known_types_units_and_unambiguous_aliases(sheet: str) -> No
             assert f["unit"] in units.CONVERSIONS
         for alias in [f["name"], *f.get("aliases", [])]:
             key = schema.normalize_header(alias)
-            assert seen.setdefault(key, f["name"]) == f["name"], f"{alias!r} names two fields of {sheet}"
+            assert seen.setdefault(key, f["name"]) == f["name"], (
+                f"{alias!r} names two fields of {sheet}"
+            )
 
 
 def test_foreign_keys_reference_existing_fields() -> None:
@@ -39,3 +44,15 @@ def test_foreign_keys_reference_existing_fields() -> None:
             target = fk["reference"]["resource"]
             assert set(fk["reference"]["fields"]) <= set(schema.field_names(target))
             assert set(fk["fields"]) <= set(schema.field_names(sheet))
+
+
+def test_generated_reference_pages_are_current() -> None:
+    from pathlib import Path
+
+    from mbpack.docs import PAGES
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for name, make in PAGES.items():
+        assert (docs / name).read_text(encoding="utf-8") == make(), (
+            f"run `python -m mbpack.docs` ({name})"
+        )
