@@ -376,3 +376,49 @@ def test_lazy_every_fault_in_one_run(tables: Tables, tmp_path: Path) -> None:
     report = run(tables, tmp_path)
     codes = {i.code for i in report.issues}
     assert {"duplicate-key", "unknown-stake", "year-mismatch"} <= codes
+
+
+SEEDED = [
+    "winter-before-begin", "year-not-end", "stake-elevation", "stake-far", "stake-no-position",
+    "unknown-stake", "redrill-unchained", "reading-empty", "implausible", "buried", "after-lost",
+    "layer-order", "snow-dense", "band-order", "area-sum", "balance-sum", "enum", "pattern",
+    "duplicate-id", "point-code", "band-balance-sum", "max-length",
+]  # fmt: skip
+
+
+def test_seeded_workbook_reports_every_fault_in_one_run(tables: Tables, tmp_path: Path) -> None:
+    """One workbook with one example of (nearly) every rule and odd cells: all found, by cell."""
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from mbpack.cli import main
+
+    cases = {c[0]: c for c in CASES}
+    for name in SEEDED:
+        cases[name][1](tables)
+    path = write(tables, tmp_path / "seeded.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["stake_readings"]["I2"] = "=1+1"  # formula never calculated
+    book["stake_readings"]["B5"] = "2001年8月31日"
+    book["stake_readings"]["D7"] = "0,70"
+    book["stakes"]["H2"] = "moved"
+    book["stakes"].merge_cells("H2:H3")
+    book.save(path)
+    expected = {(cases[n][2], cases[n][4]) for n in SEEDED} | {
+        ("formula-without-value", "stake_readings!I2"),
+        ("date-as-text", "stake_readings!B5"),
+        ("number-as-text", "stake_readings!D7"),
+        ("merged-cells", "stakes!H2:H3"),
+    }
+    text = CliRunner().invoke(main, ["validate", str(path)])
+    assert text.exit_code == 1
+    result = CliRunner().invoke(main, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    got = {(i["code"], i["cell"]) for i in report["issues"]}
+    assert expected <= got, sorted(expected - got)
+    for code, cell in expected:
+        assert cell in text.output and code in text.output
+    assert report["errors"] == sum(i["severity"] == "error" for i in report["issues"])
