@@ -119,3 +119,152 @@ def validate(workbook: Path, fmt: str, quiet: bool) -> None:
         sys.exit(EXIT_UNREADABLE)
     _print_report(report, fmt, quiet)
     sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
+
+
+def _read_valid(workbook: Path, ignore_errors: bool) -> Any:
+    """Read and validate a workbook; stop with exit code 1 when it has errors (unless told not to)."""
+    from mbpack.reader import read
+    from mbpack.report import Report
+    from mbpack.validate import check_workbook
+
+    report = Report(file=str(workbook))
+    wb = read(workbook, report)
+    check_workbook(wb, report)
+    if not report.valid and not ignore_errors:
+        click.echo(
+            f"mbpack: {workbook} has {report.errors} validation errors; "
+            f"run `mbpack validate {workbook}` (or pass --ignore-errors)",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
+    return wb
+
+
+def _write_tables(tables: dict[str, Any], directory: Path) -> None:
+    """CSV files written into a fresh temporary folder, then moved into place as a whole."""
+    import shutil
+    import tempfile
+
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name, frame in tables.items():
+            frame.to_csv(
+                tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n"
+            )
+        if directory.exists():
+            backup = directory.with_name(f".{directory.name}.old")
+            directory.rename(backup)
+            tmp.rename(directory)
+            shutil.rmtree(backup)
+        else:
+            tmp.rename(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("--method", type=click.Choice(["band", "contour", "both"]), default="both", show_default=True,
+              help="Altitude-band method, contour-line method, or both.")  # fmt: skip
+@click.option("--profile", type=click.Choice(["linear", "piecewise"]), default="linear", show_default=True,
+              help="b(z) of the band method: least-squares line or band means.")  # fmt: skip
+@click.option(
+    "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Begin of a survey interval."
+)
+@click.option(
+    "--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="End of a survey interval."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Folder for the CSV result tables."
+)
+@click.option("--ignore-errors", is_flag=True, help="Compute even when validation finds errors.")
+def compute(workbook: Path, method: str, profile: str, date_from: Any, date_to: Any, fmt: str,
+            output: Path | None, ignore_errors: bool) -> None:  # fmt: skip
+    """Compute point and glacier-wide balances (winter, summer, annual), ELA, AAR and uncertainties.
+
+    Balances are in kg m-2 (= mm w.e.). With -o DIR every result table is
+    written as CSV into DIR (atomically). --from/--to add the glacier-wide
+    balance of that survey interval.
+    """
+    import dataclasses
+    import json
+
+    from mbpack.compute import compute as run
+    from mbpack.params import DEFAULT
+
+    if (date_from is None) != (date_to is None):
+        raise click.UsageError("--from and --to go together")
+    wb = _read_valid(workbook, ignore_errors)
+    period = (date_from.date(), date_to.date()) if date_from is not None else None
+    params = dataclasses.replace(DEFAULT, profile=profile)
+    results = run(wb, method=method, period=period, params=params)  # type: ignore[arg-type]
+    tables = {name: getattr(results, name) for name in
+              ("glacier_balance", "band_balance", "point_balance", "isoline_areas", "series", "comparison", "interval")}  # fmt: skip
+    if output is not None:
+        _write_tables({k: v for k, v in tables.items() if not v.empty}, output)
+    if fmt == "json":
+        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(
+            results.glacier_balance.to_csv(
+                index=False, date_format="%Y-%m-%d", lineterminator="\n"
+            ),
+            nl=False,
+        )
+    else:
+        _print_results(results)
+    for issue in results.issues:
+        click.echo(f"{issue.severity}: {issue.code}: {issue.message}", err=True)
+
+
+def _print_results(results: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table(title="Glacier-wide balance [kg m-2]")
+    cols = [("year", "{:.0f}"), ("method", "{}"), ("winter_balance", "{:.0f}"), ("summer_balance", "{:.0f}"),
+            ("annual_balance", "{:.0f}"), ("annual_balance_unc", "±{:.0f}"), ("ela", "{:.0f}"), ("aar", "{:.2f}")]  # fmt: skip
+    for name, _ in cols:
+        table.add_column(name.replace("_balance", "").replace("_unc", " unc"), justify="right")
+    for row in results.glacier_balance.to_dict("records"):
+        table.add_row(
+            *[("" if row[n] is None or row[n] != row[n] else f.format(row[n])) for n, f in cols]
+        )
+    console.print(table)
+    for row in results.series.to_dict("records"):
+        console.print(
+            f"{row['method']}: {row['years']} years {row['first_year']}-{row['last_year']}, mean B_a "
+            f"{row['mean_annual_balance']:.0f}, B_w {row['mean_winter_balance']:.0f}, B_s "
+            f"{row['mean_summer_balance']:.0f}, cumulative {row['cumulative_balance']:.0f} ± "
+            f"{row['cumulative_balance_unc']:.0f} kg m-2; AAR0 {row['aar0']:.2f}, ELA0 {row['ela0']:.0f} m"
+        )
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Turn files in other formats into an observation workbook."""
+
+
+@import_.command(name="glamos")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Workbook to write (.xlsx).",
+)
+def import_glamos(source: Path, output: Path) -> None:
+    """Read a GLAMOS/VAW mass-balance file (.dat) into a workbook (glacier-wide and band balances)."""
+    from mbpack.glamos import import_glamos as run
+
+    path, unmapped = run(source, output)
+    click.echo(f"wrote {path}")
+    for name in unmapped:
+        click.echo(f"not in the source, fill it in: {name}", err=True)

@@ -86,7 +86,7 @@ CLEAN: dict[str, Any] = {
         {
             "stake_id": "S1",
             "date": "2001-05-10",
-            "exposure": 1.00,
+            "exposure": 0.20,
             "snow_depth": 0.80,
             "surface": "snow",
         },
@@ -101,7 +101,7 @@ CLEAN: dict[str, Any] = {
         {
             "stake_id": "S1",
             "date": "2002-05-12",
-            "exposure": 1.00,
+            "exposure": 0.30,
             "snow_depth": 0.70,
             "surface": "snow",
         },
@@ -110,7 +110,7 @@ CLEAN: dict[str, Any] = {
         {
             "stake_id": "S2",
             "date": "2001-05-10",
-            "exposure": 1.50,
+            "exposure": 0.40,
             "snow_depth": 1.10,
             "surface": "snow",
         },
@@ -119,7 +119,7 @@ CLEAN: dict[str, Any] = {
         {
             "stake_id": "S3",
             "date": "2001-05-10",
-            "exposure": 2.00,
+            "exposure": 0.50,
             "snow_depth": 1.50,
             "surface": "snow",
         },

@@ -1,0 +1,559 @@
+"""Glacier-wide balances of every balance year by both methods, with ELA, AAR and uncertainty.
+
+:func:`compute` turns a :class:`~mbpack.workbook.Workbook` into result
+tables (pandas DataFrames, balances in kg m-2, elevations in m, areas in
+km2).  Years that cannot be computed are refused one by one with an issue
+naming the year and the reason; the other years go on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mbpack import glacierwide as gw
+from mbpack import uncertainty as unc
+from mbpack.errors import ComputationError
+from mbpack.params import DEFAULT, Parameters
+from mbpack.points import balance_years, index_balances, point_balances
+from mbpack.profile import Profile, area_above, ela, fit_profile, gradient, linear_fit
+from mbpack.report import Issue, plain
+from mbpack.workbook import Workbook, conform
+
+Method = Literal["band", "contour", "both"]
+#: Columns computed beyond those of schemas/glacier_balance.json.
+EXTRA_COLUMNS = [
+    "ablation_gradient", "balance_gradient", "min_sites_acc", "max_sites_acc", "min_sites_abl",
+    "max_sites_abl", "n_points", "point_unc", "spatial_unc", "reference_area_unc", "cumulative_balance",
+    "cumulative_balance_unc",
+]  # fmt: skip
+
+
+@dataclass
+class Results:
+    """Result tables of :func:`compute`.
+
+    Attributes
+    ----------
+    point_balance
+        Point balances (``schemas/point_balance.json``), rounded to the
+        dataset's stated resolution.
+    band_balance
+        Band balances of the altitude-band method (``schemas/band_balance.json``).
+    glacier_balance
+        One row per year and method (``schemas/glacier_balance.json``) plus
+        :data:`EXTRA_COLUMNS`: gradients [kg m-2 per 100 m], WGMS site
+        counts, uncertainty components and the cumulative balance [kg m-2].
+    isoline_areas
+        Contour-line method: year, balance_code, lower_balance,
+        upper_balance [kg m-2], area [km2], mean_balance [kg m-2].
+    series
+        One row per method: years, mean winter/summer/annual balance,
+        cumulative balance and its uncertainty [kg m-2], AAR0 [1], ELA0 [m]
+        and the r² of their regressions on B_a.
+    comparison
+        Reported against recomputed values, per year, method and quantity.
+    interval
+        Glacier-wide balance of a survey interval the user named.
+    profiles
+        The fitted b(z) per (year, balance code).
+    issues
+        What could not be computed, and the quality checks.
+    """
+
+    point_balance: pd.DataFrame
+    band_balance: pd.DataFrame
+    glacier_balance: pd.DataFrame
+    isoline_areas: pd.DataFrame
+    series: pd.DataFrame
+    comparison: pd.DataFrame
+    interval: pd.DataFrame = field(default_factory=pd.DataFrame)
+    profiles: dict[tuple[int, str], Profile] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every table as a list of records (balances in kg m-2, dates ISO), and the issues."""
+        tables = ("glacier_balance", "band_balance", "point_balance", "isoline_areas", "series", "comparison",
+                  "interval")  # fmt: skip
+        out: dict[str, Any] = {
+            name: [
+                {k: plain(v) for k, v in row.items()}
+                for row in getattr(self, name).to_dict("records")
+            ]
+            for name in tables
+        }
+        out["issues"] = [i.as_dict() for i in self.issues]
+        return out
+
+
+def _survey(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Rows of the survey used for ``year``: the latest at or before it, else the earliest."""
+    if frame.empty:
+        return frame
+    years = frame["year"].dropna().astype(int).unique()
+    before = years[years <= year]
+    chosen = before.max() if before.size else years.min()
+    return frame[frame["year"] == chosen]
+
+
+def _xy(points: pd.DataFrame, crs: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Projected coordinates [m] of the points, from x/y or (with pyproj) latitude/longitude."""
+    x = points["x"].to_numpy(float).copy()
+    y = points["y"].to_numpy(float).copy()
+    missing = ~(np.isfinite(x) & np.isfinite(y))
+    if missing.any():
+        lat = points["latitude"].to_numpy(float)[missing]
+        lon = points["longitude"].to_numpy(float)[missing]
+        if not np.all(np.isfinite(lat) & np.isfinite(lon)):
+            raise ComputationError("some points have neither x/y nor latitude/longitude")
+        if not crs or crs == "EPSG:4326":
+            raise ComputationError(
+                "the contour method needs x/y in a projected CRS: set glacier!crs (EPSG code)"
+            )
+        try:
+            from pyproj import Transformer
+        except ImportError:
+            raise ComputationError(
+                "points have only latitude/longitude: give x/y or install the geo extra "
+                "(pip install 'mbpack[geo]') so that pyproj can convert them"
+            ) from None
+        tx, ty = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+        x[missing], y[missing] = tx, ty
+    return x, y
+
+
+@dataclass
+class _Year:
+    """What one year's computation needs."""
+
+    year: int
+    points: pd.DataFrame
+    hyps: gw.Hypsometry | None
+    grid: gw.Grid | None
+    zmin: float
+    zmax: float
+    area_year: float
+    crs: str | None
+
+
+def compute(
+    workbook: Workbook,
+    *,
+    method: Method = "both",
+    period: tuple[date, date] | None = None,
+    params: Parameters = DEFAULT,
+) -> Results:
+    """Compute point and glacier-wide balances of every balance year.
+
+    Parameters
+    ----------
+    workbook
+        The observation workbook (:func:`mbpack.read_workbook`).
+    method
+        ``band`` (altitude-band), ``contour`` (contour-line) or ``both``.
+    period
+        Also compute the glacier-wide balance between these two survey
+        dates (``Results.interval``).
+    params
+        Densities, errors and options (:mod:`mbpack.params`).
+
+    Returns
+    -------
+    Results
+        The result tables and the issues.
+
+    Notes
+    -----
+    Winter and annual balances are integrated from their point balances;
+    the summer balance is their difference (``B_s = B_a - B_w``, per band
+    and per cell), so the components always add up.
+    """
+    if method not in ("band", "contour", "both"):
+        raise ValueError(f"method={method!r} is invalid; choices: 'band', 'contour', 'both'")
+    methods: list[str] = ["band", "contour"] if method == "both" else [str(method)]
+    points, issues = point_balances(workbook, params)
+    glacier = workbook.record("glacier")
+    dataset = workbook.record("dataset")
+    rows: list[dict[str, Any]] = []
+    bands: list[pd.DataFrame] = []
+    isolines: list[pd.DataFrame] = []
+    profiles: dict[tuple[int, str], Profile] = {}
+    years = balance_years(workbook)
+    hyps_all, grid_all = workbook["hypsometry"], workbook["surface_grid"]
+    for y in years:
+        ctx = _year_context(workbook, y.year, points, glacier, hyps_all, grid_all)
+        seasonal = ctx.points[ctx.points["balance_code"].isin(["winter", "annual"])].dropna(
+            subset=["elevation", "balance"]
+        )
+        has = {code: seasonal[seasonal["balance_code"] == code] for code in ("winter", "annual")}
+        if len(has["annual"]) < params.min_points:
+            if ctx.points.empty and _in_band_sheet(workbook, y.year):
+                continue  # computed from the band_balance sheet
+            issues.append(Issue("not-computed", "warning",
+                                f"{y.year}: {len(has['annual'])} annual point balance(s); the glacier-wide "
+                                f"balance needs at least {params.min_points}", sheet="stake_readings",
+                                value=y.year))  # fmt: skip
+            continue
+        try:
+            prof = {
+                c: _profile(has[c], ctx, params)
+                for c in ("winter", "annual")
+                if len(has[c]) >= params.min_points
+            }
+        except ComputationError as exc:
+            issues.append(Issue("not-computed", "warning", f"{y.year}: {exc}", value=y.year))
+            continue
+        for code, p in prof.items():
+            profiles[(y.year, code)] = p
+        results: dict[str, dict[str, Any]] = {}
+        for m in methods:
+            try:
+                results[m] = _integrate(m, y.year, prof, has, ctx, params, bands, isolines)
+            except ComputationError as exc:
+                issues.append(
+                    Issue("not-computed", "warning", f"{y.year}, {m} method: {exc}", value=y.year)
+                )
+        if not results:
+            continue
+        e, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
+        spatial = {c: unc.spatial_component(results["band"][c], results["contour"][c])
+                   if {"band", "contour"} <= set(results) else math.nan
+                   for c in ("winter_balance", "annual_balance")}  # fmt: skip
+        for m, r in results.items():
+            ref = unc.reference_area_component(r["annual_balance"], r["area"], ctx.area_year)
+            row = {
+                "year": y.year, "method": m, "begin_date": y.begin, "winter_end_date": y.winter_end,
+                "end_date": y.end, "ela": e, "ela_position": position, **r,
+                "ablation_gradient": gradient(has["annual"]["elevation"][has["annual"]["balance"] < 0],
+                                              has["annual"]["balance"][has["annual"]["balance"] < 0]),
+                "balance_gradient": gradient(has["annual"]["elevation"], has["annual"]["balance"]),
+                "n_points": len(has["annual"]),
+                "spatial_unc": spatial["annual_balance"], "reference_area_unc": ref,
+            }  # fmt: skip
+            row.update(_sites(has, e))
+            for comp in ("winter_balance", "annual_balance"):
+                code = comp.split("_")[0]
+                point = (
+                    unc.point_component(has[code]["balance_unc"].to_numpy())
+                    if code in prof
+                    else math.nan
+                )
+                row[f"{comp}_unc"] = unc.combined(point, spatial[comp], abs(row.get(comp, math.nan)) *
+                                                  abs(ctx.area_year - r["area"]) / r["area"])  # fmt: skip
+                if comp == "annual_balance":
+                    row["point_unc"] = point
+            row["summer_balance_unc"] = unc.combined(
+                row["winter_balance_unc"], row["annual_balance_unc"]
+            )
+            rows.append(row)
+    glacier_balance = _glacier_table(rows, workbook, params, issues)
+    glacier_balance = _from_band_sheet(workbook, glacier_balance, issues)
+    interval = _interval(workbook, period, methods, params) if period else pd.DataFrame()
+    _quality(glacier_balance, dataset, issues)
+    points_out = _rounded(points, dataset.get("point_resolution"))
+    if period:
+        extra = index_balances(workbook, params, pd.Timestamp(period[0]), pd.Timestamp(period[1]))
+        points_out = pd.concat(
+            [points_out, _rounded(extra, dataset.get("point_resolution"))], ignore_index=True
+        )
+    return Results(
+        point_balance=points_out,
+        band_balance=conform("band_balance", pd.concat(bands, ignore_index=True) if bands else pd.DataFrame()),
+        glacier_balance=glacier_balance,
+        isoline_areas=pd.concat(isolines, ignore_index=True) if isolines else pd.DataFrame(
+            columns=["year", "balance_code", "lower_balance", "upper_balance", "area", "mean_balance"]),
+        series=series(glacier_balance),
+        comparison=compare_reported(workbook["glacier_balance"], glacier_balance),
+        interval=interval,
+        profiles=profiles,
+        issues=issues,
+    )  # fmt: skip
+
+
+def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[str, Any],
+                  hyps_all: pd.DataFrame, grid_all: pd.DataFrame) -> _Year:  # fmt: skip
+    hyps_rows = _survey(
+        hyps_all.dropna(subset=["lower_elevation", "upper_elevation", "area"]), year
+    )
+    grid_rows = _survey(grid_all.dropna(subset=["x", "y", "elevation"]), year)
+    grid = gw.Grid.from_frame(grid_rows) if len(grid_rows) else None
+    if len(hyps_rows):
+        hyps: gw.Hypsometry | None = gw.Hypsometry.from_frame(hyps_rows)
+    elif grid is not None:
+        hyps = gw.Hypsometry.from_grid(grid.elevation, grid.cell_area)
+    else:
+        hyps = None
+    zmin = glacier.get("min_elevation")
+    zmax = glacier.get("max_elevation")
+    if hyps is not None:
+        zmin = float(hyps.lower.min()) if zmin is None else zmin
+        zmax = float(hyps.upper.max()) if zmax is None else zmax
+    elif grid is not None:
+        zmin = float(grid.elevation.min()) if zmin is None else zmin
+        zmax = float(grid.elevation.max()) if zmax is None else zmax
+    area_year = (
+        _area_for_year(hyps_all, year) if len(hyps_rows) else (hyps.total if hyps else math.nan)
+    )
+    return _Year(year, points[points["year"] == year], hyps, grid, float(zmin or math.nan), float(zmax or math.nan),
+                 area_year, glacier.get("crs"))  # fmt: skip
+
+
+def _area_for_year(hyps: pd.DataFrame, year: int) -> float:
+    """Glacier area [km2] of ``year``, interpolated linearly between surveys (constant outside)."""
+    totals = hyps.groupby("year")["area"].sum().sort_index()
+    return float(np.interp(year, totals.index.to_numpy(float), totals.to_numpy(float)))
+
+
+def _profile(points: pd.DataFrame, ctx: _Year, params: Parameters) -> Profile:
+    edges = ctx.hyps.edges if ctx.hyps is not None else None
+    return fit_profile(
+        points["elevation"].to_numpy(float),
+        points["balance"].to_numpy(float),
+        params.profile,
+        edges,
+    )
+
+
+def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, pd.DataFrame], ctx: _Year,
+               params: Parameters, bands: list[pd.DataFrame], isolines: list[pd.DataFrame]) -> dict[str, Any]:  # fmt: skip
+    out: dict[str, Any] = {}
+    if method == "band":
+        if ctx.hyps is None:
+            raise ComputationError("no hypsometry (and no surface grid to derive it from)")
+        hyps = ctx.hyps
+        values = {code: gw.band_method(p, hyps)[1] for code, p in prof.items()}
+        band = pd.DataFrame({"year": year, "lower_elevation": hyps.lower, "upper_elevation": hyps.upper,
+                             "area": hyps.area, "annual_balance": values["annual"]})  # fmt: skip
+        if "winter" in values:
+            band["winter_balance"] = values["winter"]
+            band["summer_balance"] = values["annual"] - values["winter"]
+        bands.append(band)
+        total = hyps.total
+        for code, v in values.items():
+            out[f"{code}_balance"] = float(np.sum(v * hyps.area) / total)
+        acc = area_above(
+            hyps.lower, hyps.upper, hyps.area, ela(prof["annual"], ctx.zmin, ctx.zmax)[0]
+        )
+        out["area"] = total
+    else:
+        if ctx.grid is None:
+            raise ComputationError("no surface_grid for the contour-line method")
+        grid = ctx.grid
+        cells: dict[str, np.ndarray] = {}
+        for code, p in prof.items():
+            pts = has[code]
+            x, y = _xy(pts, ctx.crs)
+            balance, table, cells[code] = gw.contour_method(grid, p, x, y, pts["elevation"].to_numpy(float),
+                                                            pts["balance"].to_numpy(float), params)  # fmt: skip
+            out[f"{code}_balance"] = balance
+            isolines.append(table.assign(year=year, balance_code=code))
+        if "winter" in cells:
+            summer = cells["annual"] - cells["winter"]
+            isolines.append(gw.isoline_areas(summer, grid.cell_area, params.contour_interval)
+                            .assign(year=year, balance_code="summer"))  # fmt: skip
+        acc = float(np.sum(cells["annual"] > 0) * grid.cell_area)
+        out["area"] = grid.area
+    if "winter_balance" in out:
+        out["summer_balance"] = out["annual_balance"] - out["winter_balance"]
+    else:
+        out["winter_balance"] = out["summer_balance"] = math.nan
+    out["aar"] = acc / out["area"]
+    out["accumulation_area"] = acc
+    out["ablation_area"] = out["area"] - acc
+    return out
+
+
+def _sites(has: dict[str, pd.DataFrame], e: float) -> dict[str, int]:
+    """WGMS MIN/MAX_SITES_ACC/ABL: sites above and below the ELA over the winter and annual surveys."""
+    acc = [int((p["elevation"] >= e).sum()) for p in has.values() if len(p)]
+    abl = [int((p["elevation"] < e).sum()) for p in has.values() if len(p)]
+    return {"min_sites_acc": min(acc), "max_sites_acc": max(acc), "min_sites_abl": min(abl),
+            "max_sites_abl": max(abl)}  # fmt: skip
+
+
+def _glacier_table(
+    rows: list[dict[str, Any]], wb: Workbook, params: Parameters, issues: list[Issue]
+) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    out = conform("glacier_balance", frame)
+    for col in EXTRA_COLUMNS:
+        out[col] = frame[col].to_numpy() if col in frame.columns else np.nan
+    if not out.empty:
+        out = out.sort_values(["method", "year"], kind="stable").reset_index(drop=True)
+        for _, group in out.groupby("method"):
+            out.loc[group.index, "cumulative_balance"] = group["annual_balance"].cumsum().to_numpy()
+            random = np.sqrt(
+                group["point_unc"].fillna(0) ** 2 + group["spatial_unc"].fillna(0) ** 2
+            )
+            out.loc[group.index, "cumulative_balance_unc"] = [
+                unc.cumulative(
+                    random.to_numpy()[: i + 1], group["reference_area_unc"].to_numpy()[: i + 1]
+                )
+                for i in range(len(group))
+            ]
+    return out
+
+
+def _in_band_sheet(wb: Workbook, year: int) -> bool:
+    return bool((wb["band_balance"]["year"] == year).any())
+
+
+def _from_band_sheet(wb: Workbook, table: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    """Years with band balances but no points: B = Σ b_i A_i / Σ A_i of the band_balance sheet."""
+    bands = wb["band_balance"].dropna(subset=["year", "lower_elevation", "upper_elevation"])
+    if bands.empty:
+        return table
+    done = (
+        set(table.loc[table["method"] == "band", "year"].astype(int)) if not table.empty else set()
+    )
+    rows = []
+    for year, group in bands.groupby("year"):
+        if int(year) in done:
+            continue
+        area = group["area"]
+        if area.isna().any():
+            hyps = _survey(wb["hypsometry"], int(year)).set_index("lower_elevation")["area"]
+            area = area.fillna(group["lower_elevation"].map(hyps))
+        if area.isna().any() or area.sum() <= 0:
+            issues.append(Issue("not-computed", "warning", f"{int(year)}: band balances without band areas",
+                                sheet="band_balance", value=int(year)))  # fmt: skip
+            continue
+        row: dict[str, Any] = {"year": int(year), "method": "band", "area": float(area.sum()),
+                               "remarks": "from the band_balance sheet"}  # fmt: skip
+        for comp in ("winter_balance", "summer_balance", "annual_balance"):
+            values = group[comp]
+            row[comp] = (
+                float(np.sum(values * area) / area.sum()) if values.notna().all() else math.nan
+            )
+        if group["annual_balance"].notna().all() and len(group) >= 2:
+            group = group.sort_values("lower_elevation")
+            mid = 0.5 * (group["lower_elevation"] + group["upper_elevation"]).to_numpy(float)
+            b = group["annual_balance"].to_numpy(float)
+            c0, c1 = linear_fit(mid, b)
+            lo, hi = float(group["lower_elevation"].min()), float(group["upper_elevation"].max())
+            row["ela"], row["ela_position"] = ela(Profile(c0, c1, mid, b), lo, hi)
+            acc = area_above(group["lower_elevation"].to_numpy(float), group["upper_elevation"].to_numpy(float),
+                             area.loc[group.index].to_numpy(float), row["ela"])  # fmt: skip
+            row["aar"], row["accumulation_area"] = acc / row["area"], acc
+            row["ablation_area"] = row["area"] - acc
+        rows.append(row)
+    if not rows:
+        return table
+    extra = conform("glacier_balance", pd.DataFrame(rows))
+    merged = pd.concat([table, extra], ignore_index=True) if not table.empty else extra
+    for col in EXTRA_COLUMNS:
+        if col not in merged.columns:
+            merged[col] = np.nan
+    merged = merged.sort_values(["method", "year"], kind="stable").reset_index(drop=True)
+    for _, group in merged.groupby("method"):
+        merged.loc[group.index, "cumulative_balance"] = group["annual_balance"].cumsum().to_numpy()
+    return merged
+
+
+def _interval(
+    wb: Workbook, period: tuple[date, date], methods: list[str], params: Parameters
+) -> pd.DataFrame:
+    """Glacier-wide balance between two survey dates from the index balances of every stake."""
+    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+    pts = index_balances(wb, params, start, end).dropna(subset=["elevation", "balance"])
+    glacier = wb.record("glacier")
+    ctx = _year_context(
+        wb, end.year, pts.assign(year=end.year), glacier, wb["hypsometry"], wb["surface_grid"]
+    )
+    rows = []
+    if len(pts) < params.min_points:
+        return pd.DataFrame([{"from_date": start, "to_date": end, "method": m, "balance": math.nan, "n_points": len(pts),
+                              "remarks": f"{len(pts)} stake(s) read at both dates"} for m in methods])  # fmt: skip
+    prof = _profile(pts, ctx, params)
+    for m in methods:
+        balance = math.nan
+        if m == "band" and ctx.hyps is not None:
+            balance = gw.band_method(prof, ctx.hyps)[0]
+        elif m == "contour" and ctx.grid is not None:
+            x, y = _xy(pts, glacier.get("crs"))
+            balance = gw.contour_method(ctx.grid, prof, x, y, pts["elevation"].to_numpy(float),
+                                        pts["balance"].to_numpy(float), params)[0]  # fmt: skip
+        rows.append({"from_date": start, "to_date": end, "method": m, "balance": balance, "n_points": len(pts),
+                     "remarks": None})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _quality(table: pd.DataFrame, dataset: dict[str, Any], issues: list[Issue]) -> None:
+    """Flag years whose annual uncertainty exceeds the dataset's stated bound."""
+    bound = dataset.get("balance_uncertainty")
+    if bound is None or table.empty:
+        return
+    over = table[table["annual_balance_unc"] > float(bound)]
+    for row in over.itertuples():
+        issues.append(Issue("uncertainty-above-stated", "warning",
+                            f"{row.year}, {row.method} method: uncertainty {row.annual_balance_unc:.0f} kg m-2 "
+                            f"exceeds the stated {float(bound):g} kg m-2 (dataset!balance_uncertainty)",
+                            sheet="dataset", column="balance_uncertainty", value=round(float(row.annual_balance_unc))))  # fmt: skip
+
+
+def _rounded(points: pd.DataFrame, resolution: float | None) -> pd.DataFrame:
+    """Point balances rounded to the stated resolution [kg m-2] (uncertainties to 1 kg m-2)."""
+    out = points.copy()
+    if resolution:
+        out["balance"] = np.round(out["balance"] / resolution) * resolution
+    out["balance_unc"] = out["balance_unc"].round()
+    out["density"] = out["density"].round()
+    out["density_unc"] = out["density_unc"].round()
+    return out
+
+
+def series(table: pd.DataFrame) -> pd.DataFrame:
+    """Per method: means, cumulative balance, and AAR0 and ELA0 by regression on B_a.
+
+    AAR0 and ELA0 are the values of the least-squares lines of AAR and ELA
+    against B_a at B_a = 0 (Dyurgerov et al. 2009, doi:10.3189/002214309788608985).
+    """
+    from scipy import stats
+
+    rows = []
+    if table.empty:
+        return pd.DataFrame()
+    for m, g in table.groupby("method", sort=True):
+        row: dict[str, Any] = {
+            "method": m, "first_year": int(g["year"].min()), "last_year": int(g["year"].max()), "years": len(g),
+            "mean_winter_balance": g["winter_balance"].mean(), "mean_summer_balance": g["summer_balance"].mean(),
+            "mean_annual_balance": g["annual_balance"].mean(),
+            "cumulative_balance": g["annual_balance"].sum(),
+            "cumulative_balance_unc": g["cumulative_balance_unc"].iloc[-1] if "cumulative_balance_unc" in g else math.nan,
+        }  # fmt: skip
+        for name in ("aar", "ela"):
+            ok = g[["annual_balance", name]].dropna()
+            ok = ok[g.loc[ok.index, "ela_position"].isna()] if name == "ela" else ok
+            if len(ok) >= 3 and ok["annual_balance"].nunique() > 1:
+                fit = stats.linregress(ok["annual_balance"], ok[name])
+                row[f"{name}0"], row[f"{name}0_r2"] = float(fit.intercept), float(fit.rvalue**2)
+            else:
+                row[f"{name}0"], row[f"{name}0_r2"] = math.nan, math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare_reported(reported: pd.DataFrame, computed: pd.DataFrame) -> pd.DataFrame:
+    """Reported values (method ``reported`` or blank) against every recomputed method.
+
+    Columns: year, method, quantity, reported, computed, difference
+    (computed − reported, in the quantity's unit).
+    """
+    cols = ["year", "method", "quantity", "reported", "computed", "difference"]
+    if reported.empty or computed.empty:
+        return pd.DataFrame(columns=cols)
+    rep = reported[reported["method"].isna() | (reported["method"] == "reported")]
+    rows = []
+    for _, r in rep.iterrows():
+        for _, c in computed[computed["year"] == r["year"]].iterrows():
+            for q in ("winter_balance", "summer_balance", "annual_balance", "ela", "aar"):
+                if pd.notna(r[q]) and pd.notna(c[q]):
+                    rows.append({"year": int(r["year"]), "method": c["method"], "quantity": q,
+                                 "reported": float(r[q]), "computed": float(c[q]),
+                                 "difference": float(c[q]) - float(r[q])})  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)

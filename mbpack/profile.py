@@ -1,0 +1,153 @@
+"""The balance-elevation profile b(z): fits, ELA, AAR and balance gradients.
+
+Notes
+-----
+The linear profile is the least-squares line ``b = c0 + c1 z``; its ELA is
+``z = -c0 / c1``.  The piecewise-linear profile passes through the band
+means of the points, is interpolated linearly between bands that have
+points and is extrapolated beyond them with the gradient ``c1`` of the
+linear fit (the stated extrapolation rule).  When b(z) has no zero on the
+glacier, the ELA is the glacier's highest (all ablation, position ``>``) or
+lowest (all accumulation, ``<``) elevation, as WGMS asks.
+
+References
+----------
+Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and Related
+Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from mbpack.errors import ComputationError
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A b(z) profile.
+
+    Attributes
+    ----------
+    c0, c1
+        Intercept [kg m-2] and gradient [kg m-2 m-1] of the linear fit.
+    knots_z, knots_b
+        Elevations [m] and balances [kg m-2] of the piecewise-linear
+        profile (empty for the linear one).
+    """
+
+    c0: float
+    c1: float
+    knots_z: np.ndarray
+    knots_b: np.ndarray
+
+    def __call__(self, z: np.ndarray | float) -> np.ndarray:
+        """Balance [kg m-2] at elevation ``z`` [m]."""
+        z = np.asarray(z, dtype=float)
+        if self.knots_z.size == 0:
+            return self.c0 + self.c1 * z
+        inside = np.interp(z, self.knots_z, self.knots_b)
+        below = self.knots_b[0] + self.c1 * (z - self.knots_z[0])
+        above = self.knots_b[-1] + self.c1 * (z - self.knots_z[-1])
+        return np.where(z < self.knots_z[0], below, np.where(z > self.knots_z[-1], above, inside))
+
+
+def linear_fit(z: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Least-squares line ``b = c0 + c1 z``.
+
+    Raises
+    ------
+    ComputationError
+        With fewer than two distinct elevations.
+
+    >>> linear_fit(np.array([3500.0, 3700.0]), np.array([-1000.0, 200.0]))
+    (-22000.0, 6.0)
+    """
+    z, b = np.asarray(z, float), np.asarray(b, float)
+    ok = np.isfinite(z) & np.isfinite(b)
+    if np.unique(z[ok]).size < 2:
+        raise ComputationError(
+            f"a b(z) fit needs points at two elevations or more; got {np.unique(z[ok]).size}"
+        )
+    c1, c0 = np.polyfit(z[ok], b[ok], 1)
+    return float(round(c0, 9)), float(round(c1, 12))
+
+
+def fit_profile(
+    z: np.ndarray, b: np.ndarray, kind: str = "linear", band_edges: np.ndarray | None = None
+) -> Profile:
+    """Fit a b(z) profile of ``kind`` (``linear`` or ``piecewise`` through band means)."""
+    c0, c1 = linear_fit(z, b)
+    if kind == "linear":
+        return Profile(c0, c1, np.array([]), np.array([]))
+    if band_edges is None:
+        raise ComputationError("a piecewise profile needs the band edges of the hypsometry")
+    z, b = np.asarray(z, float), np.asarray(b, float)
+    which = np.digitize(z, band_edges) - 1
+    knots_z, knots_b = [], []
+    for i in range(len(band_edges) - 1):
+        inside = which == i
+        if inside.any():
+            knots_z.append(0.5 * (band_edges[i] + band_edges[i + 1]))
+            knots_b.append(float(np.mean(b[inside])))
+    # points outside every band count with the nearest band's knot
+    return Profile(c0, c1, np.array(knots_z), np.array(knots_b))
+
+
+def ela(
+    profile: Callable[[np.ndarray], np.ndarray], zmin: float, zmax: float, step: float = 1.0
+) -> tuple[float, str | None]:
+    """Equilibrium-line altitude [m]: where the annual profile crosses zero.
+
+    Returns the ELA and the WGMS position: ``None`` inside the glacier,
+    ``">"`` when the whole glacier has a negative balance (ELA above it,
+    reported as ``zmax``), ``"<"`` when all of it is positive (``zmin``).
+
+    >>> p = Profile(-22000.0, 6.0, np.array([]), np.array([]))
+    >>> ela(p, 3490.0, 4000.0)
+    (3666.6666666666665, None)
+    >>> ela(p, 3700.0, 4000.0)
+    (3700.0, '<')
+    """
+    if isinstance(profile, Profile) and profile.knots_z.size == 0 and profile.c1 != 0:
+        root = -profile.c0 / profile.c1
+        if zmin <= root <= zmax:
+            return root, None
+        above_positive = profile(zmax) > 0
+        return (zmax, ">") if not above_positive and profile(zmin) < 0 else (zmin, "<")
+    z = np.arange(zmin, zmax + step, step, dtype=float)
+    b = np.asarray(profile(z))
+    if np.all(b < 0):
+        return zmax, ">"
+    if np.all(b > 0):
+        return zmin, "<"
+    if np.all(b == 0):
+        return float("nan"), None  # no equilibrium line to speak of
+    sign = np.flatnonzero(np.diff(np.sign(b)) != 0)
+    if sign.size == 0:  # touches zero without crossing
+        return float(z[np.flatnonzero(b == 0)[0]]), None
+    i = int(sign[0])
+    return float(
+        np.interp(0.0, [b[i], b[i + 1]], [z[i], z[i + 1]]) if b[i] < b[i + 1] else z[i]
+    ), None
+
+
+def area_above(lower: np.ndarray, upper: np.ndarray, area: np.ndarray, elevation: float) -> float:
+    """Area above ``elevation`` [same unit as ``area``], bands split linearly.
+
+    >>> area_above(np.array([0.0, 100.0]), np.array([100.0, 200.0]), np.array([1.0, 3.0]), 150.0)
+    1.5
+    """
+    frac = np.clip((upper - elevation) / (upper - lower), 0.0, 1.0)
+    return float(np.sum(area * frac))
+
+
+def gradient(z: np.ndarray, b: np.ndarray) -> float:
+    """Balance gradient [kg m-2 per 100 m] of the least-squares line (NaN for < 2 elevations)."""
+    try:
+        return linear_fit(z, b)[1] * 100.0
+    except ComputationError:
+        return float("nan")
