@@ -17,6 +17,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/mbpack example $(OUT)
 	$(BIN)/mbpack validate $(OUT)/haxilegen51.xlsx
+	$(BIN)/mbpack compute $(OUT)/haxilegen51.xlsx -o $(OUT)/results
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q

@@ -268,3 +268,13 @@ def import_glamos(source: Path, output: Path) -> None:
     click.echo(f"wrote {path}")
     for name in unmapped:
         click.echo(f"not in the source, fill it in: {name}", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def example(directory: Path) -> None:
+    """Write the bundled example workbook (Glacier No. 51, 2000-2011; synthetic data) into DIRECTORY."""
+    from mbpack.example import write_example
+
+    path = write_example(directory)
+    click.echo(f"wrote {path} (synthetic demonstration data modelled on Glacier No. 51, Kuitun River)")

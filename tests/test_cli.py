@@ -114,6 +114,7 @@ def test_installed_wheel_runs_from_any_directory(tmp_path: Path, clean_xlsx: Pat
     names = zipfile.ZipFile(wheel).namelist()
     assert "mbpack/_data/schemas/stake_readings.json" in names
     assert "mbpack/py.typed" in names
+    assert "mbpack/data/haxilegen51.xlsx" in names
     target = tmp_path / "site"
     subprocess.run(
         [
