@@ -277,4 +277,6 @@ def example(directory: Path) -> None:
     from mbpack.example import write_example
 
     path = write_example(directory)
-    click.echo(f"wrote {path} (synthetic demonstration data modelled on Glacier No. 51, Kuitun River)")
+    click.echo(
+        f"wrote {path} (synthetic demonstration data modelled on Glacier No. 51, Kuitun River)"
+    )

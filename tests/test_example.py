@@ -42,7 +42,11 @@ def test_means_match_the_published_record(results: object, method: str) -> None:
 def test_example_facts() -> None:
     wb = read_workbook(shipped_path())
     glacier, dataset = wb.record("glacier"), wb.record("dataset")
-    assert (glacier["wgi_id"], glacier["latitude"], glacier["longitude"]) == ("CN5Y741C0051", 43.731, 84.391)
+    assert (glacier["wgi_id"], glacier["latitude"], glacier["longitude"]) == (
+        "CN5Y741C0051",
+        43.731,
+        84.391,
+    )
     assert dataset["synthetic"] is True and SYNTHETIC in dataset["description"]
     areas = wb["hypsometry"].groupby("year")["area"].sum()
     assert list(areas.index) == [2000, 2005, 2010]
