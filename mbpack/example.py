@@ -191,7 +191,10 @@ def make_example(seed: int = SEED) -> Workbook:
         return pd.Timestamp(year, month, mid) + pd.Timedelta(days=int(rng.integers(-3, 4)))
 
     begin = {2000: pd.Timestamp("1999-08-30")}
-    years, readings, pits, probes = [], [], [], []
+    years: list[dict[str, Any]] = []
+    readings: list[dict[str, Any]] = []
+    pits: list[dict[str, Any]] = []
+    probes: list[dict[str, Any]] = []
     for y in YEARS:
         end = day(y, 8, 30)
         winter_end = day(y, 5, 15)

@@ -581,7 +581,7 @@ def _read_upper(frames: dict[str, pd.DataFrame], wgms_id: int | None, where: str
                 "area": _f(row.get("AREA")), "remarks": row.get("REMARKS"),
                 "ela": _f(o["ELA"]) if o is not None else None,
                 "ela_position": o["ELA_PREFIX"] if o is not None and isinstance(o["ELA_PREFIX"], str) else None,
-                "aar": _f(o["AAR"]) / 100 if o is not None and _f(o["AAR"]) is not None else None,
+                "aar": _f(o["AAR"], 0.01) if o is not None else None,
                 "accumulation_area": _f(o["ACC_AREA"]) if o is not None else None,
                 "ablation_area": _f(o["ABL_AREA"]) if o is not None else None,
                 "begin_date": parse_upper_date(o["BEGIN_PERIOD"])[0] if o is not None else None,
