@@ -280,3 +280,74 @@ def example(directory: Path) -> None:
     click.echo(
         f"wrote {path} (synthetic demonstration data modelled on Glacier No. 51, Kuitun River)"
     )
+
+
+@main.command(name="package")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write."
+)
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of Jinja2 templates replacing the shipped ones of the same name.")  # fmt: skip
+@click.option("--method", type=click.Choice(["band", "contour"]), default="band", show_default=True,
+              help="Glacier-wide method submitted in the WGMS tables.")  # fmt: skip
+@click.option(
+    "--strict", is_flag=True, help="Fail (and write nothing) when a target's metadata is missing."
+)
+@click.option("--ignore-errors", is_flag=True, help="Package even when validation finds errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def package_command(workbook: Path, output: Path, templates: Path | None, method: str, strict: bool,
+                    ignore_errors: bool, quiet: bool) -> None:  # fmt: skip
+    """Write the publishing folder: data/ CSV, datapackage.json, WGMS tables (both generations),
+    DataCite/schema.org/CFF metadata, repository description, citation, report.md and report.html.
+
+    The folder is written atomically; missing metadata is reported by sheet and field.
+    """
+    from mbpack.compute import compute
+    from mbpack.publish import package
+    from mbpack.reader import read
+    from mbpack.report import Report
+    from mbpack.validate import check_workbook
+
+    report = Report(file=str(workbook))
+    wb = read(workbook, report)
+    check_workbook(wb, report)
+    if not report.valid and not ignore_errors:
+        click.echo(f"mbpack: {workbook} has {report.errors} validation errors; run `mbpack validate {workbook}`",
+                   err=True)  # fmt: skip
+        sys.exit(EXIT_INVALID)
+    with _progress(quiet) as step:
+        step("computing")
+        results = compute(wb)
+        step("writing")
+        summary = package(wb, output, results=results, report=report, templates=templates, strict=strict,
+                          method=method)  # fmt: skip
+    click.echo(f"wrote {len(summary.files)} files into {summary.directory}")
+    for target, lacking in summary.skipped.items():
+        click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+class _progress:
+    """A rich status line on a terminal; silent when output is not a terminal or with --quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self._status: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.quiet:
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status("mbpack")
+            self._status.__enter__()
+        return self.step
+
+    def step(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(f"mbpack: {text}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.__exit__(*exc)

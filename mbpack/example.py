@@ -282,6 +282,8 @@ def make_example(seed: int = SEED) -> Workbook:
                  "an mbpack demonstration dataset",
         "publisher": "National Tibetan Plateau / Third Pole Environment Data Center",
         "licence": "CC-BY-4.0", "version": "1.0", "publication_year": 2026, "language": "en",
+        # 10.5072 is DataCite's test prefix: the example has no real DOI
+        "doi": "10.5072/mbpack.example.haxilegen51",
         "keywords": "glacier mass balance; glaciological method; Tien Shan; Kuitun River; synthetic data",
         "description": "Stake, snow-pit and probe observations and glacier-wide winter, summer and annual "
                        "balances of Glacier No. 51 of the Kuitun River (Haxilegen No. 51), eastern Tien Shan, "

@@ -1,0 +1,196 @@
+"""The HTML report: one self-contained page (images embedded, no network) with plots.
+
+Per balance year the balance-elevation profile b(z) (points, fit, ELA, band
+means) and a map of the stake network with the contour-line method's
+isolines over the glacier grid; for the series, the seasonal and cumulative
+balances with their uncertainty, ELA and AAR, and the AAR0/ELA0
+regressions; tables of both methods and their difference.  Plots are
+drawn with matplotlib's Agg backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _year_figure(year: int, workbook: Any, results: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    from mbpack import glacierwide as gw
+    from mbpack.compute import _survey
+
+    pts = results.point_balance
+    pts = pts[(pts["year"] == year) & pts["balance_code"].isin(["winter", "annual"])].dropna(
+        subset=["elevation"]
+    )
+    gb = results.glacier_balance
+    row = gb[(gb["year"] == year)].iloc[0]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    zmin, zmax = pts["elevation"].min() - 50, pts["elevation"].max() + 50
+    bands = results.band_balance[results.band_balance["year"] == year]
+    if len(bands):
+        zmin, zmax = (
+            min(zmin, bands["lower_elevation"].min()),
+            max(zmax, bands["upper_elevation"].max()),
+        )
+    z = np.linspace(zmin, zmax, 100)
+    for code, colour in (("winter", "tab:blue"), ("annual", "tab:red")):
+        p = pts[pts["balance_code"] == code]
+        ax1.scatter(p["balance"] / 1000, p["elevation"], s=18, color=colour, label=f"{code} points")
+        prof = results.profiles.get((year, code))
+        if prof is not None:
+            ax1.plot(np.asarray(prof(z)) / 1000, z, color=colour, lw=1, label=f"{code} fit")
+    if len(bands):
+        mid = 0.5 * (bands["lower_elevation"] + bands["upper_elevation"])
+        ax1.step(
+            bands["annual_balance"] / 1000,
+            mid,
+            where="mid",
+            color="k",
+            lw=0.8,
+            alpha=0.6,
+            label="band means (annual)",
+        )
+    if pd.notna(row["ela"]):
+        ax1.axhline(row["ela"], color="grey", ls="--", lw=0.8, label=f"ELA {row['ela']:.0f} m")
+    ax1.axvline(0, color="k", lw=0.5)
+    ax1.set_xlabel("Point balance b [m w.e.]")
+    ax1.set_ylabel("Elevation z [m a.s.l.]")
+    ax1.set_title(f"{year}: balance-elevation profile")
+    ax1.legend(fontsize=7, loc="lower right")
+    grid_rows = _survey(workbook["surface_grid"].dropna(subset=["x", "y", "elevation"]), year)
+    prof = results.profiles.get((year, "annual"))
+    annual = pts[pts["balance_code"] == "annual"].dropna(subset=["x", "y"])
+    if len(grid_rows) and prof is not None and len(annual):
+        grid = gw.Grid.from_frame(grid_rows)
+        values = gw.interpolate(grid, prof, annual["x"].to_numpy(float), annual["y"].to_numpy(float),
+                                annual["elevation"].to_numpy(float), annual["balance"].to_numpy(float))  # fmt: skip
+        x0, y0 = grid.x.min(), grid.y.min()
+        tri = ax2.tricontourf(grid.x - x0, grid.y - y0, values / 1000, levels=12, cmap="RdBu")
+        ax2.tricontour(
+            grid.x - x0, grid.y - y0, values / 1000, levels=[0.0], colors="k", linewidths=1.2
+        )
+        fig.colorbar(tri, ax=ax2, label="Annual balance [m w.e.]")
+        ax2.scatter(
+            annual["x"] - x0, annual["y"] - y0, c="k", s=12, marker="^", label="stakes, pits"
+        )
+        ax2.set_aspect("equal")
+        ax2.set_xlabel("Easting from grid corner [m]")
+        ax2.set_ylabel("Northing from grid corner [m]")
+        ax2.set_title("Contour-line method: isolines (0 in black)")
+        ax2.legend(fontsize=7, loc="lower right")
+    else:
+        ax2.text(0.5, 0.5, "no surface grid or positions: no map", ha="center", va="center")
+        ax2.set_axis_off()
+    return _png(fig)
+
+
+def _series_figures(results: Any) -> list[tuple[str, str]]:
+    import matplotlib.pyplot as plt
+
+    gb = results.glacier_balance
+    out = []
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for method, style in (("band", "-"), ("contour", ":")):
+        g = gb[gb["method"] == method].sort_values("year")
+        if g.empty:
+            continue
+        for col, colour in (("winter_balance", "tab:blue"), ("summer_balance", "tab:orange"),
+                            ("annual_balance", "tab:red")):  # fmt: skip
+            ax1.plot(g["year"], g[col] / 1000, style, color=colour, marker="o", ms=3,
+                     label=f"{col.split('_')[0]} ({method})")  # fmt: skip
+        unc = g["annual_balance_unc"].fillna(0) / 1000
+        ax1.fill_between(g["year"], g["annual_balance"] / 1000 - unc, g["annual_balance"] / 1000 + unc,
+                         color="tab:red", alpha=0.15)  # fmt: skip
+        cum = g["cumulative_balance"] / 1000
+        cum_unc = g["cumulative_balance_unc"].fillna(0) / 1000
+        ax2.plot(g["year"], cum, style, color="k", marker="o", ms=3, label=f"cumulative ({method})")
+        ax2.fill_between(g["year"], cum - cum_unc, cum + cum_unc, color="grey", alpha=0.2)
+    ax1.axhline(0, color="k", lw=0.5)
+    ax1.set_xlabel("Balance year")
+    ax1.set_ylabel("Glacier-wide balance B [m w.e.]")
+    ax1.legend(fontsize=7, ncol=2)
+    ax1.set_title("Winter, summer and annual balance (±1σ on annual)")
+    ax2.set_xlabel("Balance year")
+    ax2.set_ylabel("Cumulative balance ΣB_a [m w.e.]")
+    ax2.set_title("Cumulative balance (±1σ)")
+    ax2.legend(fontsize=7)
+    out.append(("Series", _png(fig)))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    band = gb[gb["method"] == gb["method"].iloc[0]].sort_values("year") if len(gb) else gb
+    axes[0].plot(band["year"], band["ela"], "o-", color="tab:green")
+    axes[0].set_xlabel("Balance year")
+    axes[0].set_ylabel("ELA [m a.s.l.]")
+    axes[0].set_title("ELA and AAR per year")
+    twin = axes[0].twinx()
+    twin.plot(band["year"], band["aar"], "s--", color="tab:purple", ms=3)
+    twin.set_ylabel("AAR [1]")
+    for ax, col, label in ((axes[1], "aar", "AAR [1]"), (axes[2], "ela", "ELA [m a.s.l.]")):
+        ok = band[["annual_balance", col]].dropna()
+        ax.scatter(ok["annual_balance"] / 1000, ok[col], s=18)
+        if len(ok) >= 3:
+            c1, c0 = np.polyfit(ok["annual_balance"], ok[col], 1)
+            xs = np.linspace(
+                min(ok["annual_balance"].min(), 0), max(ok["annual_balance"].max(), 0), 10
+            )
+            ax.plot(xs / 1000, c0 + c1 * xs, color="k", lw=1)
+            ax.scatter([0], [c0], color="tab:red", zorder=3, label=f"{col.upper()}0 = {c0:.2f}" if col == "aar"
+                       else f"{col.upper()}0 = {c0:.0f} m")  # fmt: skip
+            ax.legend(fontsize=8)
+        ax.axvline(0, color="k", lw=0.5)
+        ax.set_xlabel("Annual balance B_a [m w.e.]")
+        ax.set_ylabel(label)
+        ax.set_title(f"{col.upper()}0 by regression on B_a")
+    out.append(("ELA, AAR and their balanced-budget values", _png(fig)))
+    return out
+
+
+def _difference(results: Any) -> list[dict[str, Any]]:
+    gb = results.glacier_balance
+    if set(gb["method"]) < {"band", "contour"}:
+        return []
+    band = gb[gb["method"] == "band"].set_index("year")
+    contour = gb[gb["method"] == "contour"].set_index("year")
+    years = band.index.intersection(contour.index)
+    return [{"year": int(y), **{c: float(contour.at[y, c] - band.at[y, c])
+                               for c in ("winter_balance", "summer_balance", "annual_balance")}} for y in years]  # fmt: skip
+
+
+def report_html(workbook: Any, results: Any, report: Any, ctx: dict[str, Any],
+                templates: str | os.PathLike[str] | None = None, progress: Any = None) -> str:  # fmt: skip
+    """The report page as one HTML string."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mbpack.render import render
+
+    years = (
+        sorted(results.glacier_balance["year"].unique())
+        if not results.glacier_balance.empty
+        else []
+    )
+    year_figs = []
+    for y in years:
+        pts = results.point_balance
+        if ((pts["year"] == y) & (pts["balance_code"] == "annual")).any():
+            year_figs.append({"year": int(y), "image": _year_figure(int(y), workbook, results)})
+        if progress is not None:
+            progress()
+    series = [{"title": t, "image": img} for t, img in _series_figures(results)] if years else []
+    return render("report.html.j2", {**ctx, "year_figures": year_figs, "series_figures": series,
+                                     "difference": _difference(results)}, templates)  # fmt: skip

@@ -1,0 +1,142 @@
+"""``mbpack package``: one complete, self-describing folder for WGMS, a repository and citations.
+
+The folder holds ``data/`` (every table as CSV), ``datapackage.json``,
+``wgms/upper`` and ``wgms/lower`` (both FoG generations), ``metadata/``
+(DataCite XML, schema.org JSON-LD, CITATION.cff, the repository
+description), ``citation.txt``, ``citation.bib``, ``report.md`` and
+``report.html``.  It is written into a temporary folder beside the target
+and moved into place only when complete, so on any error the target is left
+as it was; re-running on the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mbpack import metadata, wgms
+from mbpack.errors import MissingMetadata
+from mbpack.render import render
+
+#: Metadata outputs: target → (template, file written).
+OUTPUTS: dict[str, list[tuple[str, str]]] = {
+    "datacite": [("datacite.xml.j2", "metadata/datacite.xml")],
+    "schemaorg": [("schemaorg.jsonld.j2", "metadata/schemaorg.jsonld")],
+    "cff": [("CITATION.cff.j2", "metadata/CITATION.cff")],
+    "description": [("description.md.j2", "metadata/description.md")],
+    "citation": [("citation.txt.j2", "citation.txt"), ("citation.bib.j2", "citation.bib")],
+}
+
+
+@dataclass
+class Summary:
+    """What ``package`` wrote and what it left out (target → missing ``sheet!field``)."""
+
+    directory: Path
+    files: list[str] = field(default_factory=list)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def package(
+    workbook: Any,
+    directory: str | os.PathLike[str],
+    *,
+    results: Any = None,
+    report: Any = None,
+    templates: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    method: str = "band",
+    html: bool = True,
+) -> Summary:
+    """Write the publishing folder of a workbook (see the module notes).
+
+    Parameters
+    ----------
+    workbook
+        A :class:`mbpack.workbook.Workbook` (validated by the caller).
+    results
+        :class:`mbpack.compute.Results`; computed here when not given.
+    report
+        The validation :class:`mbpack.report.Report`, summarised in the reports.
+    templates
+        A folder whose templates replace the shipped ones of the same name.
+    strict
+        Raise instead of leaving out a target whose metadata is missing.
+    method
+        Glacier-wide method submitted to WGMS (``band`` or ``contour``).
+    html
+        Also write ``report.html`` (plots; needs matplotlib).
+
+    Raises
+    ------
+    MissingMetadata
+        With ``strict``, naming every missing ``sheet!field``; nothing is written.
+    """
+    from mbpack.compute import compute
+    from mbpack.datapackage import descriptor, export_tables, write_descriptor
+
+    results = results if results is not None else compute(workbook)
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    summary = Summary(target)
+    try:
+        paths = export_tables(workbook, tmp, results)
+        for generation in ("upper", "lower"):
+            try:
+                tables = wgms.wgms_tables(workbook, generation, results=results, method=method)  # type: ignore[arg-type]
+            except MissingMetadata as exc:
+                summary.skipped[f"wgms/{generation}"] = [str(exc)]
+                continue
+            wgms.write_wgms(tables, tmp / "wgms" / generation, generation)  # type: ignore[arg-type]
+        summary.notes += wgms.missing_metadata(workbook)
+        files = {
+            p.relative_to(tmp).as_posix(): p.stat().st_size
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file()
+        }
+        ctx = metadata.context(workbook, results, report, files)
+        write_descriptor(descriptor(workbook, paths, ctx, results), tmp)
+        for target_name, outputs in OUTPUTS.items():
+            lacking = metadata.missing(target_name, ctx)
+            if lacking:
+                summary.skipped[target_name] = lacking
+                continue
+            for template, rel in outputs:
+                out = tmp / rel
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(render(template, ctx, templates), encoding="utf-8")
+        (tmp / "report.md").write_text(render("report.md.j2", ctx, templates), encoding="utf-8")
+        if html:
+            from mbpack.htmlreport import report_html
+
+            (tmp / "report.html").write_text(
+                report_html(workbook, results, report, ctx, templates), encoding="utf-8"
+            )
+        if strict and (summary.skipped or summary.notes):
+            problems = [f"{t}: {', '.join(m)}" for t, m in summary.skipped.items()] + summary.notes
+            raise MissingMetadata("missing metadata: " + "; ".join(problems))
+        summary.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return summary
+
+
+def summary_json(summary: Summary) -> str:
+    return json.dumps({"directory": str(summary.directory), "files": summary.files, "skipped": summary.skipped,
+                       "notes": summary.notes}, indent=2, ensure_ascii=False)  # fmt: skip
