@@ -18,6 +18,7 @@ demo: $(BIN)/.installed
 	$(BIN)/mbpack example $(OUT)
 	$(BIN)/mbpack validate $(OUT)/haxilegen51.xlsx
 	$(BIN)/mbpack compute $(OUT)/haxilegen51.xlsx -o $(OUT)/results
+	$(BIN)/mbpack package $(OUT)/haxilegen51.xlsx -o $(OUT)/package
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q

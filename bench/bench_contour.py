@@ -34,7 +34,9 @@ def make_workbook(cells: int = 120_000, seed: int = 3) -> object:
     grid = pd.DataFrame({"year": 2000, "x": xs.ravel(), "y": ys.ravel(), "elevation": z})
     sx, sy = rng.uniform(0, nx * 5.0, STAKES), rng.uniform(0, ny * 5.0, STAKES)
     sz = 3400.0 + sy * 0.25 + 20 * np.sin(sx / 200.0)
-    stakes = [{"stake_id": f"S{i}", "x": sx[i], "y": sy[i], "elevation": sz[i]} for i in range(STAKES)]
+    stakes = [
+        {"stake_id": f"S{i}", "x": sx[i], "y": sy[i], "elevation": sz[i]} for i in range(STAKES)
+    ]
     readings, years = [], []
     for k in range(YEARS):
         year = 2001 + k
@@ -45,7 +47,14 @@ def make_workbook(cells: int = 120_000, seed: int = 3) -> object:
             b = 6.0 * (sz[i] - ela) + rng.normal(0, 100)
             d_w = 0.5 + (sz[i] - 3400) / 1000
             readings.append({"stake_id": f"S{i}", "date": f"{year - 1}-09-01", "exposure": 2.0})
-            readings.append({"stake_id": f"S{i}", "date": f"{year}-05-15", "exposure": 2.0 - d_w, "snow_depth": d_w})
+            readings.append(
+                {
+                    "stake_id": f"S{i}",
+                    "date": f"{year}-05-15",
+                    "exposure": 2.0 - d_w,
+                    "snow_depth": d_w,
+                }
+            )
             end = 2.0 - b / 900 if b < 0 else 2.0 - b / 600
             readings.append({"stake_id": f"S{i}", "date": f"{year}-09-01", "exposure": end, "event": "redrill",
                              "new_exposure": 2.0, "snow_depth": None if b < 0 else b / 600})  # fmt: skip
@@ -70,7 +79,9 @@ def measure(cells: int) -> dict[str, float]:
 def run(quick: bool = False) -> dict[str, float]:
     """Measure in a fresh process (its peak memory is its own)."""
     cells = 12_000 if quick else 120_000
-    code = f"import json; from bench.bench_contour import measure; print(json.dumps(measure({cells})))"
+    code = (
+        f"import json; from bench.bench_contour import measure; print(json.dumps(measure({cells})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])

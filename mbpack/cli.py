@@ -351,3 +351,44 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:
             self._status.__exit__(*exc)
+
+
+@main.command(name="report")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="HTML file to write."
+)
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Template override folder.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def report_command(workbook: Path, output: Path, templates: Path | None, quiet: bool) -> None:
+    """Write a self-contained HTML report (validation, results tables, b(z) profiles, maps, series plots)."""
+    import os
+    import tempfile
+
+    from mbpack.compute import compute
+    from mbpack.htmlreport import report_html
+    from mbpack.metadata import context
+    from mbpack.reader import read
+    from mbpack.report import Report
+    from mbpack.validate import check_workbook
+
+    report = Report(file=str(workbook))
+    wb = read(workbook, report)
+    check_workbook(wb, report)
+    with _progress(quiet) as step:
+        step("computing")
+        results = compute(wb)
+        step("drawing")
+        html = report_html(wb, results, report, context(wb, results, report), templates)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(html)
+    os.replace(tmp, output)
+    click.echo(
+        f"wrote {output} ({report.errors} errors, {report.warnings} warnings in the workbook)"
+    )

@@ -129,7 +129,7 @@ def descriptor(
 ) -> dict[str, Any]:
     """The ``datapackage.json`` of the exported tables (Data Package v2)."""
     d = ctx["dataset"]
-    resources = []
+    resources: list[dict[str, Any]] = []
     for name, rel in paths.items():
         if name.startswith("computed_"):
             table = name.removeprefix("computed_")

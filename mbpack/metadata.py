@@ -89,9 +89,16 @@ def context(workbook: Workbook, results: Any = None, report: Any = None,
     if len(readings):
         dates = [min([*dates, readings.min()]), max([*dates, readings.max()])]
     # measured elevations first (grid, stakes); band edges only when nothing else is known
-    elevations = pd.concat([workbook[s][c].dropna() for s, c in (("stakes", "elevation"), ("surface_grid", "elevation"))])
+    elevations = pd.concat(
+        [
+            workbook[s][c].dropna()
+            for s, c in (("stakes", "elevation"), ("surface_grid", "elevation"))
+        ]
+    )
     if glacier.get("min_elevation") is not None and glacier.get("max_elevation") is not None:
-        elevations = pd.concat([elevations, pd.Series([glacier["min_elevation"], glacier["max_elevation"]])])
+        elevations = pd.concat(
+            [elevations, pd.Series([glacier["min_elevation"], glacier["max_elevation"]])]
+        )
     if elevations.empty:
         hyps = workbook["hypsometry"]
         elevations = pd.concat([hyps["lower_elevation"].dropna(), hyps["upper_elevation"].dropna()])

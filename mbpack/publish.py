@@ -90,11 +90,11 @@ def package(
         paths = export_tables(workbook, tmp, results)
         for generation in ("upper", "lower"):
             try:
-                tables = wgms.wgms_tables(workbook, generation, results=results, method=method)  # type: ignore[arg-type]
+                tables = wgms.wgms_tables(workbook, generation, results=results, method=method)
             except MissingMetadata as exc:
                 summary.skipped[f"wgms/{generation}"] = [str(exc)]
                 continue
-            wgms.write_wgms(tables, tmp / "wgms" / generation, generation)  # type: ignore[arg-type]
+            wgms.write_wgms(tables, tmp / "wgms" / generation, generation)
         summary.notes += wgms.missing_metadata(workbook)
         files = {
             p.relative_to(tmp).as_posix(): p.stat().st_size

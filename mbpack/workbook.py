@@ -187,6 +187,14 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """Append a row; text that looks like a formula stays text (never run by a spreadsheet)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def header_text(sheet: str, column: str) -> str:
     """Header written for a column: its name and its unit, ``exposure (m)``."""
     try:
@@ -235,22 +243,23 @@ def write_workbook(
             ws.append(["field", "value", "unit", "description"])
             record = wb_tables.record(sheet)
             for f in schema.fields(sheet):
-                ws.append(
+                _append(
+                    ws,
                     [
                         f["name"],
                         _excel_value(record.get(f["name"])),
                         f.get("unit"),
                         f.get("description"),
-                    ]
+                    ],
                 )
             for extra in frame.columns:
                 if extra not in record or extra in schema.field_names(sheet):
                     continue
-                ws.append([extra, _excel_value(record[extra]), None, None])
+                _append(ws, [extra, _excel_value(record[extra]), None, None])
         else:
             ws.append([header_text(sheet, c) for c in frame.columns])
             for row in frame.itertuples(index=False, name=None):
-                ws.append([_excel_value(v) for v in row])
+                _append(ws, [_excel_value(v) for v in row])
             for cell in ws[1]:
                 if cell.column is not None:
                     for data_cell in ws.iter_rows(

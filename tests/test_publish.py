@@ -1,0 +1,245 @@
+"""mbpack package: every target written and valid, round trips, escaping, atomicity, missing metadata.
+
+Golden files in tests/golden pin each template's output for a small workbook; regenerate them with
+``MBPACK_REGEN_GOLDEN=1 pytest tests/test_publish.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from builders import stake_workbook
+from click.testing import CliRunner
+from conftest import write
+
+from mbpack import publish
+from mbpack.cli import main
+from mbpack.compute import compute
+from mbpack.datapackage import equal_tables, read_package
+from mbpack.errors import MissingMetadata
+from mbpack.workbook import Workbook
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden"
+
+POS = [(100.0, 150.0), (500.0, 900.0), (900.0, 1700.0), (400.0, 2300.0)]
+
+
+def small(**dataset: Any) -> Workbook:
+    wb = stake_workbook(POS, [-2000.0, -1100.0, -100.0, 500.0], [200.0, 300.0, 400.0, 450.0])
+    record = {"title": "Mass balance of Planar Glacier <test> & \"friends\"", "publisher": "Test Repository",
+              "publication_year": 2024, "licence": "CC-BY-4.0", "doi": "10.5072/planar", "version": "2",
+              "keywords": "glacier; mass balance", "description": "Stakes on a planar glacier.",
+              "data_source": "Stakes.", "processing_method": "Both methods.", "quality": "Good: 200 kg m-2.",
+              **dataset}  # fmt: skip
+    tables = {**wb.tables, "dataset": record,
+              "authors": [{"name": "Person, Ada", "affiliation": "Institute", "orcid": "0000-0002-1825-0097"},
+                          {"name": "Second, B.", "affiliation": None, "orcid": None}]}  # fmt: skip
+    out = Workbook.from_tables(tables)
+    out.tables["glacier"].loc[0, ["wgms_id", "remarks"]] = [1234, "=cmd|' /C calc'!A0"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workbook, Path, publish.Summary]:
+    wb = small()
+    out = tmp_path_factory.mktemp("pkg") / "package"
+    summary = publish.package(wb, out, html=False)
+    return wb, out, summary
+
+
+def test_everything_is_written(built: tuple[Workbook, Path, publish.Summary]) -> None:
+    _, out, summary = built
+    assert summary.skipped == {} and summary.notes == []
+    for rel in ("datapackage.json", "data/stake_readings.csv", "data/results/glacier_balance.csv",
+                "wgms/upper/EE-MASS_BALANCE.csv", "wgms/lower/datapackage.json", "metadata/datacite.xml",
+                "metadata/schemaorg.jsonld", "metadata/CITATION.cff", "metadata/description.md", "citation.txt",
+                "citation.bib", "report.md"):  # fmt: skip
+        assert (out / rel).is_file(), rel
+
+
+def test_frictionless_validates_the_packages(built: tuple[Workbook, Path, publish.Summary]) -> None:
+    from frictionless import Package
+
+    _, out, _ = built
+    for path in (out / "datapackage.json", out / "wgms" / "lower" / "datapackage.json"):
+        report = Package(str(path)).validate()
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_round_trip_of_the_data_folder(built: tuple[Workbook, Path, publish.Summary]) -> None:
+    wb, out, _ = built
+    back = read_package(out)
+    assert equal_tables(wb, back) == []
+    assert back.record("glacier")["remarks"] == "=cmd|' /C calc'!A0"  # restored after neutralising
+    assert "'=cmd|" in (out / "data" / "glacier.csv").read_text()
+
+
+def test_datacite_is_valid_and_matches_the_xml(
+    built: tuple[Workbook, Path, publish.Summary],
+) -> None:
+    import datacite.schema45 as dc
+    from lxml import etree
+
+    from mbpack import metadata
+
+    wb, out, _ = built
+    ctx = metadata.context(wb, compute(wb))
+    record = metadata.datacite(ctx)
+    assert dc.validate(record)
+    ns = {"d": "http://datacite.org/schema/kernel-4"}
+    ours = etree.parse(str(out / "metadata" / "datacite.xml"))
+    reference = etree.fromstring(dc.tostring(record).encode())
+    for path in ("//d:title", "//d:publisher", "//d:publicationYear", "//d:creatorName", "//d:givenName",
+                 "//d:familyName", "//d:nameIdentifier", "//d:subject", "//d:rights", "//d:description",
+                 "//d:date", "//d:version", "//d:language"):  # fmt: skip
+        assert [e.text for e in ours.xpath(path, namespaces=ns)] == [
+            e.text for e in reference.xpath(path, namespaces=ns)
+        ], path
+    assert ours.xpath("//d:identifier", namespaces=ns)[0].text == "10.5072/planar"
+    assert (
+        ours.xpath("//d:title", namespaces=ns)[0].text
+        == 'Mass balance of Planar Glacier <test> & "friends"'
+    )
+    assert "&lt;test&gt; &amp; &#34;friends&#34;" in (out / "metadata" / "datacite.xml").read_text()
+
+
+def test_cff_is_valid(built: tuple[Workbook, Path, publish.Summary]) -> None:
+    import jsonschema
+
+    _, out, _ = built
+    cff = yaml.safe_load((out / "metadata" / "CITATION.cff").read_text())
+    schema = json.loads((HERE / "data" / "cff" / "cff-1.2.0.schema.json").read_text())
+    jsonschema.validate(cff, schema)
+    assert cff["authors"][0] == {"family-names": "Person", "given-names": "Ada", "affiliation": "Institute",
+                                 "orcid": "https://orcid.org/0000-0002-1825-0097"}  # fmt: skip
+    assert cff["title"] == 'Mass balance of Planar Glacier <test> & "friends"'
+
+
+def test_schemaorg_jsonld(built: tuple[Workbook, Path, publish.Summary]) -> None:
+    _, out, _ = built
+    doc = json.loads((out / "metadata" / "schemaorg.jsonld").read_text())
+    assert doc["@type"] == "Dataset" and doc["identifier"] == "https://doi.org/10.5072/planar"
+    assert doc["creator"][0]["@id"] == "https://orcid.org/0000-0002-1825-0097"
+    assert doc["temporalCoverage"] == "2000-09-01/2001-09-01"
+    assert doc["license"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_citation_and_bibtex(built: tuple[Workbook, Path, publish.Summary]) -> None:
+    _, out, _ = built
+    text = (out / "citation.txt").read_text()
+    assert text.startswith('Person, Ada; Second, B.. Mass balance of Planar Glacier <test> & "friends". '
+                           "Test Repository, 2024. DOI: 10.5072/planar.")  # fmt: skip
+    assert (
+        "(2024). Mass balance" in text
+        and "[Data set]. Test Repository. https://doi.org/10.5072/planar" in text
+    )
+    bib = (out / "citation.bib").read_text()
+    assert bib.startswith("@dataset{planar_2024,")
+    assert 'title     = {Mass balance of Planar Glacier <test> \\& "friends"},' in bib
+
+
+def test_description_has_the_repository_layout_with_measured_facts(
+    built: tuple[Workbook, Path, publish.Summary],
+) -> None:
+    _, out, _ = built
+    md = (out / "metadata" / "description.md").read_text()
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == ["## Dataset description", "## Data source description", "## Data processing method",
+                        "## Data quality description", "## Base information"]  # fmt: skip
+    assert "| Collection time | 2000-09-01 to 2001-09-01 (balance years 2001–2001) |" in md
+    assert "| Altitude range | 3502–3998 m a.s.l. |" in md  # grid cell centres
+    assert "| Coordinate system | EPSG:32645" in md
+
+
+def test_rerun_is_byte_identical(tmp_path: Path) -> None:
+    wb = small()
+    a, b = tmp_path / "a", tmp_path / "b"
+    publish.package(wb, a, html=False)
+    publish.package(wb, b, html=False)
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_failure_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+
+    def boom(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(publish, "render", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish.package(small(), out, html=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_missing_metadata_is_reported_and_other_targets_written(tmp_path: Path) -> None:
+    wb = small(licence=None, doi=None)
+    wb.tables["glacier"].loc[0, "wgms_id"] = None
+    summary = publish.package(wb, tmp_path / "p", html=False)
+    assert summary.skipped == {"datacite": ["dataset!doi (Identifier (the DOI the repository reserved))",
+                                            "dataset!licence (Rights)"]}  # fmt: skip
+    assert summary.notes[0].startswith("glacier!wgms_id is empty")
+    assert (tmp_path / "p" / "metadata" / "CITATION.cff").exists()
+    assert not (tmp_path / "p" / "metadata" / "datacite.xml").exists()
+    with pytest.raises(MissingMetadata, match=r"dataset!licence"):
+        publish.package(wb, tmp_path / "strict", html=False, strict=True)
+    assert not (tmp_path / "strict").exists()
+
+
+def test_workbook_text_cannot_inject_a_template(tmp_path: Path) -> None:
+    wb = small(title="{{ 7*7 }} {% raw %}", description="{{ glacier.__class__ }}")
+    publish.package(wb, tmp_path / "p", html=False)
+    assert "# {{ 7*7 }} {% raw %}" in (tmp_path / "p" / "metadata" / "description.md").read_text()
+
+
+def test_template_override_and_missing_field(tmp_path: Path) -> None:
+    templates = tmp_path / "t"
+    templates.mkdir()
+    (templates / "citation.txt.j2").write_text("{{ title }} ({{ year }})\n")
+    publish.package(small(), tmp_path / "p", html=False, templates=templates)
+    assert (
+        (tmp_path / "p" / "citation.txt").read_text().startswith("Mass balance of Planar Glacier")
+    )
+    (templates / "citation.txt.j2").write_text("{{ title }} {{ funder }}\n")
+    with pytest.raises(MissingMetadata, match=r"template citation.txt.j2: 'funder' is undefined"):
+        publish.package(small(), tmp_path / "q", html=False, templates=templates)
+    assert not (tmp_path / "q").exists()
+
+
+@pytest.mark.parametrize("name", ["metadata/datacite.xml", "metadata/schemaorg.jsonld", "metadata/CITATION.cff",
+                                  "metadata/description.md", "citation.txt", "citation.bib", "report.md"])  # fmt: skip
+def test_golden_files(built: tuple[Workbook, Path, publish.Summary], name: str) -> None:
+    _, out, _ = built
+    golden = GOLDEN / Path(name).name
+    text = (out / name).read_text()
+    if os.environ.get("MBPACK_REGEN_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text(), (
+        f"{name} changed; regenerate with MBPACK_REGEN_GOLDEN=1 if intended"
+    )
+
+
+def test_package_command(tmp_path: Path) -> None:
+    path = write(small().tables, tmp_path / "w.xlsx")
+    result = CliRunner().invoke(main, ["package", str(path), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "report.html").exists()
+    assert "wrote" in result.stdout
+    from mbpack.workbook import read_workbook
+
+    assert (
+        read_workbook(path).record("glacier")["remarks"] == "=cmd|' /C calc'!A0"
+    )  # text, not a formula
