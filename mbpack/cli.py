@@ -392,3 +392,12 @@ def report_command(workbook: Path, output: Path, templates: Path | None, quiet: 
     click.echo(
         f"wrote {output} ({report.errors} errors, {report.warnings} warnings in the workbook)"
     )
+
+
+@main.command(name="template")
+@click.argument("path", type=click.Path(path_type=Path))
+def template_command(path: Path) -> None:
+    """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
+    from mbpack.template import write_template
+
+    click.echo(f"wrote {write_template(path)}")

@@ -65,17 +65,20 @@ def check_workbook(workbook: Workbook, report: Report) -> None:
     unreadable = {i.cell for i in report.issues if i.code in UNREADABLE_CELL}
     for sheet in schema.SHEETS:
         frame = workbook.tables[sheet]
-        if frame.empty or (
-            sheet in schema.KEY_VALUE_SHEETS
-            and sheet not in workbook.present
-            and workbook.path is not None
-        ):
-            continue
+        if frame.empty or (sheet in schema.KEY_VALUE_SHEETS and not _entered(sheet, frame)):
+            continue  # nothing entered yet: an empty sheet is well formed
         dfschema, info = pandera_schema(sheet, ctx)
         try:
             dfschema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
             report.extend(_issues(sheet, frame, exc.failure_cases, info, workbook, ctx, unreadable))
+
+
+def _entered(sheet: str, frame: Any) -> bool:
+    """Whether a key-value sheet has any value typed in (defaults do not count)."""
+    typed = [f["name"] for f in schema.fields(sheet) if "default" not in f]
+    extra = [c for c in frame.columns if c not in schema.field_names(sheet)]
+    return bool(frame[typed + extra].notna().any().any())
 
 
 def _issues(
