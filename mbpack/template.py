@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mbpack import schema
 from mbpack.workbook import header_text
@@ -68,7 +68,7 @@ def _validation(field: dict[str, Any]) -> Any:
         )
         dv.error = f"{field['name']}: one of {', '.join(cons['enum'])}"
     elif field["type"] in ("number", "integer"):
-        kind = "whole" if field["type"] == "integer" else "decimal"
+        kind: Literal["whole", "decimal"] = "whole" if field["type"] == "integer" else "decimal"
         lo, hi = cons.get("minimum"), cons.get("maximum")
         if lo is not None and hi is not None:
             dv = DataValidation(
