@@ -323,9 +323,36 @@ def _last_exposure(readings: list[dict[str, Any]], stake: str) -> float:
     raise ValueError(f"stake {stake} has no reading")
 
 
+def repository_package(root: Path) -> dict[str, Any]:
+    """Write the example's data package into ``root/example`` and return its descriptor as the
+    repository's top-level ``datapackage.json`` describes it (paths under ``example/``)."""
+    from mbpack.compute import compute
+    from mbpack.datapackage import descriptor, export_tables
+    from mbpack.metadata import context
+    from mbpack.reader import read
+
+    wb = read(shipped_path())
+    results = compute(wb)
+    folder = root / "example"
+    shutil.rmtree(folder / "data", ignore_errors=True)
+    paths = export_tables(wb, folder, results)
+    files = {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*.csv"))}
+    package = descriptor(wb, paths, context(wb, results, None, files), results)
+    for resource in package["resources"]:
+        resource["path"] = f"example/{resource['path']}"
+    return package
+
+
 def regenerate() -> Path:
-    """Rewrite the shipped workbook from :func:`make_example`."""
-    return write_workbook(make_example(), Path(__file__).resolve().parent / "data" / FILE_NAME)
+    """Rewrite the shipped workbook from :func:`make_example`, and the repository's example package."""
+    import json
+
+    path = write_workbook(make_example(), Path(__file__).resolve().parent / "data" / FILE_NAME)
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").exists():  # a source checkout
+        package = repository_package(root)
+        (root / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return path
 
 
 if __name__ == "__main__":

@@ -71,3 +71,25 @@ def test_example_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["example", str(tmp_path)])
     assert result.exit_code == 0
     assert (tmp_path / FILE_NAME).read_bytes() == shipped_path().read_bytes()
+
+
+def test_repository_datapackage_describes_the_example(tmp_path: Path) -> None:
+    """The top-level datapackage.json and example/data are what the example gives (python -m mbpack.example)."""
+    import json
+
+    from mbpack.example import repository_package
+
+    root = Path(__file__).resolve().parent.parent
+    made = repository_package(tmp_path)
+    assert made == json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in made["resources"]:
+        rel = resource["path"]
+        assert (tmp_path / rel).read_bytes() == (root / rel).read_bytes(), rel
+
+
+def test_repository_datapackage_validates() -> None:
+    from frictionless import Package
+
+    root = Path(__file__).resolve().parent.parent
+    report = Package(str(root / "datapackage.json")).validate()
+    assert report.valid
