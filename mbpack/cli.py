@@ -316,12 +316,15 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
         click.echo(f"mbpack: {workbook} has {report.errors} validation errors; run `mbpack validate {workbook}`",
                    err=True)  # fmt: skip
         sys.exit(EXIT_INVALID)
-    with _progress(quiet) as step:
-        step("computing")
+    with _progress(quiet) as bar:
+        bar.step("computing")
         results = compute(wb)
-        step("writing")
+        bar.step(
+            "writing the package and drawing the report",
+            total=int(results.glacier_balance["year"].nunique()),
+        )
         summary = package(wb, output, results=results, report=report, templates=templates, strict=strict,
-                          method=method)  # fmt: skip
+                          method=method, progress=bar.advance)  # fmt: skip
     click.echo(f"wrote {len(summary.files)} files into {summary.directory}")
     for target, lacking in summary.skipped.items():
         click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)
@@ -330,74 +333,40 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
 
 
 class _progress:
-    """A rich status line on a terminal; silent when output is not a terminal or with --quiet."""
+    """A rich progress bar on a terminal; silent when output is not a terminal or with --quiet."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet or not sys.stderr.isatty()
-        self._status: Any = None
+        self._bar: Any = None
+        self._task: Any = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> _progress:
         if not self.quiet:
             from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
-            self._status = Console(stderr=True).status("mbpack")
-            self._status.__enter__()
-        return self.step
+            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)  # fmt: skip
+            self._bar.start()
+            self._task = self._bar.add_task("mbpack", total=None)
+        return self
 
-    def step(self, text: str) -> None:
-        if self._status is not None:
-            self._status.update(f"mbpack: {text}")
+    def step(self, text: str, total: int | None = None) -> None:
+        """Start a stage (with ``total`` units of work when known)."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=f"mbpack: {text}", total=total, completed=0)
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
 
     def __exit__(self, *exc: object) -> None:
-        if self._status is not None:
-            self._status.__exit__(*exc)
-
-
-@main.command(name="report")
-@click.argument("workbook", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="HTML file to write."
-)
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Template override folder.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def report_command(workbook: Path, output: Path, templates: Path | None, quiet: bool) -> None:
-    """Write a self-contained HTML report (validation, results tables, b(z) profiles, maps, series plots)."""
-    import os
-    import tempfile
-
-    from mbpack.compute import compute
-    from mbpack.htmlreport import report_html
-    from mbpack.metadata import context
-    from mbpack.reader import read
-    from mbpack.report import Report
-    from mbpack.validate import check_workbook
-
-    report = Report(file=str(workbook))
-    wb = read(workbook, report)
-    check_workbook(wb, report)
-    with _progress(quiet) as step:
-        step("computing")
-        results = compute(wb)
-        step("drawing")
-        html = report_html(wb, results, report, context(wb, results, report), templates)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(html)
-    os.replace(tmp, output)
-    click.echo(
-        f"wrote {output} ({report.errors} errors, {report.warnings} warnings in the workbook)"
-    )
-
-
-@main.command(name="template")
-@click.argument("path", type=click.Path(path_type=Path))
-def template_command(path: Path) -> None:
-    """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
-    from mbpack.template import write_template
-
-    click.echo(f"wrote {write_template(path)}")
+        if self._bar is not None:
+            self._bar.stop()

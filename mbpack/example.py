@@ -336,7 +336,9 @@ def repository_package(root: Path) -> dict[str, Any]:
     folder = root / "example"
     shutil.rmtree(folder / "data", ignore_errors=True)
     paths = export_tables(wb, folder, results)
-    files = {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*.csv"))}
+    files = {
+        p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*.csv"))
+    }
     package = descriptor(wb, paths, context(wb, results, None, files), results)
     for resource in package["resources"]:
         resource["path"] = f"example/{resource['path']}"
@@ -351,7 +353,9 @@ def regenerate() -> Path:
     root = Path(__file__).resolve().parent.parent
     if (root / "pyproject.toml").exists():  # a source checkout
         package = repository_package(root)
-        (root / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        (root / "datapackage.json").write_text(
+            json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
+        )
     return path
 
 

@@ -53,6 +53,7 @@ def package(
     strict: bool = False,
     method: str = "band",
     html: bool = True,
+    progress: Any = None,
 ) -> Summary:
     """Write the publishing folder of a workbook (see the module notes).
 
@@ -72,6 +73,8 @@ def package(
         Glacier-wide method submitted to WGMS (``band`` or ``contour``).
     html
         Also write ``report.html`` (plots; needs matplotlib).
+    progress
+        Called once per balance year drawn (a progress bar's advance).
 
     Raises
     ------
@@ -117,7 +120,7 @@ def package(
             from mbpack.htmlreport import report_html
 
             (tmp / "report.html").write_text(
-                report_html(workbook, results, report, ctx, templates), encoding="utf-8"
+                report_html(workbook, results, report, ctx, templates, progress), encoding="utf-8"
             )
         if strict and (summary.skipped or summary.notes):
             problems = [f"{t}: {', '.join(m)}" for t, m in summary.skipped.items()] + summary.notes
