@@ -370,3 +370,12 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+@main.command(name="template")
+@click.argument("path", type=click.Path(path_type=Path))
+def template_command(path: Path) -> None:
+    """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
+    from mbpack.template import write_template
+
+    click.echo(f"wrote {write_template(path)}")
