@@ -142,26 +142,13 @@ def _read_valid(workbook: Path, ignore_errors: bool) -> Any:
 
 def _write_tables(tables: dict[str, Any], directory: Path) -> None:
     """CSV files written into a fresh temporary folder, then moved into place as a whole."""
-    import shutil
-    import tempfile
+    from mbpack.atomic import atomic_folder
 
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with atomic_folder(directory) as tmp:
         for name, frame in tables.items():
             frame.to_csv(
                 tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n"
             )
-        if directory.exists():
-            backup = directory.with_name(f".{directory.name}.old")
-            directory.rename(backup)
-            tmp.rename(directory)
-            shutil.rmtree(backup)
-        else:
-            tmp.rename(directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 @main.command()
@@ -379,3 +366,41 @@ def template_command(path: Path) -> None:
     from mbpack.template import write_template
 
     click.echo(f"wrote {write_template(path)}")
+
+
+@main.command(name="report")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="HTML file to write."
+)
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Template override folder.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def report_command(workbook: Path, output: Path, templates: Path | None, quiet: bool) -> None:
+    """Write a self-contained HTML report (validation, results tables, b(z) profiles, maps, series plots)."""
+    from mbpack.atomic import atomic_file
+    from mbpack.compute import compute
+    from mbpack.htmlreport import report_html
+    from mbpack.metadata import context
+    from mbpack.reader import read
+    from mbpack.report import Report
+    from mbpack.validate import check_workbook
+
+    report = Report(file=str(workbook))
+    wb = read(workbook, report)
+    check_workbook(wb, report)
+    with _progress(quiet) as bar:
+        bar.step("computing")
+        results = compute(wb)
+        bar.step("drawing", total=int(results.glacier_balance["year"].nunique()))
+        html = report_html(
+            wb, results, report, context(wb, results, report), templates, progress=bar.advance
+        )
+    with atomic_file(output) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    click.echo(
+        f"wrote {output} ({report.errors} errors, {report.warnings} warnings in the workbook)"
+    )

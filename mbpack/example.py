@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -72,16 +71,11 @@ def shipped_path() -> Path:
 
 def write_example(directory: str | os.PathLike[str]) -> Path:
     """Copy the example workbook into ``directory`` (atomically); returns its path."""
+    from mbpack.atomic import atomic_file
+
     target = Path(directory) / FILE_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_file(target) as tmp:
         shutil.copyfile(shipped_path(), tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 

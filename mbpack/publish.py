@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mbpack import metadata, wgms
+from mbpack.atomic import atomic_folder
 from mbpack.errors import MissingMetadata
 from mbpack.render import render
 
@@ -85,11 +84,8 @@ def package(
     from mbpack.datapackage import descriptor, export_tables, write_descriptor
 
     results = results if results is not None else compute(workbook)
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    summary = Summary(target)
-    try:
+    summary = Summary(Path(directory))
+    with atomic_folder(directory) as tmp:
         paths = export_tables(workbook, tmp, results)
         for generation in ("upper", "lower"):
             try:
@@ -126,17 +122,6 @@ def package(
             problems = [f"{t}: {', '.join(m)}" for t, m in summary.skipped.items()] + summary.notes
             raise MissingMetadata("missing metadata: " + "; ".join(problems))
         summary.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return summary
 
 

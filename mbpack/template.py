@@ -10,11 +10,11 @@ ranges, whole numbers, dates), frozen header rows and column widths.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 from mbpack import schema
+from mbpack.atomic import atomic_file
 from mbpack.workbook import header_text
 
 #: Rows that carry data validation below the header.
@@ -167,13 +167,6 @@ def write_template(path: str | os.PathLike[str]) -> Path:
         for cell in ws[1]:
             cell.font = bold
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_file(target) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target

@@ -30,8 +30,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 import unicodedata
 import zipfile
 from datetime import date
@@ -387,10 +385,10 @@ def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str
                generation: Generation) -> list[Path]:  # fmt: skip
     """Write the tables as CSV, atomically: upper as ``<TABLE>.csv``, lower as ``data/<table>.csv``
     with a ``datapackage.json`` describing them with their Table Schemas."""
+    from mbpack.atomic import atomic_folder
+
     target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:
         written = []
         sub = tmp / "data" if generation == "lower" else tmp
         sub.mkdir(exist_ok=True)
@@ -409,12 +407,6 @@ def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str
             (tmp / "datapackage.json").write_text(
                 json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
             )
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return [target / p.relative_to(tmp) for p in written]
 
 

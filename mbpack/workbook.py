@@ -9,7 +9,6 @@ the file and its cells in a :class:`~mbpack.report.Report`;
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -268,16 +267,11 @@ def write_workbook(
                         if isinstance(data_cell[0].value, date):
                             data_cell[0].number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
+    from mbpack.atomic import atomic_file
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_file(target) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 

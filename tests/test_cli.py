@@ -79,6 +79,22 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"mbpack {name}" in readme, f"`mbpack {name}` is not documented in README.md"
 
 
+def test_every_command_in_the_readme_exists() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`mbpack ([a-z]+)", readme))
+    assert named <= set(main.commands), named - set(main.commands)
+
+
+def test_report_command(tmp_path: Path, clean_xlsx: Path) -> None:
+    out = tmp_path / "r" / "report.html"
+    result = CliRunner().invoke(main, ["report", str(clean_xlsx), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
+
+
 def test_help_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys; from mbpack.cli import main\n"
