@@ -75,6 +75,16 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
         console.print(table)
         if len(issues) > SHOWN_ISSUES:
             console.print(f"... and {len(issues) - SHOWN_ISSUES} more (use --format json for all)")
+    if issues and not quiet and any(i.wgms_id is not None or i.line for i in issues):
+        summary = report.summary()
+        click.echo("by check: " + ", ".join(f"{k} {v}" for k, v in summary["by_check"].items()))
+        worst = sorted(
+            summary["by_glacier"].items(), key=lambda kv: -kv[1]["errors"] - kv[1]["warnings"]
+        )[:10]
+        click.echo(
+            "most issues: "
+            + "; ".join(f"{k}: {v['errors']} errors, {v['warnings']} warnings" for k, v in worst)
+        )
     rows = sum(s.rows for s in report.sheets.values())
     blank = sum(s.blank_rows for s in report.sheets.values())
     verdict = "[green]valid[/]" if report.valid else "[red]invalid[/]"
@@ -86,33 +96,36 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Readable table or JSON report.",
-)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Readable table or JSON report.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (text format).")
-def validate(workbook: Path, fmt: str, quiet: bool) -> None:
-    """Check WORKBOOK (.xlsx) against the schemas and rules; report every fault by cell.
+@click.option("--generation", type=click.Choice(["upper", "lower"]),
+              help="WGMS FoG generation of a release (detected from the column names by default).")  # fmt: skip
+@click.option("--tolerance", type=float, default=1.5, show_default=True,
+              help="FoG releases: allowed |B_a - (B_w + B_s)| [mm w.e.].")  # fmt: skip
+def validate(source: Path, fmt: str, quiet: bool, generation: str | None, tolerance: float) -> None:
+    """Check SOURCE against the schemas and rules; report every fault by cell.
 
-    Exit code 0 when valid (warnings allowed), 1 when it has errors, 2 when
-    the file cannot be read.
+    SOURCE is an observation workbook (.xlsx), or a WGMS FoG release of
+    either generation: a folder, a .zip or single .csv tables. Exit code 0
+    when valid (warnings allowed), 1 when it has errors, 2 when it cannot be read.
     """
     from mbpack.errors import UnreadableWorkbook
     from mbpack.report import Issue, Report
-    from mbpack.validate import validate as run
 
     try:
-        report = run(workbook)
+        if source.is_dir() or source.suffix.lower() in (".zip", ".csv"):
+            from mbpack.fog import validate_fog
+
+            report = validate_fog(source, generation=generation, tolerance=tolerance)
+        else:
+            from mbpack.validate import validate as run
+
+            report = run(source)
     except UnreadableWorkbook as exc:
-        report = Report(file=str(workbook))
-        report.add(
-            Issue("unreadable-file", "error", str(exc), value=str(workbook), file=str(workbook))
-        )
+        report = Report(file=str(source))
+        report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
         if fmt == "json":
             click.echo(report.to_json())
         click.echo(f"mbpack: {exc}", err=True)

@@ -94,10 +94,15 @@ class Issue:
     cell: str | None = None
     value: Any = None
     file: str | None = None
+    line: int | None = None
+    wgms_id: int | None = None
+    glacier_name: str | None = None
+    year: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["value"] = plain(self.value)
+        extra = {k: d[k] for k in ("line", "wgms_id", "glacier_name", "year") if d[k] is not None}
         return {
             k: d[k]
             for k in (
@@ -111,7 +116,7 @@ class Issue:
                 "message",
                 "file",
             )
-        }
+        } | extra
 
 
 @dataclass
@@ -172,7 +177,28 @@ class Report:
             "errors": self.errors,
             "warnings": self.warnings,
             "sheets": {k: asdict(v) for k, v in self.sheets.items()},
+            **(
+                {"summary": self.summary()}
+                if any(i.wgms_id is not None or i.line for i in self.issues)
+                else {}
+            ),
             "issues": [i.as_dict() for i in self.sorted_issues()],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by check (severity and code) and by glacier (errors, warnings)."""
+        by_check: Counter[str] = Counter(f"{i.severity}:{i.code}" for i in self.issues)
+        by_glacier: dict[str, dict[str, int]] = {}
+        for i in self.issues:
+            key = (
+                f"{i.wgms_id if i.wgms_id is not None else ''} {i.glacier_name or ''}".strip()
+                or "(file)"
+            )
+            counts = by_glacier.setdefault(key, {"errors": 0, "warnings": 0})
+            counts["errors" if i.severity == "error" else "warnings"] += 1
+        return {
+            "by_check": dict(sorted(by_check.items())),
+            "by_glacier": dict(sorted(by_glacier.items())),
         }
 
     def to_json(self) -> str:

@@ -462,11 +462,12 @@ def _table_key(stem: str, generation: Generation) -> str:
     """Which WGMS table a file holds, from its name (``WGMS-FoG-2021-05-EE-MASS-BALANCE`` → EE-MASS_BALANCE)."""
     if generation == "upper":
         up = stem.upper().replace("_", "-")
-        for table in sorted(UPPER, key=len, reverse=True):
+        by_label = sorted(UPPER, key=lambda t: len(t.split("-", 1)[1]), reverse=True)
+        for table in by_label:  # longest label first: MASS_BALANCE_POINT before MASS_BALANCE
             letter, label = table.split("-", 1)
-            if up.endswith(f"{letter}-{label.replace('_', '-')}") or up == letter:
+            if up.endswith(label.replace("_", "-")) or up == letter:
                 return table
-        if up.endswith("MASS-BALANCE") or "MBDATA" in up:  # a glacier-wide extract
+        if "MBDATA" in up:  # a glacier-wide extract (OGGM's FoG sample files)
             return "EE-MASS_BALANCE"
         return stem
     low = stem.lower()

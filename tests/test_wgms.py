@@ -34,7 +34,7 @@ def small() -> Workbook:
              "aar": 0.0, "area": 1.0},
         ],
         "band_balance": [{"year": 2001, "lower_elevation": 3500.0 + 50 * i, "upper_elevation": 3550.0 + 50 * i,
-                          "area": a, "winter_balance": w, "summer_balance": w + b * -1 - w - (-b),
+                          "area": a, "winter_balance": w, "summer_balance": b - w,
                           "annual_balance": b}
                          for i, (a, w, b) in enumerate([(0.3, 100, -900), (0.5, 160, -300), (0.2, 240, 250)])],
         "point_balance": [
