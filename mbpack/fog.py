@@ -259,8 +259,10 @@ def _months(a: pd.Series, b: pd.Series) -> pd.Series:
     return (b - a).dt.days / 30.44
 
 
-def _upper_dates(col: pd.Series) -> pd.Series:
+def _upper_dates(col: pd.Series | None) -> pd.Series:
     """YYYYMMDD dates; NaT where month or day is unknown (99) or the text is not a date."""
+    if col is None:
+        return pd.Series(pd.NaT, index=pd.RangeIndex(0), dtype="datetime64[ns]")
     text = col.fillna("").astype(str)
     unknown = text.str[4:6].eq("99") | text.str[6:8].eq("99")
     return pd.to_datetime(text.where(~unknown, ""), format="%Y%m%d", errors="coerce")
@@ -310,6 +312,13 @@ def validate_fog(
         )
         ctx[key] = _Issues(report, table, *names)
         parsed[key] = check_schema(table, wgms.load(gen, key), ctx[key])  # type: ignore[arg-type]
+    for key, table in tables.items():  # absent optional columns read as empty
+        for field in wgms.load(gen, key)["fields"]:  # type: ignore[arg-type]
+            if field["type"] in ("integer", "number", "date") and field["name"] not in parsed[key]:
+                parsed[key][field["name"]] = pd.Series(np.nan if field["type"] != "date" else pd.NaT,
+                                                       index=table.frame.index)  # fmt: skip
+            if field["name"] not in table.frame:
+                table.frame[field["name"]] = pd.Series(None, index=table.frame.index, dtype=object)
     _foreign_keys(tables, gen, report, ctx)
     if gen == "upper":
         _consistency_upper(tables, parsed, ctx, tolerance)
@@ -336,10 +345,17 @@ def _balance_checks(issues: Sink, bw: pd.Series, bs: pd.Series, ba: pd.Series, t
 def _date_checks(
     issues: Sink, begin: pd.Series, winter: pd.Series, end: pd.Series, cols: tuple[str, str, str]
 ) -> None:
-    order = (winter.notna() & ((winter <= begin) | (winter >= end))) | (end <= begin)
-    issues.add(order.fillna(False).to_numpy(), "date-order", "error", cols[2],
-               lambda i, v: f"dates out of order: begin {begin.iloc[i].date()}, end of winter "
-                            f"{winter.iloc[i].date() if pd.notna(winter.iloc[i]) else '-'}, end {end.iloc[i].date()}")  # fmt: skip
+    """Begin < end of winter < end; balance year 9-15 months, winter 4-9 months."""
+    bad_end = (end <= begin).fillna(False).to_numpy()
+    bad_winter = (winter.notna() & ((winter <= begin) | (winter >= end))).fillna(
+        False
+    ).to_numpy() & ~bad_end
+    issues.add(bad_end, "date-order", "error", cols[2],
+               lambda i, v: f"balance year ends {end.iloc[i].date()}, not after it begins {begin.iloc[i].date()}")  # fmt: skip
+    issues.add(bad_winter, "date-order", "error", cols[1],
+               lambda i, v: f"end of winter {winter.iloc[i].date()} is not between begin {begin.iloc[i].date()} "
+                            f"and end {end.iloc[i].date()}")  # fmt: skip
+    order = pd.Series(bad_end | bad_winter, index=begin.index)
     annual = _months(begin, end)
     issues.add(((annual < 9) | (annual > 15)).fillna(False).to_numpy() & ~order.fillna(False).to_numpy(),
                "period-length", "warning", cols[2], lambda i, v: f"balance year lasts {annual.iloc[i]:.1f} months")  # fmt: skip
@@ -400,7 +416,7 @@ def _ela_checks(issues: Sink, g: pd.Series, y: pd.Series, ela: pd.Series, prefix
     rng = agg.reindex(idx)
     zmin, zmax = rng["zmin"].to_numpy(), rng["zmax"].to_numpy()
     e = ela.to_numpy(float)
-    has_prefix = prefix.notna().to_numpy()
+    has_prefix = prefix.notna().to_numpy() if prefix is not None else np.zeros(len(ela), dtype=bool)
     outside = ~has_prefix & ((e < zmin - 1e-6) | (e > zmax + 1e-6))
     wrong_limit = (
         has_prefix
@@ -473,16 +489,15 @@ def _consistency_upper(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
     if ee is not None:
         p, f = parsed[ee.key], ee.frame
         key = pd.DataFrame({"g": f["NAME"], "y": p["YEAR"]}) if "NAME" in f else None
-        if "LOWER_BOUND" in p and "UPPER_BOUND" in p:
-            wide = (p["LOWER_BOUND"] == wgms.GLACIER_WIDE) & (p["UPPER_BOUND"] == wgms.GLACIER_WIDE)
-        else:  # a glacier-wide extract without bounds
-            wide = pd.Series(True, index=f.index)
+        lb, ub = p["LOWER_BOUND"], p["UPPER_BOUND"]
+        # the 9999 rows, and rows without bounds (glacier-wide extracts), are glacier-wide
+        wide = ((lb == wgms.GLACIER_WIDE) & (ub == wgms.GLACIER_WIDE)) | (lb.isna() & ub.isna())
         w = wide.to_numpy()
         for rows, signs in ((w, True), (~w, False)):
             if rows.any():
                 _balance_checks(_Sub(ctx[ee.key], rows), p["WINTER_BALANCE"][rows], p["SUMMER_BALANCE"][rows],
                                 p["ANNUAL_BALANCE"][rows], tol, "mm", signs)  # fmt: skip
-        if key is not None and "LOWER_BOUND" in p and "UPPER_BOUND" in p:
+        if key is not None and (~wide).any():
             bands = ~wide.to_numpy()
             sub = _Sub(ctx[ee.key], bands)
             _band_checks(

@@ -77,7 +77,7 @@ UPPER_FAULTS = [
         set_cell(0, "END_WINTER", "20000701"),
         "date-order",
         2,
-        "END_PERIOD",
+        "END_WINTER",
     ),
     (
         "E-MASS_BALANCE_OVERVIEW",
