@@ -8,7 +8,7 @@ import sys
 import time
 
 #: Benchmark modules; each has ``run(quick: bool) -> dict[str, float]``.
-CASES = ("bench.workbook_case", "bench.bench_contour")
+CASES = ("bench.workbook_case", "bench.bench_contour", "bench.fog_case")
 
 
 def main() -> None:

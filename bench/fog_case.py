@@ -213,8 +213,14 @@ def inject(tables: dict[str, pd.DataFrame], seed: int = 11) -> list[tuple[str, i
 def make(
     directory: Path, glaciers: int = GLACIERS, points: int = POINTS
 ) -> list[tuple[str, int, str, str]]:
+    from mbpack import wgms
+
     upper = _release(glaciers, points)
-    for gen, tables in (("upper", upper), ("lower", _lower(upper))):
+    lower = _lower(upper)
+    # every column of the schemas, in order (optional ones empty), as a release has them
+    upper = {k: v.reindex(columns=wgms.columns("upper", k)) for k, v in upper.items()}  # type: ignore[arg-type]
+    lower = {k: v.reindex(columns=wgms.columns("lower", k)) for k, v in lower.items()}  # type: ignore[arg-type]
+    for gen, tables in (("upper", upper), ("lower", lower)):
         out = directory / "clean" / gen
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in tables.items():
