@@ -417,3 +417,86 @@ def report_command(workbook: Path, output: Path, templates: Path | None, quiet: 
     click.echo(
         f"wrote {output} ({report.errors} errors, {report.warnings} warnings in the workbook)"
     )
+
+
+def _write_imported(imported: Any, output: Path) -> None:
+    from mbpack.workbook import write_workbook
+
+    path = write_workbook(imported.workbook(), output)
+    click.echo(f"wrote {path}")
+    for note in imported.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@import_.command(name="stakes")
+@click.argument("stakes", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--year", type=int, required=True, help="Balance year (the year it ends).")
+@click.option(
+    "--probes",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Probe table P,E,N,D.",
+)
+@click.option("--density", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Density profile: DEPTH, DENSITY (e.g. a snow-fork export).")  # fmt: skip
+@click.option(
+    "--dem", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="DEM GeoTIFF."
+)
+@click.option("--outline", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Glacier outline: GeoJSON, or a mask raster on the DEM's grid.")  # fmt: skip
+@click.option("--crs", help="EPSG code of Easting/Northing (default: the DEM's).")
+@click.option("--name", help="Glacier name (default: the file name).")
+@click.option(
+    "--length-unit", help="Unit of exposures, depths (m, cm) when the headers do not say."
+)
+@click.option(
+    "--density-unit", help="Unit of densities (kg/m3, g/cm3) when the header does not say."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Workbook to write (.xlsx).",
+)
+def import_stakes_command(stakes: Path, year: int, probes: Path | None, density: Path | None, dem: Path | None,
+                          outline: Path | None, crs: str | None, name: str | None, length_unit: str | None,
+                          density_unit: str | None, output: Path) -> None:  # fmt: skip
+    """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline."""
+    from mbpack.importers import import_stakes
+
+    imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
+                             name=name, length_unit=length_unit, density_unit=density_unit)  # fmt: skip
+    _write_imported(imported, output)
+
+
+@import_.command(name="wgms")
+@click.argument("source", type=click.Path(path_type=Path, exists=True))
+@click.option("--wgms-id", type=int, help="The glacier, when the tables hold several.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Workbook to write (.xlsx).",
+)
+def import_wgms_command(source: Path, wgms_id: int | None, output: Path) -> None:
+    """WGMS FoG tables of either generation (folder, zip or single CSV) for one glacier."""
+    from mbpack.importers import import_wgms
+
+    _write_imported(import_wgms(source, wgms_id), output)
+
+
+@import_.command(name="package")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Workbook to write (.xlsx).",
+)
+def import_package_command(source: Path, output: Path) -> None:
+    """The data/ folder of a package written by mbpack package, back into a workbook."""
+    from mbpack.importers import import_package
+
+    _write_imported(import_package(source), output)

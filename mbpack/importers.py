@@ -1,0 +1,260 @@
+"""Importers: the formats stations already keep, turned into a standard observation workbook.
+
+* ``stakes``: compact stake tables, one row per stake and season
+  (``Stake,Easting,Northing,Elevation,Hw,Dw,Hs``: exposure and snow depth at the
+  end of winter, exposure at the end of summer), with a probe table
+  (``P,E,N,D``), a density profile (``DEPTH``, ``DENSITY``, e.g. a snow-fork
+  export), a DEM GeoTIFF and an outline (GeoJSON or mask raster);
+* ``glamos``: GLAMOS/VAW band files (:mod:`mbpack.glamos`);
+* ``wgms``: WGMS FoG tables of either generation (:mod:`mbpack.wgms`);
+* ``package``: the ``data/`` folder ``mbpack package`` writes.
+
+Every importer returns the workbook and notes naming what it could not map
+or had to guess, row by row; no row is dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mbpack import units
+from mbpack.errors import UnreadableWorkbook
+from mbpack.workbook import Workbook
+
+#: Headers of the compact stake table (case-insensitive) → meaning.
+STAKE_COLUMNS = {"stake": "stake_id", "easting": "x", "northing": "y", "elevation": "elevation", "hw": "hw", "dw": "dw",
+                 "hs": "hs"}  # fmt: skip
+PROBE_COLUMNS = {"p": "probe_id", "e": "x", "n": "y", "d": "snow_depth"}
+DENSITY_COLUMNS = {"depth": "depth", "density": "density"}
+
+
+@dataclass
+class Imported:
+    """A workbook made by an importer and what the importer has to say about it."""
+
+    tables: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def workbook(self) -> Workbook:
+        return Workbook.from_tables(
+            {k: pd.DataFrame(v) if isinstance(v, list) else v for k, v in self.tables.items()}
+        )
+
+
+def _read_table(path: Path, known: dict[str, str]) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    """A CSV with its columns renamed to ``known`` meanings and the unit written in each header."""
+    try:
+        frame = pd.read_csv(
+            path, sep=None, engine="python", dtype=str, keep_default_na=False, na_values=[""]
+        )
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UnreadableWorkbook(f"{path}: not a readable table ({exc})") from None
+    renamed, unit_of = {}, {}
+    for col in frame.columns:
+        base, unit = units.split_header(col)
+        key = base.strip().lower()
+        if key in known:
+            renamed[col] = known[key]
+            unit_of[known[key]] = unit
+    missing = [v for v in known.values() if v not in renamed.values()]
+    if missing:
+        raise UnreadableWorkbook(
+            f"{path}: no column for {', '.join(missing)} (headers: {', '.join(frame.columns)})"
+        )
+    return frame.rename(columns=renamed), unit_of
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path, notes: list[str]) -> pd.Series:
+    values = pd.to_numeric(frame[column].str.replace(",", ".", regex=False), errors="coerce")
+    for i in np.flatnonzero(values.isna().to_numpy() & frame[column].notna().to_numpy()):
+        notes.append(
+            f"{path.name}:{i + 2}: {column} {frame[column].iloc[i]!r} is not a number; left empty"
+        )
+    return values
+
+
+def _length_factor(
+    values: pd.Series, written: str | None, declared: str | None, what: str, notes: list[str]
+) -> float:
+    """Factor to metres: the header's unit, else the declared one, else a guess by magnitude (noted)."""
+    unit = written or declared
+    if unit:
+        return units.factor(unit, "m")
+    if values.abs().max() > 30:
+        notes.append(f"{what}: no unit given and values up to {values.abs().max():g}: read as cm (a guess; "
+                     "give the unit in the header or with --length-unit)")  # fmt: skip
+        return 0.01
+    return 1.0
+
+
+def _density_factor(
+    values: pd.Series, written: str | None, declared: str | None, what: str, notes: list[str]
+) -> float:
+    unit = written or declared
+    if unit:
+        return units.factor(unit, "kg m-3")
+    if values.max() <= 1.0:
+        notes.append(f"{what}: no unit given and values up to {values.max():g}: read as g/cm3 (a guess; "
+                     "give the unit in the header or with --density-unit)")  # fmt: skip
+        return 1000.0
+    return 1.0
+
+
+def import_stakes(
+    stakes: str | os.PathLike[str],
+    *,
+    year: int,
+    probes: str | os.PathLike[str] | None = None,
+    density: str | os.PathLike[str] | None = None,
+    dem: str | os.PathLike[str] | None = None,
+    outline: str | os.PathLike[str] | None = None,
+    crs: str | None = None,
+    name: str | None = None,
+    length_unit: str | None = None,
+    density_unit: str | None = None,
+    dates: tuple[date, date, date] | None = None,
+) -> Imported:
+    """A workbook from a compact stake table of one balance year (and probes, density, DEM, outline).
+
+    The exposure at the start of the year is that at the end of winter plus
+    the snow depth (``Hw + Dw``: the stake is read down to the last summer
+    surface), noted in the readings' remarks.  Dates default to the fixed
+    hydrological year (1 October, 30 April, 30 September; ``dates`` overrides).
+    """
+    from mbpack import geo
+
+    notes: list[str] = []
+    stakes = Path(stakes)
+    frame, unit_of = _read_table(stakes, STAKE_COLUMNS)
+    values = {
+        c: _numbers(frame, c, stakes, notes) for c in ("x", "y", "elevation", "hw", "dw", "hs")
+    }
+    f_len = _length_factor(pd.concat([values["hw"], values["dw"], values["hs"]]), unit_of.get("hw"), length_unit,
+                           stakes.name, notes)  # fmt: skip
+    begin, winter_end, end = dates or (date(year - 1, 10, 1), date(year, 4, 30), date(year, 9, 30))
+    crs = geo.check_crs(crs) if crs else (geo.dem_crs(dem) if dem else None)
+    if crs is None:
+        raise UnreadableWorkbook(
+            f"{stakes}: give the coordinate system of Easting/Northing with --crs EPSG:NNNN"
+        )
+    lon, lat = geo.to_lonlat(values["x"].to_numpy(), values["y"].to_numpy(), crs)
+    tables: dict[str, Any] = {}
+    grid = geo.grid_from_dem(dem, outline, year) if dem else None
+    if grid is not None:
+        tables["surface_grid"] = grid
+        tables["hypsometry"] = geo.hypsometry(grid)
+        far = geo.distance_to_grid(values["x"].to_numpy(), values["y"].to_numpy(), grid)
+        for i in np.flatnonzero(far > 100):
+            notes.append(
+                f"{stakes.name}:{i + 2}: stake {frame['stake_id'].iloc[i]} lies {far[i]:.0f} m from the glacier"
+            )
+    stake_rows, readings = [], []
+    for i, sid in enumerate(frame["stake_id"]):
+        hw, dw, hs = (values[c].iloc[i] * f_len for c in ("hw", "dw", "hs"))
+        stake_rows.append({"stake_id": str(sid), "x": values["x"].iloc[i], "y": values["y"].iloc[i],
+                           "latitude": round(float(lat[i]), 6), "longitude": round(float(lon[i]), 6),
+                           "elevation": values["elevation"].iloc[i]})  # fmt: skip
+        if pd.notna(hw) and pd.notna(dw):
+            readings.append({"stake_id": str(sid), "date": begin, "exposure": round(hw + dw, 4),
+                             "remarks": "exposure at the start of the year = Hw + Dw"})  # fmt: skip
+            readings.append(
+                {
+                    "stake_id": str(sid),
+                    "date": winter_end,
+                    "exposure": hw,
+                    "snow_depth": dw,
+                    "surface": "snow",
+                }
+            )
+        else:
+            notes.append(f"{stakes.name}:{i + 2}: stake {sid} has no Hw or Dw: no winter reading")
+        if pd.notna(hs):
+            readings.append({"stake_id": str(sid), "date": end, "exposure": hs, "surface": "ice"})
+        else:
+            notes.append(f"{stakes.name}:{i + 2}: stake {sid} has no Hs: no end-of-summer reading")
+    tables |= {"stakes": stake_rows, "stake_readings": readings,
+               "balance_years": [{"year": year, "time_system": "FXD" if dates is None else "FLO", "begin_date": begin,
+                                  "winter_end_date": winter_end, "end_date": end}]}  # fmt: skip
+    probe_rows: list[dict[str, Any]] = []
+    if probes is not None:
+        probes = Path(probes)
+        pf, punits = _read_table(probes, PROBE_COLUMNS)
+        pv = {c: _numbers(pf, c, probes, notes) for c in ("x", "y", "snow_depth")}
+        f_probe = _length_factor(
+            pv["snow_depth"], punits.get("snow_depth"), length_unit, probes.name, notes
+        )
+        z = np.full(len(pf), np.nan)
+        if grid is not None:
+            from scipy.spatial import cKDTree
+
+            _, idx = cKDTree(grid[["x", "y"]].to_numpy(float)).query(
+                np.column_stack([pv["x"], pv["y"]])
+            )
+            z = grid["elevation"].to_numpy()[idx]
+        else:
+            notes.append(
+                f"{probes.name}: no DEM: probe elevations unknown (used by the contour method only)"
+            )
+        plon, plat = geo.to_lonlat(pv["x"].to_numpy(), pv["y"].to_numpy(), crs)
+        for i in range(len(pf)):
+            probe_rows.append({"probe_id": str(pf["probe_id"].iloc[i]), "date": winter_end, "x": pv["x"].iloc[i],
+                               "y": pv["y"].iloc[i], "latitude": round(float(plat[i]), 6),
+                               "longitude": round(float(plon[i]), 6), "elevation": z[i],
+                               "snow_depth": pv["snow_depth"].iloc[i] * f_probe})  # fmt: skip
+        tables["probes"] = probe_rows
+    if density is not None:
+        density = Path(density)
+        df, dunits = _read_table(density, DENSITY_COLUMNS)
+        depth = _numbers(df, "depth", density, notes)
+        rho = _numbers(df, "density", density, notes)
+        depth = depth * _length_factor(depth, dunits.get("depth"), length_unit, density.name, notes)
+        rho = rho * _density_factor(rho, dunits.get("density"), density_unit, density.name, notes)
+        order = np.argsort(depth.to_numpy())
+        tops = np.concatenate([[0.0], depth.to_numpy()[order][:-1]])
+        px = (
+            float(np.nanmean([r["x"] for r in probe_rows]))
+            if probe_rows
+            else float(values["x"].mean())
+        )
+        py = (
+            float(np.nanmean([r["y"] for r in probe_rows]))
+            if probe_rows
+            else float(values["y"].mean())
+        )
+        tables["snow_pits"] = [{"pit_id": "density-profile", "date": winter_end, "x": px, "y": py, "top_depth": t,
+                                "bottom_depth": b, "density": d, "layer": "snow"}
+                               for t, b, d in zip(tops, depth.to_numpy()[order], rho.to_numpy()[order], strict=True)]  # fmt: skip
+        notes.append(f"{density.name}: profile placed at the mean probe position; each density holds from the "
+                     "previous depth down to its own")  # fmt: skip
+    centre_lon, centre_lat = float(np.mean(lon)), float(np.mean(lat))
+    zs = grid["elevation"] if grid is not None else values["elevation"]
+    tables["glacier"] = {"name": name or stakes.stem, "latitude": round(centre_lat, 6), "longitude": round(centre_lon, 6),
+                         "crs": crs, "min_elevation": float(zs.min()), "max_elevation": float(zs.max()),
+                         "area": float(tables["hypsometry"]["area"].sum()) if grid is not None else None}  # fmt: skip
+    notes.append("not in the source, fill it in: glacier!country")
+    return Imported(tables, notes)
+
+
+def import_wgms(path: str | os.PathLike[str], wgms_id: int | None = None) -> Imported:
+    """A workbook from WGMS FoG tables of either generation (one glacier)."""
+    from mbpack.wgms import read_wgms
+
+    tables = read_wgms(path, wgms_id=wgms_id)
+    notes = [f"not in the source, fill it in: glacier!{f}" for f in ("latitude", "longitude", "country")
+             if tables.get("glacier", {}).get(f) is None]  # fmt: skip
+    return Imported(tables, notes)
+
+
+def import_package(directory: str | os.PathLike[str]) -> Imported:
+    """A workbook from the ``data/`` folder of a package written by ``mbpack package``."""
+    from mbpack.datapackage import read_package
+
+    wb = read_package(directory)
+    return Imported(dict(wb.tables), [])
