@@ -336,8 +336,10 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
         total = hyps.total
         for code, v in values.items():
             out[f"{code}_balance"] = float(np.sum(v * hyps.area) / total)
-        acc = area_above(
-            hyps.lower, hyps.upper, hyps.area, ela(prof["annual"], ctx.zmin, ctx.zmax)[0]
+        line, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
+        # outside the glacier the accumulation area is none ('>') or all of it ('<')
+        acc = {">": 0.0, "<": total}.get(
+            position or "", area_above(hyps.lower, hyps.upper, hyps.area, line)
         )
         out["area"] = total
     else:
@@ -437,8 +439,9 @@ def _from_band_sheet(wb: Workbook, table: pd.DataFrame, issues: list[Issue]) -> 
             c0, c1 = linear_fit(mid, b)
             lo, hi = float(group["lower_elevation"].min()), float(group["upper_elevation"].max())
             row["ela"], row["ela_position"] = ela(Profile(c0, c1, mid, b), lo, hi)
-            acc = area_above(group["lower_elevation"].to_numpy(float), group["upper_elevation"].to_numpy(float),
-                             area.loc[group.index].to_numpy(float), row["ela"])  # fmt: skip
+            acc = {">": 0.0, "<": row["area"]}.get(row["ela_position"] or "", area_above(
+                group["lower_elevation"].to_numpy(float), group["upper_elevation"].to_numpy(float),
+                area.loc[group.index].to_numpy(float), row["ela"]))  # fmt: skip
             row["aar"], row["accumulation_area"] = acc / row["area"], acc
             row["ablation_area"] = row["area"] - acc
         rows.append(row)

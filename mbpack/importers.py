@@ -151,9 +151,9 @@ def import_stakes(
         tables["surface_grid"] = grid
         tables["hypsometry"] = geo.hypsometry(grid)
         far = geo.distance_to_grid(values["x"].to_numpy(), values["y"].to_numpy(), grid)
-        for i in np.flatnonzero(far > 100):
+        for k in np.flatnonzero(far > 100):
             notes.append(
-                f"{stakes.name}:{i + 2}: stake {frame['stake_id'].iloc[i]} lies {far[i]:.0f} m from the glacier"
+                f"{stakes.name}:{k + 2}: stake {frame['stake_id'].iloc[k]} lies {far[k]:.0f} m from the glacier"
             )
     stake_rows, readings = [], []
     for i, sid in enumerate(frame["stake_id"]):
@@ -256,5 +256,5 @@ def import_package(directory: str | os.PathLike[str]) -> Imported:
     """A workbook from the ``data/`` folder of a package written by ``mbpack package``."""
     from mbpack.datapackage import read_package
 
-    wb = read_package(directory)
+    wb = read_package(Path(directory))
     return Imported(dict(wb.tables), [])

@@ -1,0 +1,180 @@
+"""Real field inputs: a GeoTIFF DEM, an outline or mask, projected stakes and probes, density profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from mbpack.cli import main
+from mbpack.compute import compute
+from mbpack.errors import ComputationError
+from mbpack.workbook import read_workbook
+
+rasterio = pytest.importorskip("rasterio")
+
+X0, Y0, CELL, NX, NY = 300000.0, 4840000.0, 25.0, 40, 100  # 1 km x 2.5 km, elevation 3500 + y/5
+C0, C1 = -6.0 * 4100.0, 6.0  # annual b = 6 (z - 4100): ablation everywhere [kg m-2]
+W0, W1 = 100.0, 0.5  # winter b = 100 + 0.5 (z - 3500)
+STAKES = [
+    (150.0, 200.0),
+    (500.0, 700.0),
+    (850.0, 1200.0),
+    (300.0, 1700.0),
+    (700.0, 2200.0),
+    (450.0, 2350.0),
+]
+
+
+def z_of(y: float) -> float:
+    return 3500.0 + (y - Y0) / 5.0
+
+
+@pytest.fixture
+def field(tmp_path: Path) -> dict[str, Path]:
+    from rasterio.transform import from_origin
+
+    transform = from_origin(X0, Y0 + NY * CELL, CELL, CELL)
+    ys = Y0 + NY * CELL - (np.arange(NY) + 0.5) * CELL
+    dem = np.repeat(((ys - Y0) / 5.0 + 3500.0)[:, None], NX, axis=1).astype("float32")
+    profile = {
+        "driver": "GTiff",
+        "width": NX,
+        "height": NY,
+        "count": 1,
+        "crs": "EPSG:32645",
+        "transform": transform,
+    }
+    with rasterio.open(tmp_path / "dem.tif", "w", dtype="float32", **profile) as out:
+        out.write(dem, 1)
+    xs = X0 + (np.arange(NX) + 0.5) * CELL
+    inside = (
+        (xs[None, :] > X0 + 100)
+        & (xs[None, :] < X0 + 900)
+        & (ys[:, None] > Y0 + 100)
+        & (ys[:, None] < Y0 + 2400)
+    )
+    with rasterio.open(tmp_path / "mask.tif", "w", dtype="uint8", **profile) as out:
+        out.write(inside.astype("uint8"), 1)
+    ring = [
+        [X0 + 100, Y0 + 100],
+        [X0 + 900, Y0 + 100],
+        [X0 + 900, Y0 + 2400],
+        [X0 + 100, Y0 + 2400],
+        [X0 + 100, Y0 + 100],
+    ]
+    (tmp_path / "outline.geojson").write_text(json.dumps(
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                    "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))  # fmt: skip
+    lines = ["Stake,Easting,Northing,Elevation,Hw,Dw,Hs"]
+    for i, (dx, dy) in enumerate(STAKES):
+        z = z_of(Y0 + dy)
+        dw = (W0 + W1 * (z - 3500)) / 400.0  # uniform 400 kg m-3 profile
+        h0 = 2.0
+        hs = h0 - (C0 + C1 * z) / 900.0
+        lines.append(
+            f"S{i},{X0 + dx},{Y0 + dy},{z},{(h0 - dw) * 100:.4f},{dw * 100:.4f},{hs * 100:.4f}"
+        )  # cm
+    (tmp_path / "stakes.csv").write_text("\n".join(lines) + "\n")
+    probes = ["P,E,N,D (cm)"] + [f"{k},{X0 + 200 + 60 * k},{Y0 + 300 + 180 * k},{(W0 + W1 * (z_of(Y0 + 300 + 180 * k) - 3500)) / 4.0:.4f}"
+                                 for k in range(10)]  # fmt: skip
+    (tmp_path / "probes.csv").write_text("\n".join(probes) + "\n")
+    (tmp_path / "density.csv").write_text("DEPTH,DENSITY\n20,0.40\n60,0.40\n120,0.40\n200,0.40\n")
+    return {name: tmp_path / f for name, f in (("dem", "dem.tif"), ("mask", "mask.tif"), ("outline", "outline.geojson"),
+                                                ("stakes", "stakes.csv"), ("probes", "probes.csv"), ("density", "density.csv"))}  # fmt: skip
+
+
+@pytest.mark.parametrize("outline", ["outline", "mask"])
+def test_import_and_compute_match_the_analytic_answer(
+    field: dict[str, Path], tmp_path: Path, outline: str
+) -> None:
+    out = tmp_path / "imported.xlsx"
+    result = CliRunner().invoke(main, [
+        "import", "stakes", str(field["stakes"]), "--year", "2010", "--probes", str(field["probes"]),
+        "--density", str(field["density"]), "--dem", str(field["dem"]), "--outline", str(field[outline]), "-o", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "read as cm (a guess" in result.stderr and "read as g/cm3 (a guess" in result.stderr
+    wb = read_workbook(out)
+    grid = wb["surface_grid"]
+    assert len(grid) == 32 * 92  # cells whose centres are inside the outline
+    assert wb.record("glacier")["crs"] == "EPSG:32645"
+    assert wb["hypsometry"]["area"].sum() == pytest.approx(len(grid) * CELL**2 / 1e6)
+    mean_z = grid["elevation"].mean()
+    gb = compute(wb).glacier_balance.set_index("method")
+    for method in ("band", "contour"):
+        assert gb.loc[method, "annual_balance"] == pytest.approx(C0 + C1 * mean_z, abs=1.0), method
+        assert gb.loc[method, "winter_balance"] == pytest.approx(
+            W0 + W1 * (mean_z - 3500), abs=1.0
+        ), method
+    assert (gb.loc["band", "ela_position"], gb.loc["band", "aar"]) == (">", 0.0)
+    stakes = wb["stakes"]
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:32645", "EPSG:4326", always_xy=True).transform(
+        X0 + 150.0, Y0 + 200.0
+    )
+    assert stakes.loc[0, "latitude"] == pytest.approx(lat, abs=1e-6)
+    assert stakes.loc[0, "longitude"] == pytest.approx(lon, abs=1e-6)
+
+
+def test_bad_crs_and_missing_extra(field: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from mbpack import geo
+    from mbpack.importers import import_stakes
+
+    with pytest.raises(
+        ComputationError, match=r"'EPSG:999999' is not a coordinate reference system"
+    ):
+        import_stakes(field["stakes"], year=2010, crs="EPSG:999999")
+    real = geo._need
+
+    def no_rasterio(module: str) -> object:
+        if module.startswith("rasterio"):
+            raise ComputationError(
+                f"{module} is needed for DEM, outline and CRS inputs; {geo.EXTRA}"
+            )
+        return real(module)
+
+    monkeypatch.setattr(geo, "_need", no_rasterio)
+    with pytest.raises(ComputationError, match=r"pip install 'mbpack\[geo\]'"):
+        import_stakes(field["stakes"], year=2010, dem=field["dem"])
+
+
+def test_import_wgms_and_package_round_trip(tmp_path: Path) -> None:
+    from test_publish import small
+
+    from mbpack import publish, wgms
+    from mbpack.datapackage import equal_tables
+
+    wb = small()
+    publish.package(wb, tmp_path / "pkg", html=False)
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            main, ["import", "package", str(tmp_path / "pkg"), "-o", str(tmp_path / "p.xlsx")]
+        ).exit_code
+        == 0
+    )
+    assert equal_tables(wb, read_workbook(tmp_path / "p.xlsx")) == []
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "wgms",
+            str(tmp_path / "pkg" / "wgms" / "upper"),
+            "-o",
+            str(tmp_path / "w.xlsx"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    back = read_workbook(tmp_path / "w.xlsx")
+    assert back.record("glacier")["wgms_id"] == 1234
+    gb = back["glacier_balance"].iloc[0]
+    computed = compute(wb).glacier_balance.set_index("method").loc["band"]
+    assert gb["annual_balance"] == round(computed["annual_balance"])
+    assert len(back["point_balance"]) == len(
+        wgms.wgms_tables(wb, "upper", results=compute(wb))["EEE-MASS_BALANCE_POINT"]
+    )
