@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -139,6 +140,7 @@ class _Year:
     zmax: float
     area_year: float
     crs: str | None
+    notes: list[str] = field(default_factory=list)
 
 
 def compute(
@@ -187,6 +189,10 @@ def compute(
     hyps_all, grid_all = workbook["hypsometry"], workbook["surface_grid"]
     for y in years:
         ctx = _year_context(workbook, y.year, points, glacier, hyps_all, grid_all)
+        issues += [
+            Issue("hypsometry-mismatch", "warning", n, sheet="hypsometry", value=y.year)
+            for n in ctx.notes
+        ]
         seasonal = ctx.points[ctx.points["balance_code"].isin(["winter", "annual"])].dropna(
             subset=["elevation", "balance"]
         )
@@ -281,7 +287,18 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
         hyps_all.dropna(subset=["lower_elevation", "upper_elevation", "area"]), year
     )
     grid_rows = _survey(grid_all.dropna(subset=["x", "y", "elevation"]), year)
+    surfaces = _survey(wb["surfaces"].dropna(subset=["year", "dem"]), year)
+    if len(surfaces) and (
+        grid_rows.empty or int(surfaces["year"].iloc[0]) > int(grid_rows["year"].iloc[0])
+    ):
+        grid_rows = _dem_grid(wb, surfaces.iloc[0])
     grid = gw.Grid.from_frame(grid_rows) if len(grid_rows) else None
+    notes = []
+    if len(hyps_rows) and grid is not None:
+        sheet_area = float(hyps_rows["area"].sum())
+        if abs(sheet_area - grid.area) > 0.02 * grid.area:
+            notes.append(f"{year}: the hypsometry ({sheet_area:.4g} km²) and the surface grid ({grid.area:.4g} km²) "
+                         "differ by more than 2 %")  # fmt: skip
     if len(hyps_rows):
         hyps: gw.Hypsometry | None = gw.Hypsometry.from_frame(hyps_rows)
     elif grid is not None:
@@ -300,7 +317,27 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
         _area_for_year(hyps_all, year) if len(hyps_rows) else (hyps.total if hyps else math.nan)
     )
     return _Year(year, points[points["year"] == year], hyps, grid, float(zmin or math.nan), float(zmax or math.nan),
-                 area_year, glacier.get("crs"))  # fmt: skip
+                 area_year, glacier.get("crs"), notes)  # fmt: skip
+
+
+_DEM_CACHE: dict[tuple[str, str | None, int], pd.DataFrame] = {}
+
+
+def _dem_grid(wb: Workbook, surface: pd.Series) -> pd.DataFrame:
+    """Grid cells of a surveyed DEM inside its outline (paths relative to the workbook); one grid is kept."""
+    from mbpack import geo
+
+    base = wb.path.parent if wb.path is not None else Path(".")
+    outline = surface["outline"] if isinstance(surface["outline"], str) else None
+    key = (
+        str(base / surface["dem"]),
+        str(base / outline) if outline else None,
+        int(surface["year"]),
+    )
+    if key not in _DEM_CACHE:
+        _DEM_CACHE.clear()  # memory bounded by one grid, not by years x grid
+        _DEM_CACHE[key] = geo.grid_from_dem(key[0], key[1], key[2])
+    return _DEM_CACHE[key]
 
 
 def _area_for_year(hyps: pd.DataFrame, year: int) -> float:

@@ -251,6 +251,46 @@ for _sheet, _id in (("stakes", "stake_id"), ("snow_pits", "pit_id"), ("probes", 
     )(_near_glacier)
 
 
+def _grid_distance(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Distance [m] from each point's x/y to the nearest cell of the glacier grid (NaN without either)."""
+    grid = ctx.table("surface_grid").dropna(subset=["x", "y"])
+    out = pd.Series(np.nan, index=df.index)
+    ok = df["x"].notna() & df["y"].notna()
+    if grid.empty or not ok.any():
+        return out
+    from scipy.spatial import cKDTree
+
+    dist, _ = cKDTree(grid[["x", "y"]].to_numpy(float)).query(
+        df.loc[ok, ["x", "y"]].to_numpy(float)
+    )
+    out.loc[ok] = dist
+    return out
+
+
+def _grid_spacing(ctx: Context) -> float:
+    from mbpack.glacierwide import spacing
+
+    grid = ctx.table("surface_grid").dropna(subset=["x", "y"])
+    return (
+        max(spacing(grid["x"].to_numpy(float)), spacing(grid["y"].to_numpy(float)))
+        if len(grid)
+        else 0.0
+    )
+
+
+@rule(
+    "off-glacier",
+    "warning",
+    "stakes",
+    "x",
+    "stake {stake_id} at x {value}, y {y} lies {distance} m from the glacier's surface grid",
+)
+def _on_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Stakes with x/y lie on the glacier's surface grid (within two cells)."""
+    dist = _grid_distance(df, ctx)
+    return ~(dist > 2 * _grid_spacing(ctx))
+
+
 @rule(
     "missing-position",
     "warning",
@@ -703,6 +743,8 @@ def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> d
         row["change_per_year"] = f"{ch['rate']:.1f}"
     if rule_.code in {"band-gap"}:
         row["gap"] = f"{_band_gaps(df).loc[index]:g}"
+    if rule_.code == "off-glacier":
+        row["distance"] = f"{_grid_distance(df, ctx).loc[index]:.0f}"
     if rule_.code == "area-mismatch":
         year = df.at[index, "year"]
         row["total"] = f"{df.loc[df['year'] == year, 'area'].sum():.4g}"

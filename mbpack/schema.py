@@ -38,6 +38,7 @@ SHEETS: tuple[str, ...] = (
     "probes",
     "hypsometry",
     "surface_grid",
+    "surfaces",
     "glacier_balance",
     "band_balance",
     "point_balance",

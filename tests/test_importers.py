@@ -178,3 +178,32 @@ def test_import_wgms_and_package_round_trip(tmp_path: Path) -> None:
     assert len(back["point_balance"]) == len(
         wgms.wgms_tables(wb, "upper", results=compute(wb))["EEE-MASS_BALANCE_POINT"]
     )
+
+
+def test_workbook_names_its_dem_and_outline(field: dict[str, Path], tmp_path: Path) -> None:
+    """A surfaces sheet with paths relative to the workbook: the contour method runs on the DEM's cells."""
+    import shutil
+
+    from mbpack.importers import import_stakes
+    from mbpack.workbook import write_workbook
+
+    imported = import_stakes(field["stakes"], year=2010, dem=field["dem"], outline=field["outline"])
+    wb = imported.workbook()
+    grid_cells = len(wb["surface_grid"])
+    folder = tmp_path / "station"
+    (folder / "gis").mkdir(parents=True)
+    shutil.copy(field["dem"], folder / "gis" / "dem.tif")
+    shutil.copy(field["outline"], folder / "gis" / "outline.geojson")
+    tables = dict(wb.tables)
+    tables["surface_grid"] = tables["surface_grid"].iloc[0:0]
+    tables["surfaces"] = [{"year": 2010, "dem": "gis/dem.tif", "outline": "gis/outline.geojson"}]
+    tables["hypsometry"] = tables["hypsometry"].assign(
+        area=tables["hypsometry"]["area"] * 1.1
+    )  # off by 10 %
+    write_workbook(tables, folder / "glacier.xlsx")
+    result = compute(read_workbook(folder / "glacier.xlsx"))
+    contour = result.glacier_balance.set_index("method").loc["contour"]
+    assert contour["area"] == pytest.approx(grid_cells * CELL**2 / 1e6)
+    assert [i.code for i in result.issues if i.code == "hypsometry-mismatch"] == [
+        "hypsometry-mismatch"
+    ]

@@ -75,6 +75,10 @@ _BAND = {
     "annual_balance": -1200.0,
 }
 
+GRID = [
+    {"year": 2000, "x": 500000.0 + 25 * i, "y": 4842000.0, "elevation": 3600.0} for i in range(10)
+]
+
 CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
     # (id, mutation, code, severity, cell)
     (
@@ -127,6 +131,16 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         "stakes!F2",
     ),
     ("stake-far", _set("stakes", 1, latitude=44.5), "position-far", "warning", "stakes!D3"),
+    (
+        "stake-off-grid",
+        _many(
+            _set("stakes", 0, x=500000.0, y=4841000.0),
+            lambda t: t.__setitem__("surface_grid", GRID),
+        ),
+        "off-glacier",
+        "warning",
+        "stakes!B2",
+    ),
     (
         "stake-no-position",
         _set("stakes", 2, x=None, y=None, latitude=None, longitude=None),
