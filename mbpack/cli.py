@@ -246,6 +246,16 @@ def _print_results(results: Any) -> None:
         )
 
 
+#: The output option every importer shares.
+_workbook_output = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Workbook to write (.xlsx).",
+)
+
+
 @main.group(name="import")
 def import_() -> None:
     """Turn files in other formats into an observation workbook."""
@@ -253,21 +263,12 @@ def import_() -> None:
 
 @import_.command(name="glamos")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Workbook to write (.xlsx).",
-)
+@_workbook_output
 def import_glamos(source: Path, output: Path) -> None:
     """Read a GLAMOS/VAW mass-balance file (.dat) into a workbook (glacier-wide and band balances)."""
-    from mbpack.glamos import import_glamos as run
+    from mbpack.importers import import_glamos as run
 
-    path, unmapped = run(source, output)
-    click.echo(f"wrote {path}")
-    for name in unmapped:
-        click.echo(f"not in the source, fill it in: {name}", err=True)
+    _write_imported(run(source), output)
 
 
 @main.command()
@@ -451,13 +452,7 @@ def _write_imported(imported: Any, output: Path) -> None:
 @click.option(
     "--density-unit", help="Unit of densities (kg/m3, g/cm3) when the header does not say."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Workbook to write (.xlsx).",
-)
+@_workbook_output
 def import_stakes_command(stakes: Path, year: int, probes: Path | None, density: Path | None, dem: Path | None,
                           outline: Path | None, crs: str | None, name: str | None, length_unit: str | None,
                           density_unit: str | None, output: Path) -> None:  # fmt: skip
@@ -472,13 +467,7 @@ def import_stakes_command(stakes: Path, year: int, probes: Path | None, density:
 @import_.command(name="wgms")
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
 @click.option("--wgms-id", type=int, help="The glacier, when the tables hold several.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Workbook to write (.xlsx).",
-)
+@_workbook_output
 def import_wgms_command(source: Path, wgms_id: int | None, output: Path) -> None:
     """WGMS FoG tables of either generation (folder, zip or single CSV) for one glacier."""
     from mbpack.importers import import_wgms
@@ -488,13 +477,7 @@ def import_wgms_command(source: Path, wgms_id: int | None, output: Path) -> None
 
 @import_.command(name="package")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Workbook to write (.xlsx).",
-)
+@_workbook_output
 def import_package_command(source: Path, output: Path) -> None:
     """The data/ folder of a package written by mbpack package, back into a workbook."""
     from mbpack.importers import import_package

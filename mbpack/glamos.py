@@ -18,8 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from mbpack.errors import UnreadableWorkbook
 
 FIXED_COLUMNS = 12
@@ -126,15 +124,3 @@ def read_glamos(path: str | os.PathLike[str]) -> dict[str, Any]:
         "hypsometry": hyps,
         "unmapped": ["glacier!country", "glacier!latitude", "glacier!longitude"],
     }
-
-
-def import_glamos(
-    path: str | os.PathLike[str], out: str | os.PathLike[str]
-) -> tuple[Path, list[str]]:
-    """Write an observation workbook from a GLAMOS file; returns it and the fields left to fill."""
-    from mbpack.workbook import Workbook, write_workbook
-
-    tables = read_glamos(path)
-    unmapped = tables.pop("unmapped")
-    frames = {k: (pd.DataFrame(v) if isinstance(v, list) else v) for k, v in tables.items()}
-    return write_workbook(Workbook.from_tables(frames), out), unmapped

@@ -242,6 +242,15 @@ def import_stakes(
     return Imported(tables, notes)
 
 
+def import_glamos(path: str | os.PathLike[str]) -> Imported:
+    """A workbook from a GLAMOS/VAW band file (:func:`mbpack.glamos.read_glamos`)."""
+    from mbpack.glamos import read_glamos
+
+    tables = read_glamos(path)
+    unmapped = tables.pop("unmapped")
+    return Imported(tables, [f"not in the source, fill it in: {name}" for name in unmapped])
+
+
 def import_wgms(path: str | os.PathLike[str], wgms_id: int | None = None) -> Imported:
     """A workbook from WGMS FoG tables of either generation (one glacier)."""
     from mbpack.wgms import read_wgms
