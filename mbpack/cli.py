@@ -183,7 +183,7 @@ def _write_tables(tables: dict[str, Any], directory: Path) -> None:
     "-o", "--output", type=click.Path(path_type=Path), help="Folder for the CSV result tables."
 )
 @click.option("--ignore-errors", is_flag=True, help="Compute even when validation finds errors.")
-def compute(workbook: Path, method: str, profile: str, date_from: Any, date_to: Any, fmt: str,
+def compute(workbook: Path, method: str, profile: str, dem_resolution: float | None, date_from: Any, date_to: Any, fmt: str,
             output: Path | None, ignore_errors: bool) -> None:  # fmt: skip
     """Compute point and glacier-wide balances (winter, summer, annual), ELA, AAR and uncertainties.
 
@@ -201,7 +201,7 @@ def compute(workbook: Path, method: str, profile: str, date_from: Any, date_to: 
         raise click.UsageError("--from and --to go together")
     wb = _read_valid(workbook, ignore_errors)
     period = (date_from.date(), date_to.date()) if date_from is not None else None
-    params = dataclasses.replace(DEFAULT, profile=profile)
+    params = dataclasses.replace(DEFAULT, profile=profile, dem_resolution=dem_resolution)
     results = run(wb, method=method, period=period, params=params)  # type: ignore[arg-type]
     tables = {name: getattr(results, name) for name in
               ("glacier_balance", "band_balance", "point_balance", "isoline_areas", "series", "comparison", "interval")}  # fmt: skip
@@ -445,6 +445,7 @@ def _write_imported(imported: Any, output: Path) -> None:
 @click.option("--outline", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Glacier outline: GeoJSON, or a mask raster on the DEM's grid.")  # fmt: skip
 @click.option("--crs", help="EPSG code of Easting/Northing (default: the DEM's).")
+@click.option("--resolution", type=float, help="Resample the DEM to this cell size [m] (average).")
 @click.option("--name", help="Glacier name (default: the file name).")
 @click.option(
     "--length-unit", help="Unit of exposures, depths (m, cm) when the headers do not say."
@@ -454,12 +455,14 @@ def _write_imported(imported: Any, output: Path) -> None:
 )
 @_workbook_output
 def import_stakes_command(stakes: Path, year: int, probes: Path | None, density: Path | None, dem: Path | None,
-                          outline: Path | None, crs: str | None, name: str | None, length_unit: str | None,
+                          outline: Path | None, crs: str | None, resolution: float | None, name: str | None,
+                          length_unit: str | None,
                           density_unit: str | None, output: Path) -> None:  # fmt: skip
     """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline."""
     from mbpack.importers import import_stakes
 
     imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
+                             resolution=resolution,
                              name=name, length_unit=length_unit, density_unit=density_unit)  # fmt: skip
     _write_imported(imported, output)
 

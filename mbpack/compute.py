@@ -188,7 +188,7 @@ def compute(
     years = balance_years(workbook)
     hyps_all, grid_all = workbook["hypsometry"], workbook["surface_grid"]
     for y in years:
-        ctx = _year_context(workbook, y.year, points, glacier, hyps_all, grid_all)
+        ctx = _year_context(workbook, y.year, points, glacier, hyps_all, grid_all, params)
         issues += [
             Issue("hypsometry-mismatch", "warning", n, sheet="hypsometry", value=y.year)
             for n in ctx.notes
@@ -282,7 +282,7 @@ def compute(
 
 
 def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[str, Any],
-                  hyps_all: pd.DataFrame, grid_all: pd.DataFrame) -> _Year:  # fmt: skip
+                  hyps_all: pd.DataFrame, grid_all: pd.DataFrame, params: Parameters = DEFAULT) -> _Year:  # fmt: skip
     hyps_rows = _survey(
         hyps_all.dropna(subset=["lower_elevation", "upper_elevation", "area"]), year
     )
@@ -291,7 +291,7 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
     if len(surfaces) and (
         grid_rows.empty or int(surfaces["year"].iloc[0]) > int(grid_rows["year"].iloc[0])
     ):
-        grid_rows = _dem_grid(wb, surfaces.iloc[0])
+        grid_rows = _dem_grid(wb, surfaces.iloc[0], params.dem_resolution)
     grid = gw.Grid.from_frame(grid_rows) if len(grid_rows) else None
     notes = []
     if len(hyps_rows) and grid is not None:
@@ -320,10 +320,10 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
                  area_year, glacier.get("crs"), notes)  # fmt: skip
 
 
-_DEM_CACHE: dict[tuple[str, str | None, int], pd.DataFrame] = {}
+_DEM_CACHE: dict[tuple[str, str | None, int, float | None], pd.DataFrame] = {}
 
 
-def _dem_grid(wb: Workbook, surface: pd.Series) -> pd.DataFrame:
+def _dem_grid(wb: Workbook, surface: pd.Series, resolution: float | None) -> pd.DataFrame:
     """Grid cells of a surveyed DEM inside its outline (paths relative to the workbook); one grid is kept."""
     from mbpack import geo
 
@@ -333,10 +333,11 @@ def _dem_grid(wb: Workbook, surface: pd.Series) -> pd.DataFrame:
         str(base / surface["dem"]),
         str(base / outline) if outline else None,
         int(surface["year"]),
+        resolution,
     )
     if key not in _DEM_CACHE:
         _DEM_CACHE.clear()  # memory bounded by one grid, not by years x grid
-        _DEM_CACHE[key] = geo.grid_from_dem(key[0], key[1], key[2])
+        _DEM_CACHE[key] = geo.grid_from_dem(key[0], key[1], key[2], resolution)
     return _DEM_CACHE[key]
 
 
@@ -503,7 +504,13 @@ def _interval(
     pts = index_balances(wb, params, start, end).dropna(subset=["elevation", "balance"])
     glacier = wb.record("glacier")
     ctx = _year_context(
-        wb, end.year, pts.assign(year=end.year), glacier, wb["hypsometry"], wb["surface_grid"]
+        wb,
+        end.year,
+        pts.assign(year=end.year),
+        glacier,
+        wb["hypsometry"],
+        wb["surface_grid"],
+        params,
     )
     rows = []
     if len(pts) < params.min_points:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from mbpack.errors import ComputationError, UnreadableWorkbook
 
-EXTRA = "install the geo extra: pip install 'mbpack[geo]' (rasterio, shapely, pyproj)"
+EXTRA = "install the geo extra: pip install 'mbpack[geo]' (rasterio, shapely, pyproj, pyshp)"
 
 
 def _need(module: str) -> Any:
@@ -63,43 +63,67 @@ def _open_raster(path: Path) -> Any:
         raise UnreadableWorkbook(f"{path}: not a readable raster ({exc})") from None
 
 
-def _outline_mask(outline: Path, dataset: Any) -> np.ndarray:
-    """Cells of the DEM inside the outline: a GeoJSON polygon or a mask raster (non-zero inside)."""
-    if outline.suffix.lower() in (".json", ".geojson"):
+def _outline_mask(outline: Path, shape: tuple[int, int], transform: Any, source: Any) -> np.ndarray:
+    """Cells of a grid (``shape``, ``transform``) inside the outline: a GeoJSON or shapefile polygon,
+    or a mask raster on the DEM's grid (``source``), non-zero inside."""
+    if outline.suffix.lower() in (".json", ".geojson", ".shp"):
         shapely_geometry = _need("shapely.geometry")
         features = _need("rasterio.features")
-        try:
-            doc = json.loads(outline.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UnreadableWorkbook(f"{outline}: not a readable GeoJSON file ({exc})") from None
-        items = doc["features"] if doc.get("type") == "FeatureCollection" else [doc]
+        if outline.suffix.lower() == ".shp":
+            shapefile = _need("shapefile")
+            try:
+                items = [s.__geo_interface__ for s in shapefile.Reader(str(outline)).shapes()]
+            except (OSError, shapefile.ShapefileException) as exc:
+                raise UnreadableWorkbook(f"{outline}: not a readable shapefile ({exc})") from None
+        else:
+            try:
+                doc = json.loads(outline.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise UnreadableWorkbook(
+                    f"{outline}: not a readable GeoJSON file ({exc})"
+                ) from None
+            items = doc["features"] if doc.get("type") == "FeatureCollection" else [doc]
         shapes = [shapely_geometry.shape(f.get("geometry", f)) for f in items]
-        return ~features.geometry_mask(shapes, out_shape=(dataset.height, dataset.width),
-                                       transform=dataset.transform)  # fmt: skip
+        return np.asarray(~features.geometry_mask(shapes, out_shape=shape, transform=transform))
+    from rasterio.enums import Resampling
+
     with _open_raster(outline) as mask:
         if (mask.width, mask.height) != (
-            dataset.width,
-            dataset.height,
-        ) or mask.transform != dataset.transform:
+            source.width,
+            source.height,
+        ) or mask.transform != source.transform:
             raise ComputationError(f"{outline}: the mask raster must have the DEM's grid")
-        data = mask.read(1)
-        return (data != 0) & (data != (mask.nodata if mask.nodata is not None else 0))
+        data = mask.read(1, out_shape=shape, resampling=Resampling.nearest)
+        return np.asarray((data != 0) & (data != (mask.nodata if mask.nodata is not None else 0)))
 
 
-def grid_from_dem(
-    dem: str | os.PathLike[str], outline: str | os.PathLike[str] | None, year: int
-) -> pd.DataFrame:
+def grid_from_dem(dem: str | os.PathLike[str], outline: str | os.PathLike[str] | None, year: int,
+                  resolution: float | None = None) -> pd.DataFrame:  # fmt: skip
     """A ``surface_grid`` table (year, x, y, elevation) of the DEM cells inside the outline.
 
-    Returns the rows and leaves the CRS to the caller (:func:`dem_crs`).
+    With ``resolution`` [m] the DEM is first resampled to about that cell
+    size (the average of the cells each new cell covers).  The CRS is the
+    DEM's (:func:`dem_crs`).
     """
-    with _open_raster(Path(dem)) as dataset:
-        z = dataset.read(1, masked=True)
+    rasterio = _need("rasterio")
+    from rasterio.enums import Resampling
+
+    with _open_raster(Path(dem)) as source:
+        if resolution:
+            factor = resolution / abs(source.transform.a)
+            shape = (max(1, round(source.height / factor)), max(1, round(source.width / factor)))
+            transform = source.transform @ source.transform.scale(
+                source.width / shape[1], source.height / shape[0]
+            )
+            z = source.read(1, out_shape=shape, resampling=Resampling.average, masked=True)
+        else:
+            shape, transform = (source.height, source.width), source.transform
+            z = source.read(1, masked=True)
         inside = ~np.ma.getmaskarray(z)
         if outline is not None:
-            inside &= _outline_mask(Path(outline), dataset)
+            inside &= _outline_mask(Path(outline), shape, transform, source)
         rows, cols = np.nonzero(inside)
-        xs, ys = dataset.xy(rows, cols)  # cell centres
+        xs, ys = rasterio.transform.xy(transform, rows, cols)  # cell centres
         return pd.DataFrame({"year": year, "x": np.asarray(xs, float), "y": np.asarray(ys, float),
                              "elevation": np.asarray(z[rows, cols], float)})  # fmt: skip
 

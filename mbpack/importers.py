@@ -116,6 +116,7 @@ def import_stakes(
     dem: str | os.PathLike[str] | None = None,
     outline: str | os.PathLike[str] | None = None,
     crs: str | None = None,
+    resolution: float | None = None,
     name: str | None = None,
     length_unit: str | None = None,
     density_unit: str | None = None,
@@ -146,7 +147,7 @@ def import_stakes(
         )
     lon, lat = geo.to_lonlat(values["x"].to_numpy(), values["y"].to_numpy(), crs)
     tables: dict[str, Any] = {}
-    grid = geo.grid_from_dem(dem, outline, year) if dem else None
+    grid = geo.grid_from_dem(dem, outline, year, resolution) if dem else None
     if grid is not None:
         tables["surface_grid"] = grid
         tables["hypsometry"] = geo.hypsometry(grid)

@@ -61,6 +61,9 @@ class Parameters:
         b(z) used by the altitude-band method: ``"linear"`` (least-squares
         line) or ``"piecewise"`` (band means, interpolated between bands,
         extrapolated with the linear fit's gradient).
+    dem_resolution
+        Cell size [m] a DEM named in the ``surfaces`` sheet is resampled to
+        before the contour-line method (``None``: the DEM's own).
     area_change_per_year
         Relative change of glacier area per year assumed for the
         reference-area uncertainty when a year has no hypsometry of its own
@@ -83,6 +86,7 @@ class Parameters:
     idw_power: float = 2.0
     profile: str = "linear"
     area_change_per_year: float = 0.005
+    dem_resolution: float | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in ("linear", "piecewise"):

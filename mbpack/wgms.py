@@ -192,11 +192,11 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Any = No
     if problems:
         raise MissingMetadata("; ".join(problems))
     g = workbook.record("glacier")
+    points = _with_lonlat(points_of(results, workbook), g.get("crs"))
     gb = _pick(
         results.glacier_balance if results is not None else workbook["glacier_balance"], method
     )
     bands = results.band_balance if results is not None else workbook["band_balance"]
-    points = results.point_balance if results is not None else workbook["point_balance"]
     years = workbook["balance_years"].set_index("year")
     if generation == "upper":
         return _upper(g, gb, bands, points, years, workbook["hypsometry"])
@@ -207,6 +207,29 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Any = No
 
 #: pandas dtype written for each Table Schema type (integers stay integers next to blanks).
 _CSV_DTYPES = {"integer": "Int64", "number": "Float64", "string": "object", "date": "object"}
+
+
+def points_of(results: Any, workbook: Workbook) -> pd.DataFrame:
+    return results.point_balance if results is not None else workbook["point_balance"]
+
+
+def _with_lonlat(points: pd.DataFrame, crs: str | None) -> pd.DataFrame:
+    """Points with latitude/longitude (WGS84) from x/y where missing (needs pyproj, the geo extra)."""
+    need = points["latitude"].isna() & points["x"].notna() & points["y"].notna()
+    if not need.any() or not crs or crs == "EPSG:4326":
+        return points
+    from mbpack.errors import ComputationError
+    from mbpack.geo import to_lonlat
+
+    try:
+        lon, lat = to_lonlat(
+            points.loc[need, "x"].to_numpy(), points.loc[need, "y"].to_numpy(), crs
+        )
+    except ComputationError:
+        return points  # without pyproj the coordinates stay empty
+    out = points.copy()
+    out.loc[need, "longitude"], out.loc[need, "latitude"] = np.round(lon, 6), np.round(lat, 6)
+    return out
 
 
 def _frame(generation: Generation, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -207,3 +207,44 @@ def test_workbook_names_its_dem_and_outline(field: dict[str, Path], tmp_path: Pa
     assert [i.code for i in result.issues if i.code == "hypsometry-mismatch"] == [
         "hypsometry-mismatch"
     ]
+
+
+def test_shapefile_outline_resampling_and_wgms_coordinates(
+    field: dict[str, Path], tmp_path: Path
+) -> None:
+    import shapefile
+
+    from mbpack import wgms
+    from mbpack.importers import import_stakes
+
+    ring = [
+        [X0 + 100, Y0 + 100],
+        [X0 + 100, Y0 + 2400],
+        [X0 + 900, Y0 + 2400],
+        [X0 + 900, Y0 + 100],
+        [X0 + 100, Y0 + 100],
+    ]
+    with shapefile.Writer(str(tmp_path / "outline"), shapeType=shapefile.POLYGON) as w:
+        w.field("name", "C")
+        w.poly([ring])
+        w.record("glacier")
+    fine = import_stakes(
+        field["stakes"], year=2010, dem=field["dem"], outline=tmp_path / "outline.shp"
+    ).workbook()
+    assert len(fine["surface_grid"]) == 32 * 92  # the same cells as the GeoJSON outline
+    coarse = import_stakes(
+        field["stakes"], year=2010, dem=field["dem"], outline=field["outline"], resolution=50.0
+    )
+    grid = coarse.workbook()["surface_grid"]
+    assert len(grid) == 16 * 46 and np.diff(np.unique(grid["x"])).min() == 50.0
+    gb = compute(coarse.workbook()).glacier_balance.set_index("method")
+    assert gb.loc["contour", "annual_balance"] == pytest.approx(
+        C0 + C1 * grid["elevation"].mean(), abs=1.0
+    )
+    # WGMS point coordinates come from x/y through pyproj when the workbook has no latitude/longitude
+    wb = coarse.workbook()
+    results = compute(wb)
+    results.point_balance = results.point_balance.assign(latitude=np.nan, longitude=np.nan)
+    wb.tables["glacier"].loc[0, "country"] = "CN"
+    eee = wgms.wgms_tables(wb, "upper", results=results)["EEE-MASS_BALANCE_POINT"]
+    assert eee["POINT_LAT"].notna().all() and eee["POINT_LAT"].between(43.0, 44.5).all()
