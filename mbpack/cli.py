@@ -171,6 +171,11 @@ def _write_tables(tables: dict[str, Any], directory: Path) -> None:
 @click.option("--profile", type=click.Choice(["linear", "piecewise"]), default="linear", show_default=True,
               help="b(z) of the band method: least-squares line or band means.")  # fmt: skip
 @click.option(
+    "--dem-resolution",
+    type=float,
+    help="Resample DEMs of the surfaces sheet to this cell size [m].",
+)
+@click.option(
     "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Begin of a survey interval."
 )
 @click.option(
