@@ -9,9 +9,10 @@ primary and foreign keys — and then the consistency checks people who use
 FoG data rely on (see :data:`CHECKS`).  Each issue names the file, the line,
 the column, the glacier (WGMS id and name) and the year.
 
-Tables are read one at a time as text and only the columns the cross-table
-checks need are kept afterwards, so memory follows the largest table, not
-the whole release.
+Every table is read as text and checked with vectorised pandas code; the
+tables stay in memory together for the cross-table checks (about 730 MB for
+a synthetic release of 60 000 glacier-years and 500 000 points, see
+``bench/fog_case.py``).
 """
 
 from __future__ import annotations
