@@ -286,9 +286,14 @@ def _grid_spacing(ctx: Context) -> float:
     "stake {stake_id} at x {value}, y {y} lies {distance} m from the glacier's surface grid",
 )
 def _on_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Stakes with x/y lie on the glacier's surface grid (within two cells)."""
+    """Points with x/y lie on the glacier's surface grid (within two cells)."""
     dist = _grid_distance(df, ctx)
     return ~(dist > 2 * _grid_spacing(ctx))
+
+
+for _sheet, _id in (("snow_pits", "pit_id"), ("probes", "probe_id")):
+    rule("off-glacier", "warning", _sheet, "x",
+         f"{{{_id}}} at x {{value}}, y {{y}} lies {{distance}} m from the glacier's surface grid")(_on_glacier)  # fmt: skip
 
 
 @rule(

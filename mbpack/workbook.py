@@ -53,6 +53,8 @@ class Workbook:
     excel_columns
         For a table, the 1-based Excel column of every canonical column;
         for a key-value sheet, the value column under the key ``"value"``.
+    sheet_names
+        The name each sheet has in the file (an alias such as 花杆 or readings).
     """
 
     tables: dict[str, pd.DataFrame]

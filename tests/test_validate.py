@@ -142,6 +142,25 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         "stakes!B2",
     ),
     (
+        "probe-off-grid",
+        _many(
+            _append(
+                "probes",
+                {
+                    "probe_id": "Q1",
+                    "date": "2001-05-10",
+                    "x": 500000.0,
+                    "y": 4840000.0,
+                    "snow_depth": 1.0,
+                },
+            ),
+            lambda t: t.__setitem__("surface_grid", GRID),
+        ),
+        "off-glacier",
+        "warning",
+        "probes!C2",
+    ),
+    (
         "stake-no-position",
         _set("stakes", 2, x=None, y=None, latitude=None, longitude=None),
         "missing-position",
