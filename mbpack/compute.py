@@ -27,6 +27,8 @@ from mbpack.report import Issue, plain
 from mbpack.workbook import Workbook, conform
 
 Method = Literal["band", "contour", "both"]
+#: The sheet a method's refusal points to.
+_SHEET_OF_METHOD = {"band": "hypsometry", "contour": "surface_grid"}
 #: Columns computed beyond those of schemas/glacier_balance.json.
 EXTRA_COLUMNS = [
     "ablation_gradient", "balance_gradient", "min_sites_acc", "max_sites_acc", "min_sites_abl",
@@ -171,9 +173,47 @@ def compute(
 
     Notes
     -----
-    Winter and annual balances are integrated from their point balances;
-    the summer balance is their difference (``B_s = B_a - B_w``, per band
-    and per cell), so the components always add up.
+    For every balance year (``balance_years``):
+
+    * point balances of the year (:func:`mbpack.points.point_balances`)
+      with codes winter and annual are fitted by a b(z) profile
+      (:mod:`mbpack.profile`; ``params.profile``);
+    * the hypsometry and the surface grid used are those of the latest
+      survey at or before the year, else the earliest survey after it; a
+      year without hypsometry takes its bands from the grid
+      (``params.band_width``);
+    * winter and annual balances are integrated by each method
+      (:mod:`mbpack.glacierwide`); the summer balance is their difference
+      (``B_s = B_a - B_w``, per band and per cell), so the components
+      always add up;
+    * ELA: the zero of the annual profile, ``ela_position`` ``>`` (ELA =
+      glacier maximum) or ``<`` (minimum) outside the glacier; AAR: the
+      area above the ELA, from the hypsometry (band) or the grid cells
+      (contour); balance gradients [kg m-2 per 100 m] of the annual points
+      with b < 0 (ablation zone) and of all of them; WGMS site counts above
+      and below the ELA over the winter and annual surveys;
+    * uncertainty after Zemp et al. (2013) (:mod:`mbpack.uncertainty`):
+      point, spatial (|band − contour|) and reference-area components,
+      combined per year and cumulated (random √N, systematic N);
+    * a year or a method that cannot be computed (fewer than
+      ``params.min_points`` points, no grid, no hypsometry, points without
+      coordinates) is refused with an issue; the other years go on.
+
+    A year that has rows in the ``band_balance`` sheet and no points is
+    integrated from that sheet (``B = Σ b_i A_i / Σ A_i``). Reported
+    glacier-wide values (method ``reported`` or blank) are compared with
+    the recomputed ones in ``comparison``. Years whose annual uncertainty
+    exceeds ``dataset!balance_uncertainty`` are flagged
+    (``uncertainty-above-stated``); point balances are rounded to
+    ``dataset!point_resolution``.
+
+    References
+    ----------
+    Zemp, M. et al. (2013). Reanalysing glacier mass balance measurement
+    series. The Cryosphere 7, 1227-1245. doi:10.5194/tc-7-1227-2013
+    Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and
+    Related Terms. IHP-VII Technical Documents in Hydrology No. 86,
+    UNESCO-IHP, Paris.
     """
     if method not in ("band", "contour", "both"):
         raise ValueError(f"method={method!r} is invalid; choices: 'band', 'contour', 'both'")
@@ -190,7 +230,9 @@ def compute(
     for y in years:
         ctx = _year_context(workbook, y.year, points, glacier, hyps_all, grid_all, params)
         issues += [
-            Issue("hypsometry-mismatch", "warning", n, sheet="hypsometry", value=y.year)
+            Issue(
+                "hypsometry-mismatch", "warning", n, sheet="hypsometry", value=y.year, year=y.year
+            )
             for n in ctx.notes
         ]
         seasonal = ctx.points[ctx.points["balance_code"].isin(["winter", "annual"])].dropna(
@@ -201,9 +243,9 @@ def compute(
             if ctx.points.empty and _in_band_sheet(workbook, y.year):
                 continue  # computed from the band_balance sheet
             issues.append(Issue("not-computed", "warning",
-                                f"{y.year}: {len(has['annual'])} annual point balance(s); the glacier-wide "
-                                f"balance needs at least {params.min_points}", sheet="stake_readings",
-                                value=y.year))  # fmt: skip
+                                f"{y.year}: {len(has['annual'])} annual point balance(s) (fewer than "
+                                f"{params.min_points} stakes, pits or probes); no glacier-wide balance",
+                                sheet="stake_readings", value=len(has["annual"]), year=y.year))  # fmt: skip
             continue
         try:
             prof = {
@@ -212,7 +254,9 @@ def compute(
                 if len(has[c]) >= params.min_points
             }
         except ComputationError as exc:
-            issues.append(Issue("not-computed", "warning", f"{y.year}: {exc}", value=y.year))
+            issues.append(
+                Issue("not-computed", "warning", f"{y.year}: {exc}", value=y.year, year=y.year)
+            )
             continue
         for code, p in prof.items():
             profiles[(y.year, code)] = p
@@ -222,7 +266,14 @@ def compute(
                 results[m] = _integrate(m, y.year, prof, has, ctx, params, bands, isolines)
             except ComputationError as exc:
                 issues.append(
-                    Issue("not-computed", "warning", f"{y.year}, {m} method: {exc}", value=y.year)
+                    Issue(
+                        "not-computed",
+                        "warning",
+                        str(exc),
+                        value=y.year,
+                        year=y.year,
+                        sheet=_SHEET_OF_METHOD[m],
+                    )
                 )
         if not results:
             continue
@@ -302,7 +353,7 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
     if len(hyps_rows):
         hyps: gw.Hypsometry | None = gw.Hypsometry.from_frame(hyps_rows)
     elif grid is not None:
-        hyps = gw.Hypsometry.from_grid(grid.elevation, grid.cell_area)
+        hyps = gw.Hypsometry.from_grid(grid.elevation, grid.cell_area, params.band_width)
     else:
         hyps = None
     zmin = glacier.get("min_elevation")
@@ -313,9 +364,13 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
     elif grid is not None:
         zmin = float(grid.elevation.min()) if zmin is None else zmin
         zmax = float(grid.elevation.max()) if zmax is None else zmax
-    area_year = (
-        _area_for_year(hyps_all, year) if len(hyps_rows) else (hyps.total if hyps else math.nan)
-    )
+    if len(hyps_rows):
+        totals = hyps_all.dropna(subset=["year", "area"]).groupby("year")["area"].sum()
+    elif grid is not None:
+        totals = pd.Series([grid.area], index=[int(grid_rows["year"].iloc[0])])
+    else:
+        totals = pd.Series(dtype=float)
+    area_year = _area_for_year(totals, year, params.area_change_per_year)
     return _Year(year, points[points["year"] == year], hyps, grid, float(zmin or math.nan), float(zmax or math.nan),
                  area_year, glacier.get("crs"), notes)  # fmt: skip
 
@@ -341,9 +396,39 @@ def _dem_grid(wb: Workbook, surface: pd.Series, resolution: float | None) -> pd.
     return _DEM_CACHE[key]
 
 
-def _area_for_year(hyps: pd.DataFrame, year: int) -> float:
-    """Glacier area [km2] of ``year``, interpolated linearly between surveys (constant outside)."""
-    totals = hyps.groupby("year")["area"].sum().sort_index()
+def _area_for_year(totals: pd.Series, year: int, rate: float) -> float:
+    """Best estimate of the glacier area [km2] in ``year`` from the surveyed areas.
+
+    Parameters
+    ----------
+    totals
+        Glacier area [km2] by survey year.
+    year
+        The balance year.
+    rate
+        Relative area loss per year assumed outside the surveyed years [a-1].
+
+    Returns
+    -------
+    float
+        Linear interpolation between surveys; before the first and after
+        the last, the nearest survey's area changed by ``rate`` per year
+        (shrinking forwards in time). NaN without surveys.
+
+    Examples
+    --------
+    >>> t = pd.Series([1.40, 1.30], index=[2000, 2010])
+    >>> _area_for_year(t, 2005, 0.005), round(_area_for_year(t, 2012, 0.005), 6)
+    (1.35, 1.287)
+    """
+    if totals.empty:
+        return math.nan
+    totals = totals.sort_index()
+    first, last = int(totals.index[0]), int(totals.index[-1])
+    if year < first:
+        return float(totals.iloc[0]) * (1.0 + rate * (first - year))
+    if year > last:
+        return float(totals.iloc[-1]) * (1.0 - rate * (year - last))
     return float(np.interp(year, totals.index.to_numpy(float), totals.to_numpy(float)))
 
 
@@ -362,7 +447,7 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
     out: dict[str, Any] = {}
     if method == "band":
         if ctx.hyps is None:
-            raise ComputationError("no hypsometry (and no surface grid to derive it from)")
+            raise ComputationError(f"band method needs a hypsometry (or a surface_grid) for {year}")
         hyps = ctx.hyps
         values = {code: gw.band_method(p, hyps)[1] for code, p in prof.items()}
         band = pd.DataFrame({"year": year, "lower_elevation": hyps.lower, "upper_elevation": hyps.upper,
@@ -382,12 +467,15 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
         out["area"] = total
     else:
         if ctx.grid is None:
-            raise ComputationError("no surface_grid for the contour-line method")
+            raise ComputationError(f"contour method needs a surface_grid for {year}")
         grid = ctx.grid
         cells: dict[str, np.ndarray] = {}
         for code, p in prof.items():
             pts = has[code]
-            x, y = _xy(pts, ctx.crs)
+            try:
+                x, y = _xy(pts, ctx.crs)
+            except ComputationError as exc:
+                raise ComputationError(f"contour method for {year}: {exc}") from None
             balance, table, cells[code] = gw.contour_method(grid, p, x, y, pts["elevation"].to_numpy(float),
                                                             pts["balance"].to_numpy(float), params)  # fmt: skip
             out[f"{code}_balance"] = balance
@@ -396,7 +484,11 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             summer = cells["annual"] - cells["winter"]
             isolines.append(gw.isoline_areas(summer, grid.cell_area, params.contour_interval)
                             .assign(year=year, balance_code="summer"))  # fmt: skip
-        acc = float(np.sum(cells["annual"] > 0) * grid.cell_area)
+        line, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
+        # the accumulation area: cells above the ELA (none for '>', all of them for '<')
+        acc = {">": 0.0, "<": grid.area}.get(
+            position or "", float(np.sum(grid.elevation >= line) * grid.cell_area)
+        )
         out["area"] = grid.area
     if "winter_balance" in out:
         out["summer_balance"] = out["annual_balance"] - out["winter_balance"]
@@ -452,6 +544,7 @@ def _from_band_sheet(wb: Workbook, table: pd.DataFrame, issues: list[Issue]) -> 
         set(table.loc[table["method"] == "band", "year"].astype(int)) if not table.empty else set()
     )
     rows = []
+    dates = {y.year: y for y in balance_years(wb)}
     for year, group in bands.groupby("year"):
         if int(year) in done:
             continue
@@ -461,15 +554,20 @@ def _from_band_sheet(wb: Workbook, table: pd.DataFrame, issues: list[Issue]) -> 
             area = area.fillna(group["lower_elevation"].map(hyps))
         if area.isna().any() or area.sum() <= 0:
             issues.append(Issue("not-computed", "warning", f"{int(year)}: band balances without band areas",
-                                sheet="band_balance", value=int(year)))  # fmt: skip
+                                sheet="band_balance", value=int(year), year=int(year)))  # fmt: skip
             continue
         row: dict[str, Any] = {"year": int(year), "method": "band", "area": float(area.sum()),
                                "remarks": "from the band_balance sheet"}  # fmt: skip
+        if int(year) in dates:
+            y = dates[int(year)]
+            row |= {"begin_date": y.begin, "winter_end_date": y.winter_end, "end_date": y.end}
         for comp in ("winter_balance", "summer_balance", "annual_balance"):
             values = group[comp]
             row[comp] = (
                 float(np.sum(values * area) / area.sum()) if values.notna().all() else math.nan
             )
+        if math.isnan(row["summer_balance"]):  # B_s = B_a - B_w when the sheet gives no b_s
+            row["summer_balance"] = row["annual_balance"] - row["winter_balance"]
         if group["annual_balance"].notna().all() and len(group) >= 2:
             group = group.sort_values("lower_elevation")
             mid = 0.5 * (group["lower_elevation"] + group["upper_elevation"]).to_numpy(float)
@@ -540,7 +638,8 @@ def _quality(table: pd.DataFrame, dataset: dict[str, Any], issues: list[Issue]) 
         issues.append(Issue("uncertainty-above-stated", "warning",
                             f"{row.year}, {row.method} method: uncertainty {row.annual_balance_unc:.0f} kg m-2 "
                             f"exceeds the stated {float(bound):g} kg m-2 (dataset!balance_uncertainty)",
-                            sheet="dataset", column="balance_uncertainty", value=round(float(row.annual_balance_unc))))  # fmt: skip
+                            sheet="dataset", column="balance_uncertainty", value=round(float(row.annual_balance_unc)),
+                            year=int(row.year)))  # fmt: skip
 
 
 def _rounded(points: pd.DataFrame, resolution: float | None) -> pd.DataFrame:
@@ -557,8 +656,27 @@ def _rounded(points: pd.DataFrame, resolution: float | None) -> pd.DataFrame:
 def series(table: pd.DataFrame) -> pd.DataFrame:
     """Per method: means, cumulative balance, and AAR0 and ELA0 by regression on B_a.
 
-    AAR0 and ELA0 are the values of the least-squares lines of AAR and ELA
-    against B_a at B_a = 0 (Dyurgerov et al. 2009, doi:10.3189/002214309788608985).
+    Parameters
+    ----------
+    table
+        Glacier-wide balances (``Results.glacier_balance``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method: first_year, last_year, years, the mean
+        winter, summer and annual balances [kg m-2], cumulative balance
+        ``Σ B_a`` and its uncertainty (random √N, systematic N) [kg m-2],
+        ``aar0`` [1] and ``ela0`` [m] with ``aar0_r2``, ``ela0_r2``.
+
+    Notes
+    -----
+    AAR0 and ELA0 are the intercepts of the least-squares lines
+    ``AAR = AAR0 + k B_a`` and ``ELA = ELA0 + k' B_a``, i.e. their values at
+    ``B_a = 0`` (Dyurgerov, Meier & Bahr 2009, J. Glaciol. 55(192),
+    710-716), with the r² of the fit; they need three years or more with
+    different B_a. Years whose ELA lies outside the glacier (``<``/``>``)
+    are left out of the ELA0 fit.
     """
     from scipy import stats
 

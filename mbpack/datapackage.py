@@ -1,13 +1,33 @@
 """The Frictionless data package of a workbook: ``data/*.csv`` and ``datapackage.json``.
 
-Every non-empty sheet becomes ``data/<sheet>.csv`` (UTF-8, ISO dates,
-canonical units; the key-value sheets as one-row tables), described in
-``datapackage.json`` by its Table Schema from ``schemas/`` (with the
-``unit`` and ``aliases`` properties), primary and foreign keys.  Computed
-results go to ``data/results/<table>.csv``.  Free text that a spreadsheet
-would run as a formula is prefixed with ``'`` (:func:`mbpack.render.neutralise`);
-:func:`read_package` removes it again, so that reading the package back
-gives the workbook's tables exactly.
+Every non-empty sheet becomes ``data/<sheet>.csv`` (RFC 4180: UTF-8, CRLF, ISO dates,
+canonical units; the key-value sheets glacier and dataset as one-row tables
+with the schema's columns), described in ``datapackage.json`` by its Table
+Schema from ``schemas/`` (with the custom ``unit`` and ``aliases``
+properties), primary and foreign keys.  Computed results go to
+``data/results/<table>.csv``, other tables given by the caller to
+``data/extra/<name>.csv``.
+
+Notes
+-----
+Round trip.  :func:`read_package` gives back the workbook's tables exactly
+(same values, dtypes and column order): numbers are written with the
+shortest text that reads back as the same float64 (Python ``repr``), dates as
+``YYYY-MM-DD`` (the schemas' ``date`` type: a time of day is not kept),
+booleans as ``True``/``False``, missing values as empty cells.
+
+Formula injection.  Free-text columns (string fields of a schema without
+``enum`` or ``pattern``: names, ids, remarks, descriptions) are written
+through :func:`mbpack.render.neutralise`: a text a spreadsheet would run as a
+formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe, and a
+text that already starts with apostrophes before such a character gets one
+more.  The mapping is injective, and :func:`read_package` applies its inverse
+:func:`mbpack.render.restore` to the same columns, so the round trip stays
+exact while the CSV opened in a spreadsheet shows text, not a formula.
+Constrained columns (enumerations, patterns such as the DOI or ORCID) are
+left alone: their constraints already exclude formula starts, and prefixing
+them would break the published constraints.  Because ids are neutralised the
+same way in every table, foreign keys still match inside the CSV files.
 """
 
 from __future__ import annotations
@@ -21,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from mbpack import schema
+from mbpack.errors import MbpackError
 from mbpack.render import neutralise, restore
 from mbpack.workbook import DTYPES, Workbook, conform
 
@@ -34,22 +55,50 @@ RESULT_UNITS: dict[str, str] = {
     "difference": "", "balance": "kg m-2",
 }  # fmt: skip
 
+#: Computed result tables exported from a results object (attribute names), in order.
+RESULT_TABLES = (
+    "glacier_balance",
+    "band_balance",
+    "point_balance",
+    "isoline_areas",
+    "series",
+    "comparison",
+)
 
-def _free_text(sheet: str) -> set[str]:
-    """String fields without enum or pattern: where user text goes."""
+#: Names allowed for extra tables (they become file names inside ``data/extra/``).
+EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def free_text(sheet: str) -> set[str]:
+    """String fields of ``sheet`` without enum or pattern constraint: where user text goes.
+
+    >>> sorted(free_text("authors"))
+    ['affiliation', 'name']
+    """
     return {f["name"] for f in schema.fields(sheet)
             if f["type"] == "string" and not {"enum", "pattern"} & set(f.get("constraints", {}))}  # fmt: skip
 
 
-def _csv(frame: pd.DataFrame, path: Path, free_text: set[str]) -> None:
+def _text_columns(frame: pd.DataFrame, sheet: str | None) -> set[str]:
+    """Columns written through :func:`neutralise`: the sheet's free text and any column of text
+    that the sheet's schema does not describe."""
+    known = set(schema.field_names(sheet)) if sheet else set()
+    other = {c for c in frame.columns if c not in known
+             and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype))}  # fmt: skip
+    return (free_text(sheet) if sheet else set()) | other
+
+
+def _csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
     out = frame.copy()
     for col in out.columns:
-        if col in free_text or out[col].dtype == object:
+        if col in neutralised:
             out[col] = out[col].map(neutralise)
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
+    # CRLF as RFC 4180 has it; it also makes the csv writer quote a text holding a lone CR,
+    # which it leaves bare with LF line ends (and readers then drop it)
+    out.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
 
 
 def slug(text: str) -> str:
@@ -79,55 +128,127 @@ def _field_for(name: str, dtype: Any) -> dict[str, Any]:
 
 
 def _table_schema(sheet: str | None, frame: pd.DataFrame) -> dict[str, Any]:
-    """The sheet's Table Schema, plus fields for any extra columns of ``frame``."""
+    """The Table Schema of ``frame`` as written: one field per column, in the column order.
+
+    Columns the sheet's schema knows keep its field descriptor (type, ``unit``,
+    ``aliases``, constraints); other columns get a field inferred from the
+    dtype (with the unit of :data:`RESULT_UNITS`).  Keys that name a column
+    not written are dropped.
+    """
     if sheet is not None:
         descriptor = copy.deepcopy(schema.load_schema(sheet))
-        for key in ("$schema", "name", "title", "description", "layout"):
-            descriptor.pop(key, None)
-        known = {f["name"] for f in descriptor["fields"]}
+        for name in ("$schema", "name", "title", "description", "layout"):
+            descriptor.pop(name, None)
     else:
-        descriptor, known = {"fields": [], "missingValues": [""]}, set()
-    for col in frame.columns:
-        if col not in known:
-            descriptor["fields"].append(_field_for(str(col), frame[col].dtype))
+        descriptor = {"fields": [], "missingValues": [""]}
+    known = {f["name"]: f for f in descriptor["fields"]}
+    columns = [str(c) for c in frame.columns]
+    descriptor["fields"] = [known.get(c) or _field_for(c, frame[c].dtype) for c in columns]
+    primary = descriptor.get("primaryKey")
+    if primary is not None and not set([primary] if isinstance(primary, str) else primary) <= set(
+        columns
+    ):
+        descriptor.pop("primaryKey")
+    if "foreignKeys" in descriptor:
+        descriptor["foreignKeys"] = [
+            fk for fk in descriptor["foreignKeys"] if set(fk["fields"]) <= set(columns)
+        ]
     return descriptor
 
 
-def export_tables(workbook: Workbook, directory: Path, results: Any = None) -> dict[str, Path]:
-    """Write ``data/<sheet>.csv`` (and ``data/results/*.csv``) into ``directory``.
+def export_tables(
+    workbook: Workbook,
+    directory: str | Path,
+    results: Any = None,
+    *,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+) -> dict[str, Path]:
+    """Write ``data/<sheet>.csv`` for every non-empty table, inside ``directory`` only.
 
-    Returns resource name → path relative to ``directory``.
+    Parameters
+    ----------
+    workbook
+        The workbook (canonical units).
+    directory
+        The package folder; files are written only below ``directory/data``.
+    results
+        Computed results (:class:`mbpack.compute.Results`): its non-empty
+        tables of :data:`RESULT_TABLES` go to ``data/results/<table>.csv``
+        as resources ``computed_<table>``.
+    extra_tables
+        Further tables, name → DataFrame, written to ``data/extra/<name>.csv``
+        (names: lower-case letters, digits, ``_``).
+
+    Returns
+    -------
+    dict
+        Resource name → path relative to ``directory`` (POSIX form in the
+        descriptor).
+
+    Raises
+    ------
+    MbpackError
+        When an extra table's name is not a plain lower-case name.
     """
+    directory = Path(directory)
     written: dict[str, Path] = {}
     for sheet in schema.SHEETS:
         frame = workbook.tables[sheet]
         if frame.empty or (sheet in schema.KEY_VALUE_SHEETS and frame.isna().all().all()):
             continue
         rel = Path("data") / f"{sheet}.csv"
-        _csv(frame, directory / rel, _free_text(sheet))
+        _csv(frame, directory / rel, _text_columns(frame, sheet))
         written[sheet] = rel
     if results is not None:
-        for name in (
-            "glacier_balance",
-            "band_balance",
-            "point_balance",
-            "isoline_areas",
-            "series",
-            "comparison",
-        ):
-            frame = getattr(results, name)
-            if frame.empty:
+        for name in RESULT_TABLES:
+            frame = getattr(results, name, None)
+            if frame is None or frame.empty:
                 continue
             rel = Path("data") / "results" / f"{name}.csv"
-            _csv(frame, directory / rel, set())
+            _csv(frame, directory / rel, _text_columns(frame, None))
             written[f"computed_{name}"] = rel
+    for name, frame in (extra_tables or {}).items():
+        if not EXTRA_NAME.match(name) or name in written:
+            raise MbpackError(
+                f"extra table name {name!r}: use lower-case letters, digits and _ "
+                f"(not one of {sorted(written)})"
+            )
+        rel = Path("data") / "extra" / f"{name}.csv"
+        _csv(frame, directory / rel, _text_columns(frame, None))
+        written[name] = rel
     return written
 
 
-def descriptor(
-    workbook: Workbook, paths: dict[str, Path], ctx: dict[str, Any], results: Any = None
+def datapackage_descriptor(
+    workbook: Workbook,
+    paths: dict[str, Path],
+    ctx: dict[str, Any],
+    results: Any = None,
+    *,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
-    """The ``datapackage.json`` of the exported tables (Data Package v2)."""
+    """The ``datapackage.json`` of the exported tables (Frictionless Data Package v2).
+
+    Parameters
+    ----------
+    workbook, results, extra_tables
+        What :func:`export_tables` was given.
+    paths
+        What :func:`export_tables` returned.
+    ctx
+        :func:`mbpack.metadata.metadata_context` of the workbook.
+
+    Returns
+    -------
+    dict
+        name, title, description (saying so when the data are synthetic),
+        version, keywords, contributors (role ``creator``, ORCID as path),
+        licenses (SPDX name and URL), sources, homepage (the DOI) and one
+        resource per table with its Table Schema inlined: the sheet's schema
+        with ``unit`` and ``aliases``, its primary key, and foreign keys to the
+        resources present.  Keys in a fixed order, so that the JSON of the
+        same input is byte-identical.
+    """
     d = ctx["dataset"]
     resources: list[dict[str, Any]] = []
     for name, rel in paths.items():
@@ -136,13 +257,16 @@ def descriptor(
             frame = getattr(results, table)
             sheet = table if table in schema.SHEETS else None
             title = f"Computed {table.replace('_', ' ')}"
-        else:
+        elif name in schema.SHEETS:
             frame, sheet = workbook.tables[name], name
             title = schema.load_schema(name)["title"]
+        else:
+            frame, sheet = (extra_tables or {})[name], None
+            title = name.replace("_", " ").capitalize()
         table_schema = _table_schema(sheet, frame)
         if name.startswith("computed_"):
             table_schema.pop("foreignKeys", None)
-            if table == "glacier_balance":
+            if table == "glacier_balance" and {"year", "method"} <= set(frame.columns):
                 table_schema["primaryKey"] = ["year", "method"]
         resources.append({
             "name": name, "path": rel.as_posix(), "title": title, "format": "csv", "mediatype": "text/csv",
@@ -164,7 +288,7 @@ def descriptor(
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": slug(str(ctx["glacier"].get("name") or title)),
         "title": title,
-        "description": d.get("description") or title,
+        "description": ctx.get("abstract") or d.get("description") or title,
         "version": d.get("version") or None,
         "keywords": ctx["keywords"] or None,
         "contributors": [
@@ -182,38 +306,64 @@ def descriptor(
     return {k: v for k, v in package.items() if v is not None}
 
 
-def write_descriptor(package: dict[str, Any], directory: Path) -> Path:
-    path = directory / "datapackage.json"
+#: Former name of :func:`datapackage_descriptor`, kept for its callers.
+descriptor = datapackage_descriptor
+
+
+def write_descriptor(package: dict[str, Any], directory: str | Path) -> Path:
+    """Write ``directory/datapackage.json`` (UTF-8, two-space indent, key order as built)."""
+    path = Path(directory) / "datapackage.json"
     path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
-def _typed(series: pd.Series, kind: str) -> pd.Series:
+def _typed(series: pd.Series, kind: str, text: bool) -> pd.Series:
     if kind == "boolean":
         return series.map(
             lambda v: None if pd.isna(v) else str(v).strip().lower() in ("true", "1", "yes")
         ).astype("boolean")
     if kind == "string":
-        return series.map(lambda v: None if pd.isna(v) else restore(str(v))).astype("str")
-    if kind in ("integer", "number"):
-        return pd.to_numeric(series).astype(DTYPES[kind])
+        undo = restore if text else str
+        return series.map(lambda v: None if pd.isna(v) else undo(str(v))).astype("str")
+    if kind == "number":
+        return series.map(lambda v: float("nan") if pd.isna(v) else float(v)).astype("float64")
+    if kind == "integer":
+        return series.map(lambda v: None if pd.isna(v) else int(v)).astype(DTYPES[kind])
     if kind == "date":
-        return pd.to_datetime(series).astype(DTYPES[kind])
+        return pd.to_datetime(series, format="%Y-%m-%d").astype(DTYPES[kind])
     return series
 
 
 def read_package(directory: str | Path) -> Workbook:
-    """Read a package written by :func:`export_tables` back into a workbook."""
+    """Read the ``data/<sheet>.csv`` of a package written by :func:`export_tables` into a workbook.
+
+    Columns of the sheet's schema get its type; further columns are kept as
+    text.  Free-text columns are restored (see the module notes).
+
+    Raises
+    ------
+    MbpackError
+        When a value cannot be read as its field's type (naming file, column
+        and value).
+    """
     directory = Path(directory)
     tables: dict[str, pd.DataFrame] = {}
     for sheet in schema.SHEETS:
         path = directory / "data" / f"{sheet}.csv"
         if not path.exists():
             continue
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+        )
         kinds = {f["name"]: f["type"] for f in schema.fields(sheet)}
+        text = free_text(sheet) | {c for c in frame.columns if c not in kinds}
         for col in frame.columns:
-            frame[col] = _typed(frame[col], kinds.get(col, "string"))
+            try:
+                frame[col] = _typed(frame[col], kinds.get(col, "string"), col in text)
+            except (ValueError, TypeError) as exc:
+                raise MbpackError(
+                    f"{path}: column {col} is not of type {kinds.get(col)}: {exc}"
+                ) from None
         tables[sheet] = frame
     wb = Workbook.from_tables(tables)
     for sheet, frame in tables.items():  # keep extra columns exactly as read
@@ -222,7 +372,7 @@ def read_package(directory: str | Path) -> Workbook:
 
 
 def equal_tables(a: Workbook, b: Workbook) -> list[str]:
-    """Sheets whose tables differ (for round-trip checks)."""
+    """Sheets whose tables differ (values, within a relative 1e-9 for numbers)."""
     differ = []
     for sheet in schema.SHEETS:
         x, y = a.tables[sheet].reset_index(drop=True), b.tables[sheet].reset_index(drop=True)
@@ -236,9 +386,11 @@ def equal_tables(a: Workbook, b: Workbook) -> list[str]:
 
 
 __all__ = [
+    "datapackage_descriptor",
     "descriptor",
     "equal_tables",
     "export_tables",
+    "free_text",
     "read_package",
     "slug",
     "write_descriptor",

@@ -1,34 +1,97 @@
 """What the published metadata says, gathered once from the workbook and the results.
 
-:func:`context` builds the values every template uses — the dataset's
-own words (title, description, processing method, quality) and the facts
-measured from the data (time span, altitude range, extent, file sizes) —
-so that no fact is typed twice.  :func:`missing` says, per target, which
-workbook fields a target needs and lacks (``sheet!field``), and
-:func:`datacite` gives the DataCite 4.5 record as the ``datacite`` package's
-JSON form, against which the XML template is checked.
+:func:`metadata_context` builds the values every template uses — the
+dataset's own words (title, description, processing method, quality) and
+the facts measured from the data (time span, altitude range, extent, file
+sizes, results) — so that no fact is typed twice.  :func:`missing` says, per
+target, which workbook fields a target needs and lacks (``sheet!field``).
+The renderers (:func:`datacite_xml`, :func:`schemaorg_jsonld`,
+:func:`citation_cff`, :func:`description_md`, :func:`citation_txt`,
+:func:`citation_bib`, :func:`report_md`) check that first and then fill the
+template of the same name.  :func:`datacite` gives the DataCite record in the
+``datacite`` package's JSON form, against which the XML is checked.
+
+Notes
+-----
+DataCite requires an identifier.  Without ``dataset!doi`` the DataCite
+renderers raise :class:`~mbpack.errors.MissingMetadata` naming it, unless
+``allow_missing_doi=True``: then the record carries a DOI under DataCite's
+former public test prefix ``10.5072`` (:data:`TEST_DOI_PREFIX`, never
+resolvable, reserved for tests), ``10.5072/mbpack.<dataset name>``, so that a
+draft can be validated and previewed; the repository replaces it with the DOI
+it registers.
+
+References
+----------
+DataCite Metadata Working Group (2024). DataCite Metadata Schema
+Documentation for the Publication and Citation of Research Data and Other
+Research Outputs, version 4.5. https://doi.org/10.14454/g8e5-6293
+
+Druskat, S. et al. (2021). Citation File Format (1.2.0).
+https://doi.org/10.5281/zenodo.5171937
 """
 
 from __future__ import annotations
 
 import math
+import os
+import re
 from typing import Any
 
 import pandas as pd
 
 from mbpack import __version__
+from mbpack.errors import MissingMetadata
+from mbpack.render import Record, render
+from mbpack.schema import field_names
 from mbpack.workbook import Workbook
 
-#: SPDX licence identifiers → licence URLs.
+#: SPDX licence identifiers → licence deeds (https://spdx.org/licenses/).
 LICENCES: dict[str, str] = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
     "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "CC-BY-NC-SA-4.0": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
     "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
     "PDDL-1.0": "https://opendatacommons.org/licenses/pddl/1-0/",
     "ODC-By-1.0": "https://opendatacommons.org/licenses/by/1-0/",
 }
+
+#: DataCite's former public test prefix (DOIs under it never resolve); see the module notes.
+TEST_DOI_PREFIX = "10.5072"
+
+#: What synthetic data say of themselves wherever the dataset is described or cited.
+SYNTHETIC_NOTE = "These are synthetic demonstration data, not observations."
+
+#: Media types of the files a package holds, by file name ending.
+MEDIA_TYPES: dict[str, str] = {
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".jsonld": "application/ld+json",
+    ".xml": "application/xml",
+    ".cff": "application/yaml",
+    ".md": "text/markdown",
+    ".bib": "application/x-bibtex",
+    ".html": "text/html",
+    ".txt": "text/plain",
+}
+
+#: Formats named when no file list is given (the data package: CSV tables, JSON descriptor).
+DEFAULT_FORMATS = ("text/csv", "application/json")
+
+
+def media_type(path: str) -> str:
+    """The media type of a published file, from its name.
+
+    >>> media_type("data/stakes.csv"), media_type("metadata/schemaorg.jsonld"), media_type("x.dat")
+    ('text/csv', 'application/ld+json', 'application/octet-stream')
+    """
+    for ending, kind in MEDIA_TYPES.items():
+        if path.endswith(ending):
+            return kind
+    return "application/octet-stream"
+
 
 #: Fields each publishing target needs: (sheet, field, why).
 REQUIRED: dict[str, list[tuple[str, str, str]]] = {
@@ -41,54 +104,149 @@ REQUIRED: dict[str, list[tuple[str, str, str]]] = {
     "citation": [("dataset", "title", "title"), ("authors", "name", "authors"),
                  ("dataset", "publisher", "repository"), ("dataset", "publication_year", "year")],
     "description": [("dataset", "title", "title")],
+    "report": [],
 }  # fmt: skip
 
 
 def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     return value
 
 
-def person(name: str, affiliation: Any = None, orcid: Any = None) -> dict[str, Any]:
-    """An author: ``Family, Given`` is a person, anything else an organisation."""
+def person(name: str, affiliation: Any = None, orcid: Any = None) -> Record:
+    """An author: ``Family, Given`` is a person, anything else an organisation.
+
+    >>> a = person("Zhang, Hui", "CAS", "0000-0002-1825-0097")
+    >>> a["kind"], a["family"], a["given"]
+    ('Personal', 'Zhang', 'Hui')
+    >>> person("WGMS")["kind"]
+    'Organizational'
+    """
     family, _, given = (part.strip() for part in name.partition(","))
     kind = "Personal" if given else "Organizational"
-    return {"name": name, "family": family if given else None, "given": given or None, "kind": kind,
-            "affiliation": _clean(affiliation), "orcid": _clean(orcid)}  # fmt: skip
+    return Record("authors", {"name": name, "family": family if given else None, "given": given or None,
+                              "kind": kind, "affiliation": _clean(affiliation), "orcid": _clean(orcid)})  # fmt: skip
 
 
 def human_size(size: int) -> str:
-    """Bytes as people write them.
+    """Bytes as people write them (binary multiples).
 
-    >>> human_size(1536), human_size(3 * 1024**2)
-    ('1.5 KB', '3.0 MB')
+    >>> human_size(913), human_size(1536), human_size(3 * 1024**2)
+    ('913 B', '1.5 KB', '3.0 MB')
     """
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024  # type: ignore[assignment]
-    return f"{size} B"
+    return f"{size} B"  # pragma: no cover
 
 
-def context(workbook: Workbook, results: Any = None, report: Any = None,
-            files: dict[str, int] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Values of the metadata templates: workbook fields plus measured facts."""
-    glacier = {k: _clean(v) for k, v in workbook.record("glacier").items()}
-    dataset = {k: _clean(v) for k, v in workbook.record("dataset").items()}
+def apa_names(authors: list[Record]) -> str:
+    """Authors as APA 7 lists them: ``Family, G. I.``, groups as written, ``&`` before the last.
+
+    >>> apa_names([person("Person, Ada Maria"), person("Second, B."), person("GLAMOS")])
+    'Person, A. M., Second, B., & GLAMOS'
+    >>> apa_names([person("Person, Ada")])
+    'Person, A.'
+    """
+    names = []
+    for a in authors:
+        if a["kind"] == "Personal":
+            initials = " ".join(f"{part[0]}." for part in re.split(r"[\s.]+", a["given"]) if part)
+            names.append(f"{a['family']}, {initials}")
+        else:
+            names.append(a["name"])
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + ", & " + names[-1]
+
+
+def _says_synthetic(text: Any) -> bool:
+    return isinstance(text, str) and "synthetic" in text.lower()
+
+
+def _plain(text: str | None, synthetic: bool) -> str | None:
+    """``text`` with :data:`SYNTHETIC_NOTE` appended for synthetic data that do not say so."""
+    if not synthetic or _says_synthetic(text):
+        return text
+    return f"{text} {SYNTHETIC_NOTE}" if text else SYNTHETIC_NOTE
+
+
+def _key(text: str) -> str:
+    """Lower-case letters and digits joined by ``_`` (a BibTeX key).
+
+    >>> _key("Haxilegen Glacier No. 51")
+    'haxilegen_glacier_no_51'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "dataset"
+
+
+def _result_rows(frame: Any) -> list[Record]:
+    """Rows of a glacier-wide results table with every ``glacier_balance`` field (``None`` if absent)."""
+    keys = field_names("glacier_balance")
+    rows = []
+    for raw in frame.to_dict("records"):
+        row = {k: None for k in keys} | {str(k): _clean(v) for k, v in raw.items()}
+        rows.append(Record("glacier_balance", row))
+    return rows
+
+
+def metadata_context(
+    workbook: Workbook,
+    results: Any = None,
+    files: dict[str, int] | None = None,
+    *,
+    report: Any = None,
+) -> dict[str, Any]:
+    """The values of the metadata templates: workbook fields plus measured facts.
+
+    Parameters
+    ----------
+    workbook
+        The observation workbook.
+    results
+        Computed results (:class:`mbpack.compute.Results` or any object with a
+        ``glacier_balance`` DataFrame: year, method, winter_balance,
+        summer_balance, annual_balance [kg m-2], ela [m], aar [1]; a
+        ``series`` DataFrame is used when present).
+    files
+        Published file name → size [bytes], as measured on disk.
+    report
+        The validation :class:`mbpack.report.Report`, summarised as
+        ``validation``.
+
+    Returns
+    -------
+    dict
+        ``glacier`` and ``dataset`` (records of the key-value sheets),
+        ``authors``, ``title``, ``year``, ``doi``, ``doi_url``, ``licence``,
+        ``licence_url``, ``keywords``, ``synthetic``, ``synthetic_note``, ``citation_authors`` (names as written, ``;``-separated), ``apa_authors``, ``bibkey``, ``abstract`` (the
+        description, saying so when the data are synthetic), ``time``
+        (``begin``/``end`` dates of the balance years and readings,
+        ``first_year``/``last_year``), ``altitude`` (``min``/``max`` [m a.s.l.]
+        of stakes, surface grid and the glacier record; hypsometry band
+        limits when none of them is known), ``box`` (``south``, ``north``,
+        ``west``, ``east`` [degrees] of the glacier point and the located
+        stakes, pits and probes), ``crs``, ``files`` (``path``, ``bytes``, ``size``, ``mediatype``),
+        ``total_size``, ``formats`` (media types of the files), ``results``, ``series``, ``validation``, ``generator``.
+    """
+    glacier = Record("glacier", {k: _clean(v) for k, v in workbook.record("glacier").items()})
+    dataset = Record("dataset", {k: _clean(v) for k, v in workbook.record("dataset").items()})
     authors = [
         person(r.name, r.affiliation, r.orcid)
         for r in workbook["authors"].itertuples()
-        if isinstance(r.name, str)
+        if isinstance(r.name, str) and r.name.strip()
     ]
     years = workbook["balance_years"].dropna(subset=["begin_date", "end_date"])
     dates = [d for d in (years["begin_date"].min(), years["end_date"].max()) if pd.notna(d)]
     readings = workbook["stake_readings"]["date"].dropna()
     if len(readings):
         dates = [min([*dates, readings.min()]), max([*dates, readings.max()])]
-    # measured elevations first (grid, stakes); band edges only when nothing else is known
+    # measured elevations (stakes, grid) and the glacier's own range; band edges only when
+    # nothing else is known
     elevations = pd.concat(
         [
             workbook[s][c].dropna()
@@ -102,25 +260,28 @@ def context(workbook: Workbook, results: Any = None, report: Any = None,
     if elevations.empty:
         hyps = workbook["hypsometry"]
         elevations = pd.concat([hyps["lower_elevation"].dropna(), hyps["upper_elevation"].dropna()])
-    lat = pd.concat([workbook[s]["latitude"].dropna() for s in ("stakes", "snow_pits", "probes")])
-    lon = pd.concat([workbook[s]["longitude"].dropna() for s in ("stakes", "snow_pits", "probes")])
-    if glacier.get("latitude") is not None:
+    located = ("stakes", "snow_pits", "probes")
+    lat = pd.concat([workbook[s]["latitude"].dropna() for s in located])
+    lon = pd.concat([workbook[s]["longitude"].dropna() for s in located])
+    if glacier.get("latitude") is not None and glacier.get("longitude") is not None:
         lat = pd.concat([lat, pd.Series([glacier["latitude"]])])
         lon = pd.concat([lon, pd.Series([glacier["longitude"]])])
     licence = dataset.get("licence")
     doi = dataset.get("doi")
     keywords = [k.strip() for k in (dataset.get("keywords") or "").split(";") if k.strip()]
-    results_rows = []
-    series_rows = []
+    results_rows: list[Record] = []
+    series_rows: list[Record] = []
     if results is not None:
-        results_rows = [
-            {k: _clean(v) for k, v in r.items()} for r in results.glacier_balance.to_dict("records")
-        ]
-        series_rows = [
-            {k: _clean(v) for k, v in r.items()} for r in results.series.to_dict("records")
-        ]
+        results_rows = _result_rows(results.glacier_balance)
+        series = getattr(results, "series", None)
+        if series is not None:
+            series_rows = [
+                Record("series", {str(k): _clean(v) for k, v in r.items()})
+                for r in series.to_dict("records")
+            ]
     file_list = [
-        {"path": p, "bytes": n, "size": human_size(n)} for p, n in sorted((files or {}).items())
+        {"path": p, "bytes": n, "size": human_size(n), "mediatype": media_type(p)}
+        for p, n in sorted((files or {}).items())
     ]
     total = sum(n for n in (files or {}).values())
     synthetic = bool(dataset.get("synthetic"))
@@ -137,24 +298,45 @@ def context(workbook: Workbook, results: Any = None, report: Any = None,
         "licence_url": LICENCES.get(str(licence)) if licence else None,
         "keywords": keywords,
         "synthetic": synthetic,
+        "synthetic_note": SYNTHETIC_NOTE,
+        "citation_authors": "; ".join(a["name"] for a in authors),
+        "apa_authors": apa_names(authors),
+        "bibkey": f"{_key(glacier.get('name') or 'dataset')}_{dataset.get('publication_year')}",
+        "abstract": _plain(dataset.get("description"), synthetic),
         "time": {"begin": pd.Timestamp(dates[0]).date().isoformat() if dates else None,
                  "end": pd.Timestamp(dates[-1]).date().isoformat() if dates else None,
                  "first_year": int(years["year"].min()) if len(years) else None,
                  "last_year": int(years["year"].max()) if len(years) else None},
-        "altitude": {"min": float(elevations.min()) if len(elevations) else glacier.get("min_elevation"),
-                     "max": float(elevations.max()) if len(elevations) else glacier.get("max_elevation")},
+        "altitude": {"min": float(elevations.min()) if len(elevations) else None,
+                     "max": float(elevations.max()) if len(elevations) else None},
         "box": {"south": float(lat.min()), "north": float(lat.max()), "west": float(lon.min()),
                 "east": float(lon.max())} if len(lat) else None,
         "crs": glacier.get("crs") or "EPSG:4326",
         "files": file_list,
         "total_size": human_size(total) if files else None,
-        "formats": ["text/csv", "application/json", "application/xml"],
+        "formats": sorted({f["mediatype"] for f in file_list}) or list(DEFAULT_FORMATS),
         "results": results_rows,
         "series": series_rows,
-        "validation": None if report is None else {"errors": report.errors, "warnings": report.warnings,
-                                                   "issues": [i.as_dict() for i in report.sorted_issues()[:20]],
-                                                   "rows": sum(s.rows for s in report.sheets.values())},
+        "validation": _validation(report),
     }  # fmt: skip
+
+
+def context(
+    workbook: Workbook,
+    results: Any = None,
+    report: Any = None,
+    files: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """:func:`metadata_context` with the report as third positional argument (older callers)."""
+    return metadata_context(workbook, results, files, report=report)
+
+
+def _validation(report: Any) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {"errors": report.errors, "warnings": report.warnings,
+            "issues": [i.as_dict() for i in report.sorted_issues()[:20]],
+            "rows": sum(s.rows for s in report.sheets.values())}  # fmt: skip
 
 
 def missing(target: str, ctx: dict[str, Any]) -> list[str]:
@@ -170,8 +352,40 @@ def missing(target: str, ctx: dict[str, Any]) -> list[str]:
     return out
 
 
-def datacite(ctx: dict[str, Any]) -> dict[str, Any]:
-    """The DataCite 4.5 record in the ``datacite`` package's JSON form."""
+def _require(target: str, ctx: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+    lacking = [m for m in missing(target, ctx) if not m.startswith(skip)]
+    if lacking:
+        raise MissingMetadata(f"{target}: fill {', '.join(lacking)}")
+
+
+def _with_test_doi(ctx: dict[str, Any]) -> dict[str, Any]:
+    """``ctx`` with a DOI under :data:`TEST_DOI_PREFIX` when it has none."""
+    if ctx["doi"]:
+        return ctx
+    from mbpack.datapackage import slug
+
+    doi = f"{TEST_DOI_PREFIX}/mbpack.{slug(str(ctx['glacier'].get('name') or ctx['title']))}"
+    return ctx | {"doi": doi, "doi_url": f"https://doi.org/{doi}"}
+
+
+def datacite(ctx: dict[str, Any], *, allow_missing_doi: bool = False) -> dict[str, Any]:
+    """The DataCite 4.5 record in the ``datacite`` package's JSON form.
+
+    Parameters
+    ----------
+    ctx
+        From :func:`metadata_context`.
+    allow_missing_doi
+        Without ``dataset!doi``, use a test DOI (see the module notes) instead
+        of raising.
+
+    Raises
+    ------
+    MissingMetadata
+        Naming each ``sheet!field`` a mandatory DataCite property lacks.
+    """
+    _require("datacite", ctx, ("dataset!doi",) if allow_missing_doi else ())
+    ctx = _with_test_doi(ctx) if allow_missing_doi else ctx
     d = ctx["dataset"]
     creators = []
     for a in ctx["authors"]:
@@ -184,6 +398,10 @@ def datacite(ctx: dict[str, Any]) -> dict[str, Any]:
         if a["affiliation"]:
             c["affiliation"] = [{"name": a["affiliation"]}]
         creators.append(c)
+    rights: dict[str, Any] = {"rights": ctx["licence"]}
+    if ctx["licence_url"]:
+        rights |= {"rightsUri": ctx["licence_url"], "rightsIdentifier": ctx["licence"],
+                   "rightsIdentifierScheme": "SPDX", "schemeUri": "https://spdx.org/licenses/"}  # fmt: skip
     record: dict[str, Any] = {
         "schemaVersion": "http://datacite.org/schema/kernel-4",
         "doi": ctx["doi"],
@@ -195,10 +413,9 @@ def datacite(ctx: dict[str, Any]) -> dict[str, Any]:
         "subjects": [{"subject": k} for k in ctx["keywords"]],
         "language": d.get("language") or "en",
         "version": d.get("version") or None,
-        "rightsList": [{"rights": ctx["licence"], "rightsUri": ctx["licence_url"] or "",
-                        "rightsIdentifier": ctx["licence"], "rightsIdentifierScheme": "SPDX"}],
+        "rightsList": [rights],
         "descriptions": [{"description": text, "descriptionType": kind} for text, kind in (
-            (d.get("description"), "Abstract"), (d.get("processing_method"), "Methods"),
+            (ctx["abstract"], "Abstract"), (d.get("processing_method"), "Methods"),
             (d.get("quality"), "TechnicalInfo")) if text],
         "formats": ctx["formats"],
     }  # fmt: skip
@@ -210,10 +427,105 @@ def datacite(ctx: dict[str, Any]) -> dict[str, Any]:
         record["sizes"] = [ctx["total_size"]]
     if ctx["box"]:
         g = ctx["glacier"]
-        record["geoLocations"] = [{
-            "geoLocationPlace": g.get("name"),
-            "geoLocationPoint": {"pointLatitude": g.get("latitude"), "pointLongitude": g.get("longitude")},
-            "geoLocationBox": {"westBoundLongitude": ctx["box"]["west"], "eastBoundLongitude": ctx["box"]["east"],
-                               "southBoundLatitude": ctx["box"]["south"], "northBoundLatitude": ctx["box"]["north"]},
-        }]  # fmt: skip
+        location: dict[str, Any] = {"geoLocationPlace": g.get("name")}
+        if g.get("latitude") is not None and g.get("longitude") is not None:
+            location["geoLocationPoint"] = {
+                "pointLatitude": g["latitude"],
+                "pointLongitude": g["longitude"],
+            }
+        location["geoLocationBox"] = {
+            "westBoundLongitude": ctx["box"]["west"], "eastBoundLongitude": ctx["box"]["east"],
+            "southBoundLatitude": ctx["box"]["south"], "northBoundLatitude": ctx["box"]["north"]}  # fmt: skip
+        record["geoLocations"] = [location]
     return {k: v for k, v in record.items() if v not in (None, [], "")}
+
+
+def datacite_xml(
+    ctx: dict[str, Any],
+    templates: str | os.PathLike[str] | None = None,
+    *,
+    allow_missing_doi: bool = False,
+) -> str:
+    """DataCite Metadata Schema 4.5 XML (``datacite.xml.j2``).
+
+    Mandatory properties (Identifier, Creator with ORCID and affiliation,
+    Title, Publisher, PublicationYear, ResourceType Dataset) and the
+    recommended ones the workbook knows: subjects (keywords), dates
+    (Collected: the measured span), language, rights (SPDX), descriptions
+    (Abstract, Methods, TechnicalInfo), geoLocations (glacier point and the
+    box of the located data), sizes, formats, version.
+
+    Raises
+    ------
+    MissingMetadata
+        Naming each missing ``sheet!field`` (``dataset!doi`` unless
+        ``allow_missing_doi``; see the module notes).
+    """
+    _require("datacite", ctx, ("dataset!doi",) if allow_missing_doi else ())
+    ctx = _with_test_doi(ctx) if allow_missing_doi else ctx
+    return render("datacite.xml.j2", ctx, templates)
+
+
+def schemaorg_jsonld(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """schema.org ``Dataset`` as JSON-LD (``schemaorg.jsonld.j2``), as search engines read it."""
+    _require("schemaorg", ctx)
+    return render("schemaorg.jsonld.j2", ctx, templates)
+
+
+def citation_cff(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """``CITATION.cff`` (Citation File Format 1.2.0, ``type: dataset``)."""
+    _require("cff", ctx)
+    return render("CITATION.cff.j2", ctx, templates)
+
+
+def description_md(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """The repository description (``description.md.j2``) in the seed dataset's layout.
+
+    Headings "Dataset description", "Data source description", "Data
+    processing method", "Data quality description" from the dataset's own
+    text, and "Base information" (collection time, place, altitude range,
+    data size, data format, coordinate system) from measured facts.
+    """
+    _require("description", ctx)
+    return render("description.md.j2", ctx, templates)
+
+
+def citation_txt(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """Plain-text citations: repository style, then APA 7 for data sets (``citation.txt.j2``)."""
+    _require("citation", ctx)
+    return render("citation.txt.j2", ctx, templates)
+
+
+def citation_bib(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """A BibTeX ``@dataset`` entry (biblatex type; fields BibTeX-escaped, ``citation.bib.j2``)."""
+    _require("citation", ctx)
+    return render("citation.bib.j2", ctx, templates)
+
+
+def report_md(
+    ctx: dict[str, Any], report: Any = None, templates: str | os.PathLike[str] | None = None
+) -> str:
+    """Markdown summary of the validation counts and the glacier-wide results (``report.md.j2``).
+
+    ``report`` (a :class:`mbpack.report.Report`) replaces the context's
+    ``validation`` when given.
+    """
+    if report is not None:
+        ctx = ctx | {"validation": _validation(report)}
+    return render("report.md.j2", ctx, templates)
+
+
+__all__ = [
+    "LICENCES",
+    "citation_bib",
+    "citation_cff",
+    "citation_txt",
+    "context",
+    "datacite",
+    "datacite_xml",
+    "description_md",
+    "metadata_context",
+    "missing",
+    "report_md",
+    "schemaorg_jsonld",
+]

@@ -1,4 +1,4 @@
-"""Densities, errors and thresholds of the computation, each with its unit and source.
+"""Densities, errors, tolerances and options of the computation, each with its unit and source.
 
 Every number the computation uses is a field of :class:`Parameters`;
 functions take ``params: Parameters = DEFAULT`` and a user can change any
@@ -6,18 +6,28 @@ of them (``dataclasses.replace(DEFAULT, firn_density=550.0)``).
 
 References
 ----------
-Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and Related
-Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
+Cogley, J. G., Hock, R., Rasmussen, L. A. et al. (2011). Glossary of Glacier
+Mass Balance and Related Terms. IHP-VII Technical Documents in Hydrology
+No. 86, IACS Contribution No. 2, UNESCO-IHP, Paris.
 Kaser, G., Fountain, A. and Jansson, P. (2003). A manual for monitoring the
 mass balance of mountain glaciers. IHP-VI Technical Documents in Hydrology
 No. 59, UNESCO, Paris.
-Zemp, M. et al. (2013). Reanalysing glacier mass balance measurement
-series. The Cryosphere 7, 1227-1245. doi:10.5194/tc-7-1227-2013
+Østrem, G. and Brugman, M. (1991). Glacier mass-balance measurements: a
+manual for field and office work. NHRI Science Report No. 4, Environment
+Canada, Saskatoon.
+Zemp, M., Thibert, E., Huss, M. et al. (2013). Reanalysing glacier mass
+balance measurement series. The Cryosphere 7, 1227-1245.
+doi:10.5194/tc-7-1227-2013
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+#: b(z) profiles the altitude-band method and the ELA can use.
+PROFILES = ("linear", "piecewise")
+#: How the contour-line method integrates between isolines.
+CONTOUR_INTEGRATIONS = ("isolines", "cells")
 
 
 @dataclass(frozen=True)
@@ -27,47 +37,80 @@ class Parameters:
     Attributes
     ----------
     ice_density
-        Bulk density of glacier ice and of superimposed ice [kg m-3]
-        (900, Cogley et al. 2011).
+        Bulk density of glacier ice and of superimposed ice [kg m-3].
+        900: the conventional bulk value (Cogley et al. 2011, "density of
+        ice"; pure ice is 917).
     firn_density
-        Density of snow and firn left at the end of summer when no pit gives
-        it [kg m-3] (primer: 550-600).
+        Density of snow and firn left above the last summer surface at the
+        end of summer, and of firn lost below it, when no pit gives it
+        [kg m-3]. 600: inside the 400-830 firn range of Cogley et al.
+        (2011, "firn"), the value of the primer (550-600) used for one-year
+        firn.
     snow_density
-        Density of winter snow when no pit gives it [kg m-3] (Kaser et al.
-        2003 give 300-500 for late-winter snow).
+        Density of winter snow when no pit of the survey gives it [kg m-3].
+        400: project default, a typical end-of-winter value inside the
+        usual 300-500 range of a seasonal snowpack (Cogley et al. 2011,
+        "snow"; to be replaced by pit densities wherever there are pits).
     ice_density_error
-        Relative error of the ice density [1] (Zemp et al. 2013: 1.5-2 %).
+        Relative error of the ice density [1]. 0.02 (Zemp et al. 2013:
+        1.5-2 %).
     measured_density_error
-        Relative error of a density measured in a pit [1] (5 %).
+        Relative error of a density measured in a pit [1]. 0.05 (Zemp et
+        al. 2013).
     estimated_density_error
-        Relative error of a default density [1] (8-12 %; 10 % used).
+        Relative error of a default (not measured) density [1]. 0.10 (Zemp
+        et al. 2013: 8-12 %).
     stake_reading_error
-        Error of one exposure reading [m] (about 5 cm).
+        Error of one exposure reading [m]. 0.05 (Zemp et al. 2013; about
+        5 cm for a stake).
     depth_error
-        Error of a snow depth from probing or a pit [m] (about 10 cm).
+        Error of a snow depth from probing or a pit [m]. 0.10 (Zemp et al.
+        2013; about 10 cm).
     date_tolerance
-        A reading counts as the survey at a balance year's date when it is
-        at most this far from it [d].
+        A reading counts as the survey at a balance year's begin, end of
+        winter or end date when it is at most this far from it [d]. 30:
+        project default, half the usual spacing of surveys.
     pit_window
-        A pit serves a reading when dug at most this far from it [d].
+        A pit belongs to the survey of a reading, and may give its density,
+        when dug at most this far from it [d]; among those pits the nearest
+        in space (x/y, else elevation) is used, then the nearest in time.
+        20: project default.
     min_points
-        Fewest points a year needs for a glacier-wide balance [1].
+        Fewest point balances a year and season needs for a glacier-wide
+        balance [1]. 2: a b(z) line needs two elevations.
     contour_interval
-        Spacing of the balance isolines of the contour-line method [kg m-2].
+        Spacing of the balance isolines of the contour-line method
+        [kg m-2]. 250: project default, a quarter of 1 m w.e., which
+        gives 5-15 isolines over the balance range of a small glacier.
+    contour_integration
+        ``"isolines"``: the glacier-wide balance is Σ A_k (b_k + b_k+1)/2
+        over the areas between successive isolines, the lowest and highest
+        areas bounded by the extreme cell values (the classical isoline
+        integration, Østrem & Brugman 1991); ``"cells"``: Σ A_k b̄_k with
+        b̄_k the mean of the cells between the isolines, which is exactly
+        the mean of the grid. The first tends to the second as the
+        interval shrinks.
     idw_neighbours, idw_power
-        Inverse-distance weighting of the residuals from the b(z) profile:
-        number of nearest points and power of the distance [1].
+        Inverse-distance weighting of the residuals from the b(z) profile
+        over the grid: number of nearest points [1] and power of the
+        distance [1]. 8 and 2: the usual Shepard weighting.
     profile
-        b(z) used by the altitude-band method: ``"linear"`` (least-squares
-        line) or ``"piecewise"`` (band means, interpolated between bands,
-        extrapolated with the linear fit's gradient).
+        b(z) used by the altitude-band method and the ELA: ``"linear"``
+        (least-squares line) or ``"piecewise"`` (band means of the points,
+        interpolated linearly between bands that have points and
+        extrapolated beyond them with the gradient of the linear fit).
+    band_width
+        Width of the elevation bands [m] derived from a surface grid when
+        the workbook has no hypsometry. 50: project default, the band
+        width of the glaciology primer (e.g. 50 m).
     dem_resolution
         Cell size [m] a DEM named in the ``surfaces`` sheet is resampled to
         before the contour-line method (``None``: the DEM's own).
     area_change_per_year
         Relative change of glacier area per year assumed for the
-        reference-area uncertainty when a year has no hypsometry of its own
-        [1 a-1] (0.5 %, typical of small Tien Shan glaciers).
+        reference-area uncertainty when only one survey gives the area
+        [a-1]. 0.005: project default, typical of small Tien Shan glaciers
+        in the 2000s.
     """
 
     ice_density: float = 900.0
@@ -82,15 +125,28 @@ class Parameters:
     pit_window: int = 20
     min_points: int = 2
     contour_interval: float = 250.0
+    contour_integration: str = "isolines"
     idw_neighbours: int = 8
     idw_power: float = 2.0
     profile: str = "linear"
+    band_width: float = 50.0
     area_change_per_year: float = 0.005
     dem_resolution: float | None = None
 
     def __post_init__(self) -> None:
-        if self.profile not in ("linear", "piecewise"):
-            raise ValueError(f"profile={self.profile!r} is invalid; choices: 'linear', 'piecewise'")
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile={self.profile!r} is invalid; choices: {PROFILES}")
+        if self.contour_integration not in CONTOUR_INTEGRATIONS:
+            raise ValueError(
+                f"contour_integration={self.contour_integration!r} is invalid; "
+                f"choices: {CONTOUR_INTEGRATIONS}"
+            )
+        positive = ("ice_density", "firn_density", "snow_density", "contour_interval", "band_width")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}={getattr(self, name)!r} is invalid; it must be > 0")
+        if self.min_points < 2:
+            raise ValueError(f"min_points={self.min_points!r} is invalid; a b(z) fit needs >= 2")
 
 
 #: The documented defaults.

@@ -18,9 +18,11 @@ firn left above the old summer surface ``d1`` [m] and superimposed ice
 
 .. math::
 
-    b_a = -\\rho_i \\max(L, 0) + \\rho_i s_1 + \\rho_f (d_1 + \\max(-L, 0)),
+    b_a = -\\rho_l \\max(L, 0) + \\rho_i s_1 + \\rho_f (d_1 + \\max(-L, 0)),
 
-that is, ``b = Σ ρ_k Δh_k`` over the ice, superimposed ice and firn layers.
+that is, ``b = Σ ρ_k Δh_k`` over the ice, superimposed ice and firn layers,
+with ``ρ_l`` the ice density, or the firn density where the old summer
+surface was firn.
 A raising not explained by recorded snow (``L < 0``) is counted as firn.
 Winter balance is ``b_w = SWE(d_w)``, the snow water equivalent of the
 snow depth at the end of winter through the nearest pit's density profile,
@@ -60,7 +62,7 @@ COLUMNS = [
 
 
 @dataclass(frozen=True)
-class Profile:
+class DensityProfile:
     """A density profile: cumulative mass against depth, from one pit.
 
     Attributes
@@ -83,7 +85,7 @@ class Profile:
 
         Linear inside the profile; below it, the tail density.
 
-        >>> p = Profile(np.array([0.0, 0.5, 1.5]), np.array([0.0, 150.0, 550.0]), 400.0)
+        >>> p = DensityProfile(np.array([0.0, 0.5, 1.5]), np.array([0.0, 150.0, 550.0]), 400.0)
         >>> p.swe(1.0), p.swe(2.0)
         (350.0, 750.0)
         """
@@ -92,21 +94,41 @@ class Profile:
         return float(self.mass[-1] + (depth - self.depth[-1]) * self.tail_density)
 
 
-def pit_profile(layers: pd.DataFrame) -> Profile:
-    """The cumulative mass-depth profile of one pit's layers (sorted by depth)."""
+def pit_profile(layers: pd.DataFrame) -> DensityProfile:
+    """The cumulative mass-depth profile of one pit's layers.
+
+    Parameters
+    ----------
+    layers
+        Rows of ``snow_pits`` of one pit and date: ``top_depth``,
+        ``bottom_depth`` [m] and ``density`` [kg m-3].
+
+    Returns
+    -------
+    DensityProfile
+        ``M(D) = Σ ρ_k h_k`` [kg m-2] down to each layer boundary, and the
+        mean density of the lowest two layers for depths below the pit.
+
+    Examples
+    --------
+    >>> layers = pd.DataFrame({"top_depth": [0.5, 0.0], "bottom_depth": [1.0, 0.5],
+    ...                        "density": [400.0, 200.0]})
+    >>> pit_profile(layers).mass.tolist()
+    [0.0, 100.0, 300.0]
+    """
     layers = layers.sort_values("top_depth")
     thickness = (layers["bottom_depth"] - layers["top_depth"]).to_numpy(dtype=float)
     density = layers["density"].to_numpy(dtype=float)
     depth = np.concatenate([[0.0], layers["bottom_depth"].to_numpy(dtype=float)])
     mass = np.concatenate([[0.0], np.cumsum(thickness * density)])
-    return Profile(depth, mass, float(np.mean(density[-2:])))
+    return DensityProfile(depth, mass, float(np.mean(density[-2:])))
 
 
 @dataclass
 class Pit:
     pit_id: str
     date: pd.Timestamp
-    profile: Profile
+    profile: DensityProfile
     elevation: float
     x: float
     y: float
@@ -185,32 +207,56 @@ def year_of(years: list[Year], date: pd.Timestamp, tolerance: int) -> Year | Non
 def chain(readings: pd.DataFrame) -> pd.DataFrame:
     """One stake's readings in order, with the continuous exposure ``c`` [m].
 
-    ``c`` is the exposure the stake would show had its top never changed;
-    it is NaN after a re-drill whose exposures are not both known (the
-    chain is broken there) and after the stake was lost.
+    Parameters
+    ----------
+    readings
+        Rows of ``stake_readings`` of one stake.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The readings sorted by date (a reading before a re-drill or
+        extension of the same date, a loss last), with ``c``: the exposure
+        the stake would show had its top never changed [m], and
+        ``segment``: readings of one segment can be differenced.
+
+    Notes
+    -----
+    At a re-drill or extension with exposure ``h`` before and ``h'`` after,
+    the offset added to later exposures grows by ``h - h'``, so that
+    ``c`` is continuous across the change and a difference never spans
+    it. When ``h`` or ``h'`` is missing the chain is broken: later
+    readings start a new segment. After a loss ``c`` is NaN.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"date": pd.to_datetime(["2001-01-01", "2001-01-01", "2001-02-01"]),
+    ...                   "exposure": [3.0, 3.0, 1.5], "new_exposure": [1.0, None, None],
+    ...                   "event": ["redrill", "reading", "reading"]})
+    >>> chain(r)[["c", "segment"]].values.tolist()
+    [[3.0, 0.0], [3.0, 0.0], [3.5, 0.0]]
     """
     order = readings.assign(_o=readings["event"].map(EVENT_ORDER).fillna(0))
     order = order.sort_values(["date", "_o"], kind="stable").drop(columns="_o")
-    offset, broken, lost = 0.0, False, False
-    cont = []
+    offset, segment, lost = 0.0, 0, False
+    cont, segments = [], []
     for exposure, event, new in zip(
         order["exposure"], order["event"], order["new_exposure"], strict=True
     ):
-        if lost or broken or pd.isna(exposure):
-            cont.append(math.nan)
-        else:
-            cont.append(float(exposure) + offset)
+        cont.append(math.nan if lost or pd.isna(exposure) else float(exposure) + offset)
+        segments.append(segment)
         if event in ("redrill", "extension"):
             if pd.isna(exposure) or pd.isna(new):
-                broken = True
+                segment, offset = segment + 1, 0.0
             else:
                 offset += float(exposure) - float(new)
         if event == "lost":
             lost = True
-    return order.assign(c=cont).reset_index(drop=True)
+    return order.assign(c=cont, segment=segments).reset_index(drop=True)
 
 
 def _nearest(rows: pd.DataFrame, date: pd.Timestamp, tolerance: int) -> pd.Series | None:
+    """The row dated nearest to ``date``, if within ``tolerance`` days (first of ties)."""
     if rows.empty:
         return None
     days = (rows["date"] - date).abs().dt.days
@@ -219,7 +265,8 @@ def _nearest(rows: pd.DataFrame, date: pd.Timestamp, tolerance: int) -> pd.Serie
 
 
 def annual_stake_balance(E: float, snow: float, superimposed: float, firn_density: float,
-                         params: Parameters = DEFAULT) -> tuple[float, float, float]:  # fmt: skip
+                         params: Parameters = DEFAULT, loss_density: float | None = None,
+                         ) -> tuple[float, float, float]:  # fmt: skip
     """Annual balance at a stake from the chained exposure change.
 
     Parameters
@@ -233,11 +280,31 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
         Superimposed ice formed on the old summer surface [m].
     firn_density
         Density of the snow and firn left [kg m-3].
+    params
+        ``ice_density`` [kg m-3] of ice lost and of superimposed ice.
+    loss_density
+        Density of what was lost below the old summer surface [kg m-3]:
+        ``params.ice_density`` (default) when it was ice, the firn density
+        when the old summer surface was firn.
 
     Returns
     -------
     tuple of float
-        Balance [kg m-2], ice lost [m], snow or firn kept [m].
+        Balance [kg m-2], thickness lost below the old summer surface [m],
+        snow or firn kept above it [m].
+
+    Notes
+    -----
+    With ``L = E + d + s`` the thickness lost below the old summer surface
+    (``d`` snow/firn and ``s`` superimposed ice on top of it),
+
+    .. math::
+
+        b_a = -\\rho_l \\max(L, 0) + \\rho_i s + \\rho_f (d + \\max(-L, 0)),
+
+    i.e. ``b = Σ ρ_k Δh_k`` over the layers (Cogley et al. 2011; Kaser et
+    al. 2003). A raising not explained by recorded snow (``L < 0``) counts
+    as firn.
 
     Examples
     --------
@@ -251,12 +318,11 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
     >>> annual_stake_balance(-0.4, 0.4, 0.0, 600.0)
     (240.0, 0.0, 0.4)
     """
+    rho_loss = params.ice_density if loss_density is None else loss_density
     lost = E + snow + superimposed
     ice_lost = max(lost, 0.0)
     kept = snow + max(-lost, 0.0)
-    balance = (
-        -params.ice_density * ice_lost + params.ice_density * superimposed + firn_density * kept
-    )
+    balance = -rho_loss * ice_lost + params.ice_density * superimposed + firn_density * kept
     return balance, ice_lost, kept
 
 
@@ -275,7 +341,7 @@ def _row(point_id: str, year: int, start: pd.Timestamp, end: pd.Timestamp, code:
 def _snow_swe(
     depth: float, pit: Pit | None, default: float, params: Parameters
 ) -> tuple[float, float, float]:
-    """SWE [kg m-2], density used [kg m-3] and its relative error of a snow depth."""
+    """SWE [kg m-2], density used [kg m-3] and its relative error [1] of a snow depth [m]."""
     if depth <= 0:
         return 0.0, default, params.estimated_density_error
     if pit is not None:
@@ -284,169 +350,180 @@ def _snow_swe(
     return default * depth, default, params.estimated_density_error
 
 
+def _issue(wb: Workbook, code: str, message: str, index: Any, column: str, year: int | None,
+           value: Any) -> Issue:  # fmt: skip
+    """An issue addressed to a cell of ``stake_readings`` (row known when read from a file)."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = "stake_readings"
+    row, col = wb.locate(sheet, index, column)
+    cell = f"{wb.sheet_name(sheet)}!{get_column_letter(col)}{row}" if row and col else None
+    return Issue(code, "warning", message, sheet=wb.sheet_name(sheet), row=row, column=column,
+                 cell=cell, value=value, year=year)  # fmt: skip
+
+
+def _where(stakes: pd.DataFrame, stake_id: str) -> dict[str, float]:
+    if stake_id not in stakes.index:
+        return {k: math.nan for k in ("elevation", "x", "y", "latitude", "longitude")}
+    return {k: _f(stakes.at[stake_id, k]) for k in ("elevation", "x", "y", "latitude", "longitude")}
+
+
+def _value(row: pd.Series, column: str) -> float:
+    return 0.0 if pd.isna(row[column]) else float(row[column])
+
+
+def _surfaces(chained: pd.DataFrame) -> dict[pd.Timestamp, str]:
+    """The surface recorded at each date of a stake's readings (first of the date)."""
+    known = chained.dropna(subset=["surface"])
+    return {pd.Timestamp(d): str(v) for d, v in known.groupby("date")["surface"].first().items()}
+
+
 def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
     """Winter, summer and annual balances at every stake for every balance year.
 
-    Returns the point balances and the issues (lost stakes, readings
-    missing for a period) — each issue names the stake and the year.
+    Parameters
+    ----------
+    wb
+        The workbook: ``stakes``, ``stake_readings``, ``balance_years`` and
+        ``snow_pits`` (densities).
+    params
+        Densities, errors, ``date_tolerance`` and ``pit_window``.
+
+    Returns
+    -------
+    tuple
+        The point balances (columns of ``schemas/point_balance.json``) and
+        the issues, each naming the stake, the year and the reading.
+
+    Notes
+    -----
+    For each balance year (t0, tw, t1) the readings nearest to those dates
+    within ``date_tolerance`` days are used (r0, rw, r1):
+
+    * winter: ``b_w = SWE(d_w)``, the snow depth ``d_w`` at rw through the
+      density profile of the nearest pit of that survey (default snow
+      density without one). A stake with no snow depth at rw gives
+      ``d_w`` from its exposure drop since r0 (no winter melt assumed).
+      A buried stake (negative exposure) needs only its snow depth.
+    * annual: :func:`annual_stake_balance` of the chained exposure change
+      ``E = c(r1) - c(r0)``; what is lost below the old summer surface is
+      ice, or firn when the surface at r0 was firn or snow; snow or firn
+      left at r1 counts at the density of the nearest pit of that survey
+      (``firn_density`` without one). A stake buried at r1 (no exposure,
+      a snow depth) is taken to have lost nothing below the summer surface.
+    * summer: ``b_s = b_a - b_w`` over (rw, r1).
+    * a lost stake gives no annual balance from the year of its loss on,
+      and an issue.
+
+    Uncertainty: two readings (``√2 ρ σ_h``), the density errors of the
+    layers, the depth error of snow and firn and, for readings away from
+    the year's dates, the balance rate times the days off (Zemp et al.
+    2013, doi:10.5194/tc-7-1227-2013).
     """
     years = balance_years(wb)
     pits = _pits(wb)
-    stakes = wb["stakes"].drop_duplicates("stake_id").set_index("stake_id")
+    stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
+    stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
     readings = wb["stake_readings"].dropna(subset=["stake_id", "date"])
+    tol = params.date_tolerance
     for stake_id, group in readings.groupby("stake_id", sort=True):
-        if stake_id not in stakes.index:
-            continue
-        where = {
-            k: _f(stakes.at[stake_id, k]) for k in ("elevation", "x", "y", "latitude", "longitude")
-        }
-        chained = chain(group)
-        lost_dates = chained.loc[chained["event"] == "lost", "date"]
-        lost_at = lost_dates.min() if len(lost_dates) else None
-        usable = chained.dropna(subset=["c"])
+        sid = str(stake_id)
+        where = _where(stakes, sid)
+        chained = chain(group.assign(_index=group.index))
+        surfaces = _surfaces(chained)
+        lost_rows = chained[chained["event"] == "lost"]
+        lost_at = lost_rows["date"].min() if len(lost_rows) else None
+        alive = chained[chained["event"] != "lost"]
+        usable = alive.dropna(subset=["c"])
         for y in years:
             if lost_at is not None and lost_at <= y.begin:
                 continue
-            r0 = _nearest(usable[usable["event"] != "lost"], y.begin, params.date_tolerance)
-            winter = None
-            if y.winter_end is not None:
-                snowy = chained.dropna(subset=["snow_depth"])
-                winter = _nearest(snowy, y.winter_end, params.date_tolerance)
-            start = r0["date"] if r0 is not None else None
-            b_w = None
-            if winter is not None and start is not None and winter["date"] > start:
-                pit = nearest_pit(
-                    pits,
-                    winter["date"],
-                    where["x"],
-                    where["y"],
-                    where["elevation"],
-                    params.pit_window,
-                )
-                depth = float(winter["snow_depth"])
-                b_w, rho, eps = _snow_swe(depth, pit, params.snow_density, params)
-                unc = math.hypot(rho * params.depth_error, b_w * eps)
-                rows.append(
-                    _row(
-                        str(stake_id),
-                        y.year,
-                        start,
-                        winter["date"],
-                        "winter",
-                        b_w,
-                        unc,
-                        rho,
-                        rho * eps,
-                        where,
-                        "stake",
-                        f"density from pit {pit.pit_id}" if pit else "default snow density",
-                    )
-                )
-            if lost_at is not None and lost_at <= y.end + pd.Timedelta(days=params.date_tolerance):
-                issues.append(
-                    Issue(
-                        "stake-lost",
-                        "warning",
-                        f"stake {stake_id} was lost on {lost_at.date()}: no annual balance for {y.year}",
-                        sheet="stake_readings",
-                        column="event",
-                        value=str(stake_id),
-                    )
-                )
-                continue
-            candidates = chained[
-                (chained["event"] != "lost") & (chained["date"] > (start or y.begin))
-            ]
-            r1 = _nearest(candidates, y.end, params.date_tolerance)
-            if r0 is None or r1 is None:
-                if r0 is not None or r1 is not None:
-                    issues.append(
-                        Issue(
-                            "no-annual-reading",
-                            "warning",
-                            f"stake {stake_id} has no reading near the "
-                            f"{'begin' if r0 is None else 'end'} of balance year {y.year} "
-                            f"({(y.begin if r0 is None else y.end).date()} ± {params.date_tolerance} d)",
-                            sheet="stake_readings",
-                            column="date",
-                            value=str(stake_id),
-                        )
-                    )
-                continue
-            snow = 0.0 if pd.isna(r1["snow_depth"]) else float(r1["snow_depth"])
-            superimposed = 0.0 if pd.isna(r1["superimposed_ice"]) else float(r1["superimposed_ice"])
-            end_pit = nearest_pit(
-                pits, r1["date"], where["x"], where["y"], where["elevation"], params.pit_window
-            )
-            remark = None
-            if pd.isna(r1["c"]):
-                if snow > 0 and pd.isna(r1["exposure"]):
-                    E, remark = -snow, "stake buried: snow depth only, no ice melt assumed"
+            r0 = _nearest(usable, y.begin, tol)
+            rw = None
+            if y.winter_end is not None and r0 is not None:
+                later = alive[(alive["date"] > r0["date"]) & (alive["date"] < y.end)]
+                rw = _nearest(later.dropna(subset=["snow_depth"]), y.winter_end, tol)
+                if rw is None:
+                    rw = _nearest(later[later["segment"] == r0["segment"]].dropna(subset=["c"]),
+                                  y.winter_end, tol)  # fmt: skip
+            b_w = w_unc = math.nan
+            if rw is not None and r0 is not None:
+                if pd.notna(rw["snow_depth"]):
+                    depth, remark = float(rw["snow_depth"]), None
                 else:
-                    issues.append(
-                        Issue(
-                            "broken-chain",
-                            "warning",
-                            f"stake {stake_id}: exposure at {r1['date'].date()} cannot be chained "
-                            f"to {r0['date'].date()}; no annual balance for {y.year}",
-                            sheet="stake_readings",
-                            column="exposure",
-                            value=str(stake_id),
-                        )
-                    )
-                    continue
-            else:
+                    depth = max(float(r0["c"]) - float(rw["c"]), 0.0)
+                    remark = "snow depth from the exposure drop (no winter melt assumed)"
+                pit = nearest_pit(pits, rw["date"], where["x"], where["y"], where["elevation"],
+                                  params.pit_window)  # fmt: skip
+                b_w, rho, eps = _snow_swe(depth, pit, params.snow_density, params)
+                w_unc = math.hypot(rho * params.depth_error, b_w * eps)
+                note = f"density from pit {pit.pit_id}" if pit else "default snow density"
+                rows.append(_row(sid, y.year, r0["date"], rw["date"], "winter", b_w, w_unc, rho, rho * eps,
+                                 where, "stake", f"{remark}; {note}" if remark else note))  # fmt: skip
+            if lost_at is not None and lost_at <= y.end + pd.Timedelta(days=tol):
+                first = lost_rows.sort_values("date").iloc[0]
+                issues.append(_issue(wb, "stake-lost", f"stake {sid} was lost on {lost_at.date()}: "
+                                     f"no annual balance for {y.year}", first["_index"], "event", y.year,
+                                     sid))  # fmt: skip
+                continue
+            start = r0["date"] if r0 is not None else y.begin
+            r1 = _nearest(alive[alive["date"] > start], y.end, tol)
+            if r0 is None or r1 is None:
+                there = r1 if r0 is None else r0
+                if there is not None:
+                    missing = "begin" if r0 is None else "end"
+                    when = y.begin if r0 is None else y.end
+                    issues.append(_issue(wb, "no-annual-reading", f"stake {sid} has no reading near the "
+                                         f"{missing} of balance year {y.year} ({when.date()} ± {tol} d)",
+                                         there["_index"], "date", y.year, sid))  # fmt: skip
+                continue
+            snow = _value(r1, "snow_depth")
+            superimposed = _value(r1, "superimposed_ice")
+            remark = None
+            if pd.notna(r1["c"]) and r1["segment"] == r0["segment"]:
                 E = float(r1["c"]) - float(r0["c"])
+            elif pd.isna(r1["exposure"]) and snow > 0:
+                E, remark = (
+                    -snow - superimposed,
+                    "stake buried: snow depth only, no loss below the summer surface assumed",
+                )
+            else:
+                issues.append(_issue(wb, "broken-chain", f"stake {sid}: the exposure on {r1['date'].date()} "
+                                     f"cannot be chained to {r0['date'].date()} (a re-drill or extension "
+                                     f"without both exposures); no annual balance for {y.year}",
+                                     r1["_index"], "exposure", y.year, sid))  # fmt: skip
+                continue
+            old_surface = surfaces.get(r0["date"])
+            firn_below = old_surface in ("firn", "snow")
+            end_pit = nearest_pit(pits, r1["date"], where["x"], where["y"], where["elevation"],
+                                  params.pit_window)  # fmt: skip
             kept_guess = snow + max(-(E + snow + superimposed), 0.0)
             _, firn_rho, eps = _snow_swe(kept_guess, end_pit, params.firn_density, params)
-            b_a, ice_lost, kept = annual_stake_balance(E, snow, superimposed, firn_rho, params)
+            loss_rho = firn_rho if firn_below else params.ice_density
+            loss_eps = eps if firn_below else params.ice_density_error
+            b_a, lost, kept = annual_stake_balance(
+                E, snow, superimposed, firn_rho, params, loss_rho
+            )
             days = max((r1["date"] - r0["date"]).days, 1)
             off_days = abs((r0["date"] - y.begin).days) + abs((r1["date"] - y.end).days)
+            density = loss_rho if lost >= kept else firn_rho
             unc = math.sqrt(
-                2 * (params.ice_density * params.stake_reading_error) ** 2
-                + (params.ice_density * params.ice_density_error * ice_lost) ** 2
+                2 * (density * params.stake_reading_error) ** 2
+                + (loss_rho * loss_eps * lost) ** 2
                 + ((firn_rho * params.depth_error) ** 2 if kept > 0 else 0.0)
                 + (firn_rho * eps * kept) ** 2
+                + (params.ice_density * params.stake_reading_error if superimposed > 0 else 0.0)
+                ** 2
                 + (abs(b_a) / days * off_days) ** 2
             )
-            density = params.ice_density if ice_lost >= kept else firn_rho
-            density_unc = density * (params.ice_density_error if ice_lost >= kept else eps)
-            rows.append(
-                _row(
-                    str(stake_id),
-                    y.year,
-                    r0["date"],
-                    r1["date"],
-                    "annual",
-                    b_a,
-                    unc,
-                    density,
-                    density_unc,
-                    where,
-                    "stake",
-                    remark,
-                )
-            )
-            if b_w is not None:
-                w_unc = rows[-2]["balance_unc"] if rows[-2]["balance_code"] == "winter" else 0.0
-                rows.append(
-                    _row(
-                        str(stake_id),
-                        y.year,
-                        r0["date"],
-                        r1["date"],
-                        "summer",
-                        b_a - b_w,
-                        math.hypot(unc, w_unc),
-                        density,
-                        density_unc,
-                        where,
-                        "stake",
-                        remark,
-                    )
-                )
+            density_unc = density * (loss_eps if lost >= kept else eps)
+            rows.append(_row(sid, y.year, r0["date"], r1["date"], "annual", b_a, unc, density, density_unc,
+                             where, "stake", remark))  # fmt: skip
+            if rw is not None and math.isfinite(b_w):
+                rows.append(_row(sid, y.year, rw["date"], r1["date"], "summer", b_a - b_w, math.hypot(unc, w_unc),
+                                 density, density_unc, where, "stake", remark))  # fmt: skip
     return _frame(rows), issues
 
 
@@ -454,74 +531,107 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
                    end: pd.Timestamp | None = None) -> pd.DataFrame:  # fmt: skip
     """Balances between consecutive readings of every stake (balance code ``index``).
 
-    With ``start`` and ``end``, one balance per stake between its readings
-    nearest to those dates instead (a survey interval the user names).
-    Snow gained or lost counts at the snow density, ice at the ice density.
+    Parameters
+    ----------
+    wb
+        The workbook.
+    params
+        Densities, errors, ``date_tolerance`` and ``pit_window``.
+    start, end
+        When given, one balance per stake between its readings nearest to
+        those dates (within ``date_tolerance``): a survey interval the user
+        names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Point balances with balance code ``index``.
+
+    Notes
+    -----
+    Between readings a and b of one chain segment, with the chained
+    exposure change ``E = c_b - c_a`` (positive: lowering), snow depths
+    ``d`` and superimposed ice ``s``, the height change below the snow and
+    superimposed ice is ``r = -E - Δd - Δs`` and
+
+    .. math::
+
+        b = SWE(d_b) - SWE(d_a) + \\rho_i Δs + \\rho_l \\min(r, 0) + \\rho_f \\max(r, 0)
+
+    with SWE through the nearest pit of each survey (default snow density
+    without one) and ``ρ_l`` the ice density, or the firn density when the
+    surface at a was firn.
     """
     years = balance_years(wb)
-    stakes = wb["stakes"].drop_duplicates("stake_id").set_index("stake_id")
+    pits = _pits(wb)
+    stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
+    stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
     readings = wb["stake_readings"].dropna(subset=["stake_id", "date"])
     for stake_id, group in readings.groupby("stake_id", sort=True):
-        if stake_id not in stakes.index:
-            continue
-        where = {
-            k: _f(stakes.at[stake_id, k]) for k in ("elevation", "x", "y", "latitude", "longitude")
-        }
+        sid = str(stake_id)
+        where = _where(stakes, sid)
         chained = chain(group)
-        chained = chained[chained["event"] != "lost"].dropna(subset=["c"])
-        chained = chained.drop_duplicates("date", keep="first").reset_index(drop=True)
+        surfaces = _surfaces(chained)
+        alive = chained[chained["event"] != "lost"].dropna(subset=["c"])
+        alive = alive.drop_duplicates("date", keep="first").reset_index(drop=True)
         if start is not None and end is not None:
-            a = _nearest(chained, start, params.date_tolerance)
-            b = _nearest(
-                chained[chained["date"] > (a["date"] if a is not None else start)],
-                end,
-                params.date_tolerance,
-            )
+            a = _nearest(alive, start, params.date_tolerance)
+            b = _nearest(alive[alive["date"] > (a["date"] if a is not None else start)], end,
+                         params.date_tolerance)  # fmt: skip
             pairs = [(a, b)] if a is not None and b is not None else []
         else:
-            pairs = [(chained.loc[i - 1], chained.loc[i]) for i in range(1, len(chained))]
+            pairs = [(alive.loc[i - 1], alive.loc[i]) for i in range(1, len(alive))]
         for a, b in pairs:
-            d0 = 0.0 if pd.isna(a["snow_depth"]) else float(a["snow_depth"])
-            d1 = 0.0 if pd.isna(b["snow_depth"]) else float(b["snow_depth"])
-            s0 = 0.0 if pd.isna(a["superimposed_ice"]) else float(a["superimposed_ice"])
-            s1 = 0.0 if pd.isna(b["superimposed_ice"]) else float(b["superimposed_ice"])
-            lowering = float(b["c"]) - float(a["c"])  # + = surface went down
-            snow_change = d1 - d0
+            if a["segment"] != b["segment"]:
+                continue
+            swe = []
+            for r in (a, b):
+                pit = nearest_pit(pits, r["date"], where["x"], where["y"], where["elevation"],
+                                  params.pit_window)  # fmt: skip
+                swe.append(_snow_swe(_value(r, "snow_depth"), pit, params.snow_density, params)[0])
+            ds = _value(b, "superimposed_ice") - _value(a, "superimposed_ice")
             rest = (
-                -lowering - snow_change - (s1 - s0)
-            )  # height change not explained by snow: ice (or firn)
-            balance = (
-                params.snow_density * snow_change
-                + params.ice_density * (s1 - s0)
-                + params.ice_density * min(rest, 0.0)
-                + params.firn_density * max(rest, 0.0)
+                -(float(b["c"]) - float(a["c"]))
+                - (_value(b, "snow_depth") - _value(a, "snow_depth"))
+                - ds
             )
-            unc = math.hypot(
-                math.sqrt(2) * params.ice_density * params.stake_reading_error,
-                abs(balance) * params.estimated_density_error,
-            )
+            firn_below = surfaces.get(a["date"]) in ("firn", "snow")
+            loss_rho = params.firn_density if firn_below else params.ice_density
+            balance = (swe[1] - swe[0] + params.ice_density * ds + loss_rho * min(rest, 0.0)
+                       + params.firn_density * max(rest, 0.0))  # fmt: skip
+            unc = math.hypot(math.sqrt(2) * loss_rho * params.stake_reading_error,
+                             abs(balance) * params.estimated_density_error)  # fmt: skip
             y = year_of(years, b["date"], params.date_tolerance)
-            rows.append(
-                _row(
-                    str(stake_id),
-                    y.year if y else int(b["date"].year),
-                    a["date"],
-                    b["date"],
-                    "index",
-                    balance,
-                    unc,
-                    math.nan,
-                    math.nan,
-                    where,
-                    "stake",
-                )
-            )
+            rows.append(_row(sid, y.year if y else int(b["date"].year), a["date"], b["date"], "index",
+                             balance, unc, math.nan, math.nan, where, "stake"))  # fmt: skip
     return _frame(rows)
 
 
 def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
-    """Pit SWE = Σ layer thickness × density, as winter or annual balance by the pit's date."""
+    """Point balances from snow pits: ``SWE = Σ h_k ρ_k`` over the layers [kg m-2].
+
+    Parameters
+    ----------
+    wb
+        The workbook (``snow_pits``, ``balance_years``).
+    params
+        ``date_tolerance``, ``depth_error`` and ``measured_density_error``.
+
+    Returns
+    -------
+    tuple
+        Point balances and issues (pits outside every balance year).
+
+    Notes
+    -----
+    A pit is dug down to the last summer surface, so its SWE is the balance
+    since the begin of the balance year: a winter balance when dug within
+    ``date_tolerance`` days of the end of winter, an annual balance (the
+    snow and firn left in the accumulation area) when dug near the end of
+    the year, an ``index`` balance otherwise. Uncertainty
+    ``σ² = (ρ̄ σ_d)² + (SWE ε_ρ)²`` with the mean density ``ρ̄``.
+    """
     years = balance_years(wb)
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
@@ -538,16 +648,10 @@ def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFra
             "longitude": _f(layers["longitude"].iloc[0]),
         }
         if y is None:
-            issues.append(
-                Issue(
-                    "pit-outside-years",
-                    "warning",
-                    f"pit {pit.pit_id} dug on {pit.date.date()} falls in no balance year",
-                    sheet="snow_pits",
-                    column="date",
-                    value=pit.pit_id,
-                )
-            )
+            row, _ = wb.locate("snow_pits", layers.index[0], "date")
+            issues.append(Issue("pit-outside-years", "warning",
+                                f"pit {pit.pit_id} dug on {pit.date.date()} falls in no balance year",
+                                sheet=wb.sheet_name("snow_pits"), row=row, column="date", value=pit.pit_id))  # fmt: skip
             continue
         tol = params.date_tolerance
         if y.winter_end is not None and abs((pit.date - y.winter_end).days) <= tol:
@@ -577,16 +681,44 @@ def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFra
     return _frame(rows), issues
 
 
-def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> pd.DataFrame:
-    """Probe SWE through the nearest pit's mass-depth curve (tail density below the pit)."""
+def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
+    """Point balances from probed snow depths.
+
+    Parameters
+    ----------
+    wb
+        The workbook (``probes``, ``snow_pits``, ``balance_years``).
+    params
+        Densities, errors, ``date_tolerance`` and ``pit_window``.
+
+    Returns
+    -------
+    tuple
+        Point balances and issues (probes outside every balance year).
+
+    Notes
+    -----
+    A depth ``D`` converts to SWE through the cumulative mass-depth curve
+    ``M(D)`` of the nearest pit of the same survey (:func:`nearest_pit`),
+    interpolated linearly between layer boundaries; below the pit's bottom
+    ``M(D) = M(D_pit) + (D - D_pit) ρ_tail`` with ``ρ_tail`` the mean
+    density of the pit's lowest two layers (said in the remarks). Without
+    a pit, the default snow density. Balance code as for pits
+    (:func:`pit_balances`).
+    """
     years = balance_years(wb)
     pits = _pits(wb)
     rows: list[dict[str, Any]] = []
-    probes = wb["probes"].dropna(subset=["date", "snow_depth"]).reset_index(drop=True)
+    issues: list[Issue] = []
+    probes = wb["probes"].dropna(subset=["date", "snow_depth"])
     for i, p in probes.iterrows():
         date = pd.Timestamp(p["date"])
         y = year_of(years, date, params.date_tolerance)
         if y is None:
+            row, _ = wb.locate("probes", i, "date")
+            issues.append(Issue("probe-outside-years", "warning", f"probe {p['probe_id'] or ''} on {date.date()} "
+                                "falls in no balance year", sheet=wb.sheet_name("probes"), row=row,
+                                column="date", value=str(date.date())))  # fmt: skip
             continue
         where = {k: _f(p[k]) for k in ("elevation", "x", "y", "latitude", "longitude")}
         pit = nearest_pit(pits, date, where["x"], where["y"], where["elevation"], params.pit_window)
@@ -605,7 +737,7 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> pd.DataFrame:
         elif pit is None:
             remark = "default snow density"
         unc = math.hypot(rho * params.depth_error, swe * eps)
-        pid = p["probe_id"] if isinstance(p["probe_id"], str) else f"probe-{i + 1}"
+        pid = p["probe_id"] if isinstance(p["probe_id"], str) else f"probe-{int(str(i)) + 1}"
         rows.append(
             _row(
                 str(pid),
@@ -622,7 +754,7 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> pd.DataFrame:
                 remark,
             )
         )
-    return _frame(rows)
+    return _frame(rows), issues
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -633,18 +765,24 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
-    """Every point balance of the workbook: stakes (seasonal and index), pits and probes."""
+    """Every point balance of the workbook: stakes (seasonal and index), pits and probes.
+
+    Returns
+    -------
+    tuple
+        The point balances sorted by year, balance code, point and date,
+        and the issues of :func:`stake_balances`, :func:`pit_balances` and
+        :func:`probe_balances`.
+    """
     stakes, issues = stake_balances(wb, params)
     pits, pit_issues = pit_balances(wb, params)
-    frames = [
-        f
-        for f in (stakes, index_balances(wb, params), pits, probe_balances(wb, params))
-        if not f.empty
-    ]
+    probes, probe_issues = probe_balances(wb, params)
+    issues = issues + pit_issues + probe_issues
+    frames = [f for f in (stakes, index_balances(wb, params), pits, probes) if not f.empty]
     if not frames:
-        return _frame([]), issues + pit_issues
+        return _frame([]), issues
     out = pd.concat(frames, ignore_index=True)
     out = out.sort_values(
         ["year", "balance_code", "point_id", "from_date"], kind="stable"
     ).reset_index(drop=True)
-    return out, issues + pit_issues
+    return out, issues

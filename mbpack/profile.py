@@ -58,6 +58,18 @@ class Profile:
 def linear_fit(z: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Least-squares line ``b = c0 + c1 z``.
 
+    Parameters
+    ----------
+    z
+        Elevations [m].
+    b
+        Balances [kg m-2]; pairs with a NaN are left out.
+
+    Returns
+    -------
+    tuple of float
+        Intercept ``c0`` [kg m-2] and gradient ``c1`` [kg m-2 m-1].
+
     Raises
     ------
     ComputationError
@@ -72,28 +84,62 @@ def linear_fit(z: np.ndarray, b: np.ndarray) -> tuple[float, float]:
         raise ComputationError(
             f"a b(z) fit needs points at two elevations or more; got {np.unique(z[ok]).size}"
         )
-    c1, c0 = np.polyfit(z[ok], b[ok], 1)
-    return float(round(c0, 9)), float(round(c1, 12))
+    zc = z[ok] - z[ok].mean()  # centred: well conditioned at elevations of thousands of metres
+    c1 = float(np.sum(zc * (b[ok] - b[ok].mean())) / np.sum(zc * zc))
+    return float(b[ok].mean() - c1 * z[ok].mean()), c1
 
 
 def fit_profile(
     z: np.ndarray, b: np.ndarray, kind: str = "linear", band_edges: np.ndarray | None = None
 ) -> Profile:
-    """Fit a b(z) profile of ``kind`` (``linear`` or ``piecewise`` through band means)."""
+    """Fit a b(z) profile to point balances.
+
+    Parameters
+    ----------
+    z
+        Elevations of the points [m].
+    b
+        Point balances [kg m-2].
+    kind
+        ``"linear"``: the least-squares line; ``"piecewise"``: through the
+        mean balance of the points of every band (at the band's mid
+        elevation), linear between bands, extrapolated with the gradient of
+        the linear fit. A point outside every band counts for the nearest.
+    band_edges
+        Band limits [m] (needed by ``"piecewise"``).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ComputationError
+        With fewer than two distinct elevations, or ``piecewise`` without
+        band edges.
+
+    Examples
+    --------
+    >>> p = fit_profile(np.array([3500.0, 3600.0, 3700.0]), np.array([-1200.0, -600.0, 0.0]))
+    >>> (p.c0, p.c1), float(p(3650.0))
+    ((-22200.0, 6.0), -300.0)
+    """
+    if kind not in ("linear", "piecewise"):
+        raise ComputationError(f"profile kind {kind!r} is invalid; choices: 'linear', 'piecewise'")
     c0, c1 = linear_fit(z, b)
     if kind == "linear":
         return Profile(c0, c1, np.array([]), np.array([]))
     if band_edges is None:
         raise ComputationError("a piecewise profile needs the band edges of the hypsometry")
     z, b = np.asarray(z, float), np.asarray(b, float)
-    which = np.digitize(z, band_edges) - 1
+    # a point outside every band counts for the nearest band (stated rule)
+    which = np.clip(np.digitize(z, band_edges) - 1, 0, len(band_edges) - 2)
     knots_z, knots_b = [], []
     for i in range(len(band_edges) - 1):
         inside = which == i
         if inside.any():
             knots_z.append(0.5 * (band_edges[i] + band_edges[i + 1]))
             knots_b.append(float(np.mean(b[inside])))
-    # points outside every band count with the nearest band's knot
     return Profile(c0, c1, np.array(knots_z), np.array(knots_b))
 
 
@@ -130,9 +176,9 @@ def ela(
     if sign.size == 0:  # touches zero without crossing
         return float(z[np.flatnonzero(b == 0)[0]]), None
     i = int(sign[0])
-    return float(
-        np.interp(0.0, [b[i], b[i + 1]], [z[i], z[i + 1]]) if b[i] < b[i + 1] else z[i]
-    ), None
+    if b[i] == 0.0:
+        return float(z[i]), None
+    return float(z[i] + (z[i + 1] - z[i]) * b[i] / (b[i] - b[i + 1])), None
 
 
 def area_above(lower: np.ndarray, upper: np.ndarray, area: np.ndarray, elevation: float) -> float:
@@ -146,7 +192,13 @@ def area_above(lower: np.ndarray, upper: np.ndarray, area: np.ndarray, elevation
 
 
 def gradient(z: np.ndarray, b: np.ndarray) -> float:
-    """Balance gradient [kg m-2 per 100 m] of the least-squares line (NaN for < 2 elevations)."""
+    """Balance gradient db/dz [kg m-2 per 100 m] of the least-squares line.
+
+    NaN with fewer than two distinct elevations.
+
+    >>> gradient(np.array([3500.0, 3600.0]), np.array([-1200.0, -600.0]))
+    600.0
+    """
     try:
         return linear_fit(z, b)[1] * 100.0
     except ComputationError:

@@ -1,10 +1,15 @@
 """The blank observation workbook people fill in by hand (``mbpack template PATH``).
 
 Everything is derived from ``schemas/*.json``: an ``instructions`` sheet
-(what each sheet is, units, conventions, an example row), then every sheet
-with its header row (``name (unit)``, a comment giving the description and
-unit), Excel data validation (drop-down lists for enumerations, number
-ranges, whole numbers, dates), frozen header rows and column widths.
+(what each sheet is, its columns with units, an example row from the
+bundled example), then every sheet of :data:`mbpack.schema.SHEETS` with its
+header row (``name (unit)`` as :func:`mbpack.workbook.write_workbook` writes
+it, a comment giving the description and unit), Excel data validation
+(drop-down lists for enumerations and booleans, number ranges from the
+schema's minimum and maximum, whole numbers for integers, dates, text
+lengths), frozen header rows and column widths.  Key-value sheets
+(``glacier``, ``dataset``) list every field as ``field``/``value``/``unit``/
+``description`` rows, with the validation on the value cell.
 """
 
 from __future__ import annotations
@@ -15,58 +20,93 @@ from typing import Any, Literal
 
 from mbpack import schema
 from mbpack.atomic import atomic_file
+from mbpack.errors import MbpackError
 from mbpack.workbook import header_text
 
-#: Rows that carry data validation below the header.
-VALIDATED_ROWS = 5000
+#: Last spreadsheet row that carries data validation (Excel's last row).
+LAST_ROW = 1_048_576
+#: Rows below the header pre-formatted as dates in date columns.
+DATE_FORMAT_ROWS = 200
+#: Excel's limits: a list validation's literal (formula1), an input message and its title.
+MAX_LIST = 255
+MAX_PROMPT = 255
+MAX_TITLE = 32
+#: Sheet name of the guide (the reader ignores it).
+INSTRUCTIONS = "instructions"
 
-INTRO = [
-    "mbpack observation workbook: one glacier, many balance years.",
-    "Fill one sheet per table; leave sheets you do not need empty. Units are in the headers (m, kg m-2, "
-    "kg m-3, km2); a header may carry another unit in brackets, e.g. 'exposure (cm)', which is converted.",
-    "Balance year = the calendar year in which it ends. Dates as date cells (or YYYY-MM-DD).",
-    "exposure = stake length above the surface (before the event for a re-drill or extension; new_exposure "
-    "after it); snow_depth = snow and firn above the last summer surface.",
-    "Check the workbook with: mbpack validate WORKBOOK.xlsx",
-]
+
+def _units() -> str:
+    units = sorted({f["unit"] for s in schema.SHEETS for f in schema.fields(s) if f.get("unit")})
+    return ", ".join(u for u in units if u != "1")
+
+
+def _intro() -> list[str]:
+    return [
+        "mbpack observation workbook: one glacier, many balance years.",
+        "Fill one sheet per table; leave the sheets you do not need empty. Units are in the "
+        f"headers ({_units()}); a header may carry another unit in brackets, e.g. "
+        "'exposure (cm)', which is converted when the workbook is read.",
+        "Balance year = the calendar year in which it ends. Dates as date cells (or YYYY-MM-DD).",
+        "Drop-down lists, number ranges and date checks come from the Table Schemas in "
+        "schemas/*.json; a comment on each header cell explains the column.",
+        "Check the workbook with: mbpack validate WORKBOOK.xlsx",
+    ]
 
 
 def _example_rows() -> dict[str, dict[str, Any]]:
-    """One row of the bundled example per sheet."""
+    """One row per table sheet: the bundled example's first row, and its computed results."""
+    from mbpack.compute import compute
     from mbpack.example import shipped_path
     from mbpack.reader import read
 
     wb = read(shipped_path())
+    results = compute(wb)
     rows = {}
     for sheet in schema.SHEETS:
-        frame = wb.tables[sheet]
-        if not frame.empty and sheet not in schema.KEY_VALUE_SHEETS:
+        if sheet in schema.KEY_VALUE_SHEETS:
+            continue
+        frame = getattr(results, sheet) if sheet in schema.RESULT_SHEETS else wb.tables[sheet]
+        if not frame.empty:
             rows[sheet] = frame.iloc[0].to_dict()
-    rows["glacier_balance"] = {"year": 2001, "method": "reported", "winter_balance": 160, "summer_balance": -530,
-                               "annual_balance": -370, "ela": 3780, "aar": 0.5}  # fmt: skip
     return rows
 
 
 def _shown(value: Any) -> Any:
+    """A value as the instructions sheet shows it (dates as ISO text, numbers rounded)."""
     import pandas as pd
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    if hasattr(value, "item"):
+        return value.item()
     return value
 
 
-def _validation(field: dict[str, Any]) -> Any:
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _validation(sheet: str, field: dict[str, Any]) -> Any:
+    """The Excel data validation of a field (``None`` for free text)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     cons = field.get("constraints", {})
+    name = field["name"]
     unit = f" [{field['unit']}]" if field.get("unit") and field["unit"] != "1" else ""
-    if "enum" in cons:
-        dv = DataValidation(
-            type="list", formula1='"' + ",".join(cons["enum"]) + '"', allow_blank=True
-        )
-        dv.error = f"{field['name']}: one of {', '.join(cons['enum'])}"
+    if "enum" in cons or field["type"] == "boolean":
+        choices = [str(c) for c in cons.get("enum", ["TRUE", "FALSE"])]
+        literal = '"' + ",".join(choices) + '"'
+        if len(literal) > MAX_LIST or any("," in c or '"' in c for c in choices):
+            raise MbpackError(
+                f"schemas/{sheet}.json, field {name!r}: the choices {choices} do not fit an "
+                f"Excel drop-down list (at most {MAX_LIST} characters, no commas or quotes)"
+            )
+        dv = DataValidation(type="list", formula1=literal, allow_blank=True)
+        dv.error = f"{name}: one of {', '.join(choices)}"
     elif field["type"] in ("number", "integer"):
         kind: Literal["whole", "decimal"] = "whole" if field["type"] == "integer" else "decimal"
         lo, hi = cons.get("minimum"), cons.get("maximum")
@@ -74,31 +114,80 @@ def _validation(field: dict[str, Any]) -> Any:
             dv = DataValidation(
                 type=kind, operator="between", formula1=str(lo), formula2=str(hi), allow_blank=True
             )
-            dv.error = f"{field['name']}: a number from {lo} to {hi}{unit}"
+            dv.error = f"{name}: a number from {lo} to {hi}{unit}"
         elif lo is not None:
             dv = DataValidation(
                 type=kind, operator="greaterThanOrEqual", formula1=str(lo), allow_blank=True
             )
-            dv.error = f"{field['name']}: a number of at least {lo}{unit}"
+            dv.error = f"{name}: a number of at least {lo}{unit}"
+        elif hi is not None:
+            dv = DataValidation(
+                type=kind, operator="lessThanOrEqual", formula1=str(hi), allow_blank=True
+            )
+            dv.error = f"{name}: a number of at most {hi}{unit}"
         else:
             dv = DataValidation(
                 type=kind, operator="between", formula1="-1E9", formula2="1E9", allow_blank=True
             )
-            dv.error = f"{field['name']}: a number{unit}"
+            dv.error = f"{name}: a {'whole ' if kind == 'whole' else ''}number{unit}"
     elif field["type"] == "date":
+        # Excel serial dates 1 (1900-01-01) to 109574 (2199-12-31)
         dv = DataValidation(
             type="date", operator="between", formula1="1", formula2="109574", allow_blank=True
         )
-        dv.error = f"{field['name']}: a date"
+        dv.error = f"{name}: a date"
+    elif "maxLength" in cons:
+        dv = DataValidation(
+            type="textLength",
+            operator="lessThanOrEqual",
+            formula1=str(cons["maxLength"]),
+            allow_blank=True,
+        )
+        dv.error = f"{name}: at most {cons['maxLength']} characters"
     else:
         return None
+    dv.error = _clip(dv.error, MAX_PROMPT)
     dv.showErrorMessage = True
     dv.errorTitle = "mbpack"
+    dv.showInputMessage = True
+    dv.promptTitle = _clip(name, MAX_TITLE)
+    dv.prompt = _clip(_comment(field), MAX_PROMPT)
     return dv
 
 
+def _comment(field: dict[str, Any]) -> str:
+    """Description, unit, required and pattern of a field, as one sentence each."""
+    cons = field.get("constraints", {})
+    text = field["description"]
+    if field.get("unit") and field["unit"] != "1":
+        text += f" Unit: {field['unit']}."
+    if cons.get("required"):
+        text += " Required."
+    if "pattern" in cons:
+        text += f" Pattern: {cons['pattern']}"
+    if "default" in field:
+        text += f" Blank means {field['default']}."
+    return text
+
+
 def write_template(path: str | os.PathLike[str]) -> Path:
-    """Write the blank observation workbook to ``path`` (atomically)."""
+    """Write the blank observation workbook to ``path``, atomically.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file to write; it appears whole or not at all.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    mbpack.errors.MbpackError
+        When a schema's enumeration cannot be an Excel drop-down list.
+    """
     from openpyxl import Workbook as XLWorkbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
@@ -106,9 +195,9 @@ def write_template(path: str | os.PathLike[str]) -> Path:
 
     book = XLWorkbook()
     guide = book.worksheets[0]
-    guide.title = "instructions"
+    guide.title = INSTRUCTIONS
     bold = Font(bold=True)
-    for line in INTRO:
+    for line in _intro():
         guide.append([line])
     guide.append([])
     examples = _example_rows()
@@ -118,21 +207,21 @@ def write_template(path: str | os.PathLike[str]) -> Path:
         guide.cell(guide.max_row, 1).font = bold
         if sheet in schema.KEY_VALUE_SHEETS:
             guide.append(
-                ["", "one field per row: columns field, value (unit and description are for you)"]
+                ["", "one field per row: fill the value column (unit and description are for you)"]
             )
+            for f in desc["fields"]:
+                guide.append(["", header_text(sheet, f["name"]), f["description"]])
         else:
             guide.append(["", "columns:", *[header_text(sheet, f["name"]) for f in desc["fields"]]])
             if sheet in examples:
+                row = examples[sheet]
                 guide.append(
-                    [
-                        "",
-                        "example:",
-                        *[_shown(examples[sheet].get(f["name"])) for f in desc["fields"]],
-                    ]
+                    ["", "example:", *[_shown(row.get(f["name"])) for f in desc["fields"]]]
                 )
         guide.append([])
     guide.column_dimensions["A"].width = 18
     guide.column_dimensions["B"].width = 60
+    guide.freeze_panes = "A2"
     for sheet in schema.SHEETS:
         ws = book.create_sheet(sheet)
         fields = schema.fields(sheet)
@@ -140,29 +229,31 @@ def write_template(path: str | os.PathLike[str]) -> Path:
             ws.append(["field", "value", "unit", "description"])
             for f in fields:
                 ws.append([f["name"], None, f.get("unit"), f["description"]])
-                dv = _validation(f)
+                dv = _validation(sheet, f)
                 if dv is not None:
                     ws.add_data_validation(dv)
                     dv.add(f"B{ws.max_row}")
+                if f["type"] == "date":
+                    ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
+            ws["B1"].comment = Comment(
+                "Fill this column; one value per field. Units are in column C.", "mbpack"
+            )
             for col, width in zip("ABCD", (24, 40, 10, 90), strict=True):
                 ws.column_dimensions[col].width = width
         else:
             ws.append([header_text(sheet, f["name"]) for f in fields])
             for i, f in enumerate(fields, start=1):
                 cell = ws.cell(1, i)
-                cell.font = bold
-                unit = f" Unit: {f['unit']}." if f.get("unit") else ""
-                required = " Required." if f.get("constraints", {}).get("required") else ""
-                cell.comment = Comment(f"{f['description']}{unit}{required}", "mbpack")
+                cell.comment = Comment(_comment(f), "mbpack")
                 letter = get_column_letter(i)
                 ws.column_dimensions[letter].width = max(12, len(str(cell.value)) + 2)
-                dv = _validation(f)
+                dv = _validation(sheet, f)
                 if dv is not None:
                     ws.add_data_validation(dv)
-                    dv.add(f"{letter}2:{letter}{VALIDATED_ROWS}")
+                    dv.add(f"{letter}2:{letter}{LAST_ROW}")
                 if f["type"] == "date":
-                    for row in range(2, 202):
-                        ws.cell(row, i).number_format = "yyyy-mm-dd"
+                    for r in range(2, DATE_FORMAT_ROWS + 2):
+                        ws.cell(r, i).number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
         for cell in ws[1]:
             cell.font = bold

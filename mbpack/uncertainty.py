@@ -35,6 +35,19 @@ import numpy as np
 def point_component(point_unc: np.ndarray) -> float:
     """Glacier-wide effect of random point errors [kg m-2].
 
+    Parameters
+    ----------
+    point_unc
+        Uncertainty of every point balance used [kg m-2]; NaN left out.
+
+    Returns
+    -------
+    float
+        ``sqrt(Σ σ_i²) / N``: the error of a mean of N independent points
+        (NaN without points).
+
+    Examples
+    --------
     >>> point_component(np.array([100.0, 100.0, 100.0, 100.0]))
     50.0
     """
@@ -44,13 +57,44 @@ def point_component(point_unc: np.ndarray) -> float:
 
 
 def spatial_component(band: float, contour: float) -> float:
-    """Spread of the two methods [kg m-2] (NaN when one is missing)."""
+    """Spatial (integration) uncertainty [kg m-2]: the spread of the two methods.
+
+    Parameters
+    ----------
+    band, contour
+        Glacier-wide balance by the altitude-band and the contour-line
+        methods [kg m-2].
+
+    Returns
+    -------
+    float
+        ``|B_band - B_contour|``; NaN when one is missing.
+
+    >>> spatial_component(-520.0, -505.0)
+    15.0
+    """
     return abs(band - contour) if math.isfinite(band) and math.isfinite(contour) else math.nan
 
 
 def reference_area_component(balance: float, area_used: float, area_year: float) -> float:
-    """Error from an outdated reference area [kg m-2].
+    """Error from a reference area other than the year's [kg m-2].
 
+    Parameters
+    ----------
+    balance
+        Glacier-wide balance [kg m-2].
+    area_used
+        Area the balance was integrated over [km2].
+    area_year
+        Best estimate of the year's area [km2].
+
+    Returns
+    -------
+    float
+        ``|B| |A_year - A_used| / A_used``.
+
+    Examples
+    --------
     >>> round(reference_area_component(-500.0, 1.40, 1.36), 6)
     14.285714
     """
@@ -60,6 +104,8 @@ def reference_area_component(balance: float, area_used: float, area_year: float)
 def combined(*components: float) -> float:
     """Quadratic sum of the finite components [kg m-2].
 
+    ``σ = sqrt(Σ σ_k²)`` over the finite components (NaN when none is).
+
     >>> combined(30.0, 40.0, float("nan"))
     50.0
     """
@@ -68,8 +114,23 @@ def combined(*components: float) -> float:
 
 
 def cumulative(random: np.ndarray, systematic: np.ndarray) -> float:
-    """Uncertainty of a sum over years [kg m-2]: random as √N, systematic as N.
+    """Uncertainty of a sum of N yearly balances [kg m-2].
 
+    Parameters
+    ----------
+    random
+        Random (year-to-year independent) uncertainty of each year [kg m-2].
+    systematic
+        Systematic uncertainty of each year [kg m-2] (same sign every year).
+
+    Returns
+    -------
+    float
+        ``sqrt(Σ σ_r,i²) + Σ σ_s,i``: random errors add as √N, systematic
+        ones as N (Zemp et al. 2013). NaN are left out.
+
+    Examples
+    --------
     >>> cumulative(np.array([200.0] * 4), np.array([10.0] * 4))
     440.0
     """

@@ -2,41 +2,280 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mbpack import example
 from mbpack.cli import main
-from mbpack.compute import compute
-from mbpack.example import FILE_NAME, SYNTHETIC, shipped_path
-from mbpack.validate import validate
-from mbpack.workbook import read_workbook
+from mbpack.example import (
+    FILE_NAME,
+    MODEL,
+    SYNTHETIC,
+    YEARS,
+    annual_balance_profile,
+    depth_of_swe,
+    hypsometry,
+    make_example,
+    melt,
+    shipped_path,
+    solve_ela,
+    surface,
+    swe_of_depth,
+    true_balances,
+    true_stake_balances,
+    winter_balance_profile,
+)
+from mbpack.workbook import Workbook, read_workbook
+
+#: The generator needs pyproj (the geo extra); the shipped workbook does not.
+needs_pyproj = pytest.mark.skipif(
+    importlib.util.find_spec("pyproj") is None, reason="the generator needs pyproj"
+)
 
 # Zhang et al. (2018), doi:10.1017/jog.2018.58: means 1999-2015 [kg m-2 a-1]
 PUBLISHED = {"annual_balance": -370.0, "summer_balance": -540.0, "winter_balance": 160.0}
+#: Ablation-zone gradient of nearby Urumqi Glacier No. 1 [kg m-2 per 100 m].
+GRADIENT = 600.0
+
+
+@pytest.fixture(scope="module")
+def made() -> Workbook:
+    pytest.importorskip("pyproj")
+    return make_example()
 
 
 @pytest.fixture(scope="module")
 def results() -> object:
-    return compute(read_workbook(shipped_path()))
+    compute = pytest.importorskip("mbpack.compute")
+    return compute.compute(read_workbook(shipped_path()))
 
 
-def test_example_validates_clean() -> None:
-    report = validate(shipped_path())
-    assert (report.errors, report.warnings) == (0, 0)
-    assert report.sheets["stakes"].rows == 18
+# --- the true field ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["band", "contour"])
-def test_means_match_the_published_record(results: object, method: str) -> None:
-    table = results.glacier_balance  # type: ignore[attr-defined]
-    rows = table[table["method"] == method]
-    assert list(rows["year"]) == list(range(2000, 2012))
+@needs_pyproj
+def test_true_field_means_are_the_targets() -> None:
+    """The generator's field, integrated over the grid cells, has the published means."""
+    truth = true_balances()
+    assert list(truth["year"]) == list(YEARS)
+    means = truth[["winter_balance", "summer_balance", "annual_balance"]].mean()
+    assert means["annual_balance"] == pytest.approx(-370.0, abs=1e-6)
+    assert means["winter_balance"] == pytest.approx(160.0, abs=1e-6)
+    assert means["summer_balance"] == pytest.approx(-530.0, abs=1e-6)
     for column, value in PUBLISHED.items():
-        assert abs(rows[column].mean() - value) <= 100.0, column
-    assert rows["ablation_gradient"].mean() == pytest.approx(600.0, abs=60.0)
+        assert abs(means[column] - value) <= 100.0, column
+    assert np.allclose(
+        truth["annual_balance"], truth["winter_balance"] + truth["summer_balance"], atol=1e-9
+    )
+    assert MODEL.ablation_gradient * 100 == GRADIENT
+    assert MODEL.accumulation_gradient < MODEL.ablation_gradient
+    # the ELA lies on the glacier every year, so both zones are sampled
+    assert truth["ela"].between(MODEL.snout_elevation, MODEL.headwall_elevation).all()
+    assert truth["aar"].between(0.05, 0.95).all()
+    assert truth["annual_balance"].std() > 100.0  # years differ
+
+
+@needs_pyproj
+def test_true_field_is_the_area_weighted_mean_of_the_cells() -> None:
+    truth = true_balances().set_index("year")
+    grid = make_example()["surface_grid"]
+    for year in (2003, 2007, 2011):
+        row = truth.loc[year]
+        cells = grid[grid["year"] == row["survey_year"]]["elevation"].to_numpy(float)
+        assert row["area"] == pytest.approx(len(cells) * 625e-6, abs=1e-12)
+        b_a = annual_balance_profile(cells, row["ela"]).mean()
+        b_w = winter_balance_profile(cells, row["winter_intercept"]).mean()
+        assert (b_a, b_w) == pytest.approx((row["annual_balance"], row["winter_balance"]))
+        assert row["aar"] == pytest.approx(np.mean(cells >= row["ela"]))
+
+
+def test_annual_profile_is_piecewise_linear() -> None:
+    z = np.array([3500.0, 3700.0, 3800.0, 3900.0, 4000.0])
+    assert annual_balance_profile(z, 3800.0).tolist() == [-1800.0, -600.0, 0.0, 150.0, 300.0]
+    assert winter_balance_profile(np.array([3490.0, 3590.0]), 50.0).tolist() == [50.0, 80.0]
+
+
+@needs_pyproj
+def test_solve_ela_analytic() -> None:
+    """With equal gradients b = g (z - ELA), so ELA = mean(z) - B / g exactly."""
+    linear = example.Model(accumulation_gradient=MODEL.ablation_gradient)
+    z = np.array([3500.0, 3600.0, 3750.0, 3900.0])
+    assert solve_ela(z, -300.0, linear) == pytest.approx(z.mean() + 50.0, abs=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(-2000.0, 300.0))
+def test_solve_ela_hits_any_target(target: float) -> None:
+    z = np.linspace(3490.0, 4000.0, 60)
+    ela = solve_ela(z, target)
+    assert annual_balance_profile(z, ela).mean() == pytest.approx(target, abs=1e-4)
+
+
+# --- densities and melt ------------------------------------------------------------------------
+
+layers_strategy = st.lists(
+    st.tuples(st.floats(0.01, 1.0), st.floats(100.0, 900.0)), min_size=1, max_size=6
+).map(
+    lambda items: [
+        (float(sum(t for t, _ in items[:k])), float(sum(t for t, _ in items[: k + 1])), rho)
+        for k, (_, rho) in enumerate(items)
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(layers_strategy, st.floats(0.0, 3000.0))
+def test_depth_inverts_swe(layers: list[tuple[float, float, float]], swe: float) -> None:
+    depth = depth_of_swe(swe, layers)
+    assert depth >= 0.0
+    assert swe_of_depth(depth, layers) == pytest.approx(swe, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(layers_strategy, st.floats(0.0, 5.0))
+def test_swe_matches_mbpack_points(layers: list[tuple[float, float, float]], depth: float) -> None:
+    """The generator converts with the profile rule the computation reads back."""
+    from mbpack.points import pit_profile
+
+    frame = pd.DataFrame(layers, columns=["top_depth", "bottom_depth", "density"])
+    assert swe_of_depth(depth, layers) == pytest.approx(
+        pit_profile(frame).swe(depth), rel=1e-9, abs=1e-9
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0.01, 2.0), st.floats(300.0, 900.0)), max_size=4),
+    st.floats(0.0, 4000.0),
+)
+def test_melt_conserves_mass(store: list[tuple[float, float]], loss: float) -> None:
+    before = sum(t * rho for t, rho in store)
+    thick = sum(t for t, _ in store)
+    left = list(store)
+    lowering = melt(left, loss, 900.0)
+    after = sum(t * rho for t, rho in left)
+    ice = max(loss - before, 0.0)
+    assert before - after + ice == pytest.approx(loss, abs=1e-6)
+    assert lowering == pytest.approx(thick - sum(t for t, _ in left) + ice / 900.0, abs=1e-9)
+    assert all(t > 0 for t, _ in left)
+
+
+def test_melt_firn_then_ice() -> None:
+    store = [(0.2, 900.0), (0.5, 600.0)]  # superimposed ice under firn (top last)
+    assert melt(store, 390.0, 900.0) == pytest.approx(0.6)  # 0.5 m firn, 0.1 m ice
+    assert store == [(pytest.approx(0.1), 900.0)]
+    assert melt(store, 270.0, 900.0) == pytest.approx(0.3)  # the rest, then 0.2 m of glacier ice
+    assert store == []
+
+
+# --- surface and hypsometry --------------------------------------------------------------------
+
+
+def test_hypsometry_sums_to_the_grid(made: Workbook) -> None:
+    wb = made
+    grid, hyps = wb["surface_grid"], wb["hypsometry"]
+    assert len(grid) < 15_000
+    for year, g in grid.groupby("year"):
+        bands = hyps[hyps["year"] == year].sort_values("lower_elevation")
+        assert bands["area"].sum() == pytest.approx(len(g) * 625e-6, abs=1e-12)
+        assert (bands["upper_elevation"] - bands["lower_elevation"] == 50.0).all()
+        assert (
+            bands["lower_elevation"].iloc[1:].to_numpy()
+            == bands["upper_elevation"].iloc[:-1].to_numpy()
+        ).all()
+        assert g["elevation"].between(3490.0, 4000.0).all()
+        # 25 m cells of one grid
+        assert set(np.diff(np.unique(g["x"]))) == {25.0} and set(np.diff(np.unique(g["y"]))) == {
+            25.0
+        }
+    pd.testing.assert_frame_equal(hypsometry(grid), hyps, check_dtype=False)
+    areas = hyps.groupby("year")["area"].sum()
+    assert list(areas.index) == [2000, 2005, 2010]
+    assert areas.is_monotonic_decreasing and 1.3 <= areas.iloc[0] <= 1.5
+
+
+def test_surface_faces_north_east() -> None:
+    g = surface(2000, (0.0, 0.0))
+    slope = np.linalg.lstsq(
+        np.column_stack([g["x"], g["y"], np.ones(len(g))]), g["elevation"], rcond=None
+    )[0]
+    # the surface falls towards +x and +y: downhill (the aspect) is north-east
+    assert slope[0] < 0 and slope[1] < 0
+    assert slope[0] == pytest.approx(slope[1], rel=0.05)
+    assert g["elevation"].min() < 3500 and g["elevation"].max() > 3950
+
+
+# --- the workbook ------------------------------------------------------------------------------
+
+
+def test_make_example_is_deterministic(made: Workbook) -> None:
+    again, other = make_example(), make_example(52)
+    for sheet, frame in made.tables.items():
+        pd.testing.assert_frame_equal(again[sheet], frame, obj=sheet)
+    assert not other["stake_readings"].equals(made["stake_readings"])
+
+
+def test_readings(made: Workbook) -> None:
+    wb = made
+    readings, stakes = wb["stake_readings"], wb["stakes"]
+    assert len(stakes) == 18 and stakes["elevation"].between(3490, 4000).all()
+    assert (stakes["elevation"] > true_balances()["ela"].mean()).sum() >= 4  # some accumulation
+    assert set(readings["event"]) == {"reading", "redrill", "extension", "lost"}
+    assert (readings["event"] == "lost").sum() == 2
+    changes = readings[readings["event"].isin(["redrill", "extension"])]
+    assert changes["exposure"].notna().all() and changes["new_exposure"].notna().all()
+    assert (changes.loc[changes["event"] == "redrill", "exposure"] > 3.5).all()
+    extended = changes[changes["event"] == "extension"]
+    assert set(extended["stake_id"]) <= set(stakes.loc[stakes["elevation"] > 3700, "stake_id"])
+    for column in ("exposure", "snow_depth", "new_exposure", "superimposed_ice"):
+        values = readings[column].dropna().to_numpy(float)
+        assert np.allclose(values * 100, np.round(values * 100), atol=1e-9), column
+    assert (readings["exposure"].dropna() > 0).all()  # no buried stake
+    assert set(readings["surface"].dropna()) == {"snow", "firn", "ice", "superimposed_ice"}
+    winter = readings[readings["date"].dt.month == 5]
+    assert winter["snow_depth"].notna().all() and len(winter) == 12 * 18 - 2 - 5
+    years = wb["balance_years"]
+    assert list(years["year"]) == list(YEARS) and set(years["time_system"]) == {"FLO"}
+    assert (years["begin_date"].iloc[1:].to_numpy() == years["end_date"].iloc[:-1].to_numpy()).all()
+    assert years["begin_date"].dt.month.isin([8, 9]).all()
+    assert years["winter_end_date"].dt.month.eq(5).all()
+
+
+def test_pits_and_probes(made: Workbook) -> None:
+    pits, probes = made["snow_pits"], made["probes"]
+    for (_, _), layers in pits.groupby(["pit_id", "date"]):
+        layers = layers.sort_values("top_depth")
+        assert 3 <= len(layers) <= 5
+        assert layers["top_depth"].iloc[0] == 0.0
+        assert (
+            layers["top_depth"].iloc[1:].to_numpy() == layers["bottom_depth"].iloc[:-1].to_numpy()
+        ).all()
+        assert layers["density"].is_monotonic_increasing or layers["density"].diff().min() > -30
+    snow, firn = pits[pits["layer"] == "snow"], pits[pits["layer"] == "firn"]
+    assert snow["density"].between(250, 550).all() and firn["density"].between(550, 800).all()
+    assert len(firn) and pits["pit_id"].str.startswith("S").any()
+    per_year = probes.groupby(probes["date"].dt.year).size()
+    assert list(per_year.index) == list(YEARS) and (per_year == 6).all()
+
+
+def test_coordinates_agree(made: Workbook) -> None:
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32645", always_xy=True)
+    for sheet in ("stakes", "snow_pits", "probes"):
+        frame = made[sheet]
+        x, y = to_utm.transform(frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
+        assert np.abs(x - frame["x"]).max() < 0.1 and np.abs(y - frame["y"]).max() < 0.2, sheet
+    assert made.record("glacier")["crs"] == "EPSG:32645"
 
 
 def test_example_facts() -> None:
@@ -47,36 +286,125 @@ def test_example_facts() -> None:
         43.731,
         84.391,
     )
-    assert dataset["synthetic"] is True and SYNTHETIC in dataset["description"]
-    areas = wb["hypsometry"].groupby("year")["area"].sum()
-    assert list(areas.index) == [2000, 2005, 2010]
-    assert areas.is_monotonic_decreasing and 1.3 <= areas.iloc[0] <= 1.5
-    readings = wb["stake_readings"]
-    assert set(readings["event"]) == {"reading", "redrill", "extension", "lost"}
-    assert (readings["event"] == "lost").sum() == 2
-    assert wb["stakes"]["elevation"].between(3490, 4000).all()
+    assert glacier["wgms_id"] is None and "WGMS id" in glacier["remarks"]
+    assert (glacier["country"], glacier["gtng_region"], glacier["gtng_subregion"]) == (
+        "CN",
+        "ASC",
+        "ASC-04",
+    )
+    assert dataset["synthetic"] is True
+    for key in ("description", "data_source", "quality"):
+        assert SYNTHETIC in dataset[key], key
+    assert "Synthetic" in dataset["title"]
+    assert dataset["publisher"] == "National Tibetan Plateau / Third Pole Environment Data Center"
+    assert (dataset["licence"], dataset["balance_uncertainty"], dataset["point_resolution"]) == (
+        "CC-BY-4.0",
+        200.0,
+        10.0,
+    )
+    assert list(wb["authors"]["name"]) == ["mbpack developers"]
 
 
-def test_shipped_workbook_is_what_the_generator_makes() -> None:
-    pytest.importorskip("pyproj")
-    from mbpack.example import make_example
-
-    made = make_example()
+def test_shipped_workbook_is_what_the_generator_makes(made: Workbook) -> None:
     shipped = read_workbook(shipped_path())
     for sheet, frame in made.tables.items():
         pd.testing.assert_frame_equal(shipped[sheet], frame, check_dtype=False, obj=sheet)
+
+
+def test_example_validates_clean() -> None:
+    from mbpack.validate import validate
+
+    report = validate(shipped_path())
+    assert (report.errors, report.warnings) == (0, 0), report.sorted_issues()[:5]
+    assert report.sheets["stakes"].rows == 18
 
 
 def test_example_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["example", str(tmp_path)])
     assert result.exit_code == 0
     assert (tmp_path / FILE_NAME).read_bytes() == shipped_path().read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]  # no temporary left
+
+
+def test_example_command_needs_no_pyproj(tmp_path: Path) -> None:
+    """Users without the geo extra get the shipped workbook: the copy never imports pyproj."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['pyproj'] = None\n"
+        "from mbpack.cli import main\n"
+        f"main(['example', {str(tmp_path)!r}])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / FILE_NAME).read_bytes() == shipped_path().read_bytes()
+
+
+@needs_pyproj
+def test_module_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "seed52.xlsx"
+    assert example.main(["--output", str(out), "--seed", "52"]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    back = read_workbook(out)
+    pd.testing.assert_frame_equal(
+        back["stake_readings"], make_example(52)["stake_readings"], check_dtype=False
+    )
+    with pytest.raises(SystemExit):
+        example.main(["--seed", "52"])  # the shipped file is seed 51
+
+
+# --- against the computation -------------------------------------------------------------------
+
+
+def test_readings_imply_the_stake_balances(made: Workbook) -> None:
+    """Point balances computed from the readings are the balances the readings were made from."""
+    compute = pytest.importorskip("mbpack.compute")
+    points = compute.compute(made).point_balance
+    stakes = points[points["source"] == "stake"]
+    truth = true_stake_balances()
+    winter = stakes[stakes["balance_code"] == "winter"].merge(
+        truth, left_on=["point_id", "year"], right_on=["stake_id", "year"]
+    )
+    assert len(winter) == 12 * 18 - 7  # stake 05 lost in 2006, 14 in 2009
+    # snow depths are read to 0.01 m (≤ 2.3 kg m-2) and results rounded to 10 kg m-2
+    assert (winter["balance"] - winter["winter_balance"]).abs().max() <= 8.0
+    annual = stakes[stakes["balance_code"] == "annual"].merge(
+        truth, left_on=["point_id", "year"], right_on=["stake_id", "year"]
+    )
+    assert len(annual) == len(winter) - 2  # none in the years they were lost
+    # melting through old firn into ice: the computation takes the whole loss as firn
+    plain = annual[~((annual["old_surface"] == "firn") & (annual["annual_balance"] < 0))]
+    diff = (plain["balance"] - plain["annual_balance"]).abs()
+    # two exposure readings with 0.01 m noise and 0.01 m resolution, ice at 900 kg m-3
+    assert diff.max() <= 60.0 and diff.mean() <= 15.0
+    assert len(plain) >= 0.9 * len(annual)
+
+
+@pytest.mark.parametrize("method", ["band", "contour"])
+def test_means_match_the_published_record(results: object, method: str) -> None:
+    table = results.glacier_balance
+    rows = table[table["method"] == method]
+    assert list(rows["year"]) == list(YEARS)
+    for column, value in PUBLISHED.items():
+        assert abs(rows[column].mean() - value) <= 100.0, column
+    assert rows["ablation_gradient"].mean() == pytest.approx(GRADIENT, abs=60.0)
+
+
+@needs_pyproj
+@pytest.mark.parametrize("method", ["band", "contour"])
+def test_years_follow_the_true_field(results: object, method: str) -> None:
+    table = results.glacier_balance
+    rows = table[table["method"] == method].set_index("year")
+    truth = true_balances().set_index("year")
+    for column in ("winter_balance", "annual_balance"):
+        assert (rows[column] - truth[column]).abs().max() <= 100.0, column
+    assert np.corrcoef(rows["annual_balance"], truth["annual_balance"])[0, 1] > 0.95
+    assert not math.isnan(rows["ela"].mean())
 
 
 def test_repository_datapackage_describes_the_example(tmp_path: Path) -> None:
     """The top-level datapackage.json and example/data are what the example gives (python -m mbpack.example)."""
-    import json
-
     from mbpack.example import repository_package
 
     root = Path(__file__).resolve().parent.parent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mbpack.compute import compute
-from mbpack.glacierwide import Grid, Hypsometry, band_method, contour_method
+from mbpack.glacierwide import (
+    Grid,
+    Hypsometry,
+    band_method,
+    contour_method,
+    integrate_isolines,
+    isoline_areas,
+)
+from mbpack.params import DEFAULT
 from mbpack.profile import Profile, fit_profile
 
 POSITIONS = [(100.0, 150.0), (500.0, 400.0), (900.0, 700.0), (300.0, 1000.0), (700.0, 1300.0),
@@ -144,3 +154,97 @@ def test_point_on_the_fitted_profile_changes_nothing(
     before = band_method(prof, hyps)[0]
     more = fit_profile(np.append(Z, z_new), np.append(annual, prof(z_new)), "linear")
     assert band_method(more, hyps)[0] == pytest.approx(before, abs=1e-6)
+
+
+def test_isoline_integration_tends_to_the_grid_mean() -> None:
+    # a field that is not linear in z: the profile plus residuals spread over the grid
+    grid = planar_grid()
+    g = Grid(grid["x"].to_numpy(), grid["y"].to_numpy(), grid["elevation"].to_numpy(), 625e-6)
+    prof = Profile(-22800.0, 6.0, np.array([]), np.array([]))
+    px, py = np.array([100.0, 900.0, 500.0]), np.array([200.0, 2000.0, 1200.0])
+    pz, pb = 3500 + py / 5, np.array([-3000.0, 1500.0, 300.0])
+    exact = None
+    for interval, tolerance in ((250.0, 25.0), (10.0, 1.0), (0.5, 0.05)):
+        cells = replace(DEFAULT, contour_interval=interval, contour_integration="cells")
+        isolines = replace(cells, contour_integration="isolines")
+        b_cells, table, values = contour_method(g, prof, px, py, pz, pb, cells)
+        assert b_cells == pytest.approx(values.mean(), abs=1e-9)  # Σ A_k b̄_k is the grid mean
+        assert table["area"].sum() == pytest.approx(2.5)
+        exact = values.mean()
+        b_iso = contour_method(g, prof, px, py, pz, pb, isolines)[0]
+        assert abs(b_iso - exact) < tolerance, interval
+    assert exact is not None
+
+
+def test_isoline_areas_by_hand() -> None:
+    values = np.array([-600.0, -260.0, -240.0, -10.0, 0.0, 120.0])
+    table = isoline_areas(values, 0.1, 250.0)
+    assert list(table["lower_balance"]) == [-750.0, -500.0, -250.0, 0.0]
+    assert list(table["area"]) == pytest.approx([0.1, 0.1, 0.2, 0.2])
+    # bounded by the extremes -600 and 120: (-600-500)/2, (-500-250)/2, (-250+0)/2, (0+120)/2
+    expected = (-550.0 * 0.1 - 375.0 * 0.1 - 125.0 * 0.2 + 60.0 * 0.2) / 0.6
+    assert integrate_isolines(table, -600.0, 120.0) == pytest.approx(expected)
+    assert integrate_isolines(table, -600.0, 120.0, "cells") == pytest.approx(values.mean())
+
+
+def test_piecewise_band_method_extrapolates_with_the_linear_gradient() -> None:
+    # points in three 100 m bands; the top band has none and takes the last mean + c1 x 100 m
+    z = np.array([3010.0, 3090.0, 3150.0, 3250.0])
+    b = np.array([-1100.0, -900.0, -500.0, 0.0])
+    hyps = Hypsometry(np.array([3000.0, 3100.0, 3200.0, 3300.0]), np.array([3100.0, 3200.0, 3300.0, 3400.0]),
+                      np.array([1.0, 1.0, 1.0, 1.0]))  # fmt: skip
+    prof = fit_profile(z, b, "piecewise", hyps.edges)
+    total, bands = band_method(prof, hyps)
+    assert list(bands[:3]) == pytest.approx([-1000.0, -500.0, 0.0])
+    assert bands[3] == pytest.approx(0.0 + prof.c1 * 100.0)
+    assert total == pytest.approx(bands.mean())
+
+
+def test_points_with_latitude_longitude_only() -> None:
+    pytest.importorskip("pyproj")
+    from pyproj import Transformer
+
+    wb = stake_workbook(POSITIONS, linear(-22800.0, 6.0), linear(-1650.0, 0.5))
+    base = compute(wb, method="contour").glacier_balance.iloc[0]
+    # the planar grid sits at the origin of EPSG:32645; give the stakes as latitude/longitude only
+    to_geo = Transformer.from_crs("EPSG:32645", "EPSG:4326", always_xy=True)
+    stakes = wb.tables["stakes"]
+    lon, lat = to_geo.transform(
+        stakes["x"].to_numpy() + 500000.0, stakes["y"].to_numpy() + 4800000.0
+    )
+    grid = wb.tables["surface_grid"]
+    wb.tables["surface_grid"] = grid.assign(x=grid["x"] + 500000.0, y=grid["y"] + 4800000.0)
+    wb.tables["stakes"] = stakes.assign(x=np.nan, y=np.nan, latitude=lat, longitude=lon)
+    again = compute(wb, method="contour").glacier_balance.iloc[0]
+    assert again["annual_balance"] == pytest.approx(base["annual_balance"], abs=1e-6)
+
+
+def test_latitude_longitude_without_pyproj_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    wb = stake_workbook(POSITIONS, linear(-22800.0, 6.0), linear(-1650.0, 0.5))
+    wb.tables["stakes"] = wb.tables["stakes"].assign(
+        x=np.nan, y=np.nan, latitude=43.7, longitude=84.4
+    )
+    monkeypatch.setitem(sys.modules, "pyproj", None)  # import pyproj raises ImportError
+    result = compute(wb)
+    assert list(result.glacier_balance["method"]) == ["band"]
+    (issue,) = [i for i in result.issues if i.code == "not-computed"]
+    assert issue.message.startswith("contour method for 2001: points have only latitude/longitude")
+    assert "mbpack[geo]" in issue.message and issue.year == 2001
+
+
+def test_series_aar0_and_ela0_by_regression() -> None:
+    from mbpack.compute import series
+
+    ba = np.array([-800.0, -400.0, 0.0, 300.0, -200.0])
+    table = pd.DataFrame({"year": range(2001, 2006), "method": "band", "winter_balance": 500.0,
+                          "summer_balance": ba - 500.0, "annual_balance": ba, "aar": 0.55 + ba / 4000.0,
+                          "ela": 3700.0 - 0.25 * ba, "ela_position": None,
+                          "cumulative_balance_unc": [1.0, 2.0, 3.0, 4.0, 5.0]})  # fmt: skip
+    row = series(table).iloc[0]
+    assert (row["aar0"], row["ela0"]) == (pytest.approx(0.55), pytest.approx(3700.0))
+    assert (row["aar0_r2"], row["ela0_r2"]) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert row["mean_annual_balance"] == pytest.approx(-220.0)
+    assert row["cumulative_balance"] == pytest.approx(-1100.0)
+    assert row["cumulative_balance_unc"] == 5.0

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mbpack.cli import main
 from mbpack.compute import compute
 from mbpack.errors import UnreadableWorkbook
-from mbpack.glamos import read_glamos
+from mbpack.glamos import import_glamos, read_glamos
 from mbpack.workbook import Workbook, read_workbook
 
 DATA = Path(__file__).parent / "data" / "glamos"
@@ -19,10 +19,8 @@ DATA = Path(__file__).parent / "data" / "glamos"
 
 def workbook(name: str) -> Workbook:
     tables = read_glamos(DATA / name)
-    tables.pop("unmapped")
-    return Workbook.from_tables(
-        {k: pd.DataFrame(v) if isinstance(v, list) else v for k, v in tables.items()}
-    )
+    assert tables.pop("unmapped") == ["glacier!country", "glacier!latitude", "glacier!longitude"]
+    return Workbook.from_tables(tables)
 
 
 @pytest.mark.parametrize("name", ["adler_obs.dat", "adler_fix.dat"])
@@ -30,10 +28,16 @@ def test_band_balances_reproduce_published_glacier_wide_values(name: str) -> Non
     wb = workbook(name)
     published = wb["glacier_balance"].set_index("year")
     assert len(published) == 12
-    computed = compute(wb).glacier_balance.set_index("year")
+    result = compute(wb)
+    computed = result.glacier_balance.set_index("year")
     assert list(computed["method"].unique()) == ["band"]
     for col in ("winter_balance", "annual_balance"):
         assert (computed[col] - published[col]).abs().max() <= 2.0, col
+    # the reported rows are listed against the recomputed ones, year by year
+    comparison = result.comparison
+    balances = comparison[comparison["quantity"].isin(["winter_balance", "annual_balance"])]
+    assert len(balances) == 2 * 12 and set(balances["method"]) == {"band"}
+    assert balances["difference"].abs().max() <= 2.0
     # ELA and AAR from the band profile agree with the published ones (2012 has a reversed
     # profile near the top, where the two ELA definitions part by up to ~90 m)
     ela_diff = (computed["ela"] - published["ela"]).abs()
@@ -44,17 +48,31 @@ def test_band_balances_reproduce_published_glacier_wide_values(name: str) -> Non
 def test_header_and_dates() -> None:
     tables = read_glamos(DATA / "adler_obs.dat")
     assert tables["glacier"]["name"] == "Adler"
-    first = tables["glacier_balance"][0]
+    first = tables["glacier_balance"].iloc[0]
     assert (first["year"], str(first["begin_date"]), str(first["end_date"])) == (
         2006,
         "2005-10-17",
         "2006-10-11",
     )
     assert first["aar"] == 0.35 and first["annual_balance"] == -600.0
-    assert tables["balance_years"][0]["time_system"] == "FLO"
-    assert read_glamos(DATA / "adler_fix.dat")["balance_years"][0]["time_system"] == "FXD"
-    bands = pd.DataFrame(tables["band_balance"])
-    assert bands["lower_elevation"].min() == 2900.0 and bands["upper_elevation"].max() == 4200.0
+    assert (first["winter_balance"], first["summer_balance"]) == (553.0, -1153.0)
+    assert first["remarks"] == "GLAMOS method id 6; date_f 0928"
+    years = tables["balance_years"]
+    assert set(years["time_system"]) == {"FLO"}
+    assert pd.isna(years["winter_end_date"].iloc[0])
+    assert str(years["winter_end_date"].iloc[3]) == "2009-04-15"  # date_s 0415 of 20091006
+    fixed = read_glamos(DATA / "adler_fix.dat")["balance_years"]
+    assert set(fixed["time_system"]) == {"FXD"}
+    bands = tables["band_balance"]
+    # N = 13 bands between 2900 and 4200 m: 100 m bands
+    first_year = bands[bands["year"] == 2006]
+    assert list(first_year["lower_elevation"]) == [2900.0 + 100.0 * i for i in range(13)]
+    assert list(first_year["upper_elevation"]) == [3000.0 + 100.0 * i for i in range(13)]
+    assert first_year["winter_balance"].iloc[0] == 493.0
+    assert tables["glacier"] == {"name": "Adler", "min_elevation": 2981.0, "max_elevation": 4119.0,
+                                 "area": 1.97938,  # of the last year (2017)
+                                 "references": "2017; Huss et al. 2015, Journal of Glaciology"}  # fmt: skip
+    assert tables["hypsometry"]["area"].sum() == pytest.approx(bands["area"].sum())
 
 
 def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
@@ -64,6 +82,51 @@ def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
     bad.write_text("\n".join(lines), encoding="latin-1")
     with pytest.raises(UnreadableWorkbook, match=r"bad\.dat:6: 49 values, expected 51"):
         read_glamos(bad)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (1, r"bad\.dat:1: header .* lacks name; id; kind; N; lowest; highest"),
+        (5, r"bad\.dat:5: date1 '20061311' is not a date \(yyyymmdd\)"),
+        (6, r"bad\.dat:6: winter balance 'x' is not a number"),
+        (7, r"bad\.dat:7: date_s '0231' is not a date \(mmdd\)"),
+    ],
+)
+def test_malformed_values_name_file_line_and_column(
+    tmp_path: Path, line: int, message: str
+) -> None:
+    lines = (DATA / "adler_obs.dat").read_bytes().decode("latin-1").splitlines()
+    cells = lines[line - 1].split()
+    if line == 1:
+        lines[0] = "# Mass Balance; Adler; 16; gl; many; 2900; 4200;"
+    elif line == 5:
+        cells[4] = "20061311"
+    elif line == 6:
+        cells[5] = "x"
+    else:
+        cells[3] = "0231"
+    if line > 1:
+        lines[line - 1] = " ".join(cells)
+    bad = tmp_path / "bad.dat"
+    bad.write_text("\n".join(lines), encoding="latin-1")
+    with pytest.raises(UnreadableWorkbook, match=message):
+        read_glamos(bad)
+
+
+def test_not_a_glamos_file(tmp_path: Path) -> None:
+    other = tmp_path / "other.dat"
+    other.write_text("year;balance\n2001;-500\n", encoding="latin-1")
+    with pytest.raises(UnreadableWorkbook, match=r"other\.dat:1: not a GLAMOS mass-balance file"):
+        read_glamos(other)
+
+
+def test_import_glamos_writes_a_workbook(tmp_path: Path) -> None:
+    out = import_glamos(DATA / "adler_obs.dat", tmp_path / "adler.xlsx")
+    wb = read_workbook(out)
+    assert wb.record("glacier")["name"] == "Adler"
+    assert len(wb["glacier_balance"]) == 12 and set(wb["glacier_balance"]["method"]) == {"reported"}
+    assert len(wb["band_balance"]) == 12 * 13
 
 
 def test_import_command_round_trip(tmp_path: Path) -> None:

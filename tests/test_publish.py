@@ -133,7 +133,7 @@ def test_schemaorg_jsonld(built: tuple[Workbook, Path, publish.Summary]) -> None
 def test_citation_and_bibtex(built: tuple[Workbook, Path, publish.Summary]) -> None:
     _, out, _ = built
     text = (out / "citation.txt").read_text()
-    assert text.startswith('Person, Ada; Second, B.. Mass balance of Planar Glacier <test> & "friends". '
+    assert text.startswith('Person, Ada; Second, B. Mass balance of Planar Glacier <test> & "friends". '
                            "Test Repository, 2024. DOI: 10.5072/planar.")  # fmt: skip
     assert (
         "(2024). Mass balance" in text

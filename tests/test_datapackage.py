@@ -1,0 +1,259 @@
+"""The data package: CSV export, datapackage.json, frictionless validation, exact round trip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_metadata import publication_workbook, stand_in_results
+
+from mbpack import metadata, schema
+from mbpack.datapackage import (
+    datapackage_descriptor,
+    export_tables,
+    free_text,
+    read_package,
+    write_descriptor,
+)
+from mbpack.errors import MbpackError
+from mbpack.importers import import_glamos
+from mbpack.workbook import Workbook
+
+HERE = Path(__file__).parent
+FRICTIONLESS = Path(sys.executable).parent / "frictionless"
+
+
+def rich_workbook() -> Workbook:
+    """The publication workbook plus text a spreadsheet would run, awkward floats and booleans."""
+    wb = publication_workbook()
+    tables = dict(wb.tables)
+    glacier = tables["glacier"].copy()
+    glacier.loc[0, "remarks"] = "=cmd|' /C calc'!A0"
+    glacier.loc[0, "references"] = "'@already quoted"
+    glacier.loc[0, "area"] = 0.1 + 0.2  # 0.30000000000000004
+    tables["glacier"] = glacier
+    stakes = tables["stakes"].copy()
+    stakes.loc[0, "remarks"] = "-bent, re-drilled"
+    stakes.loc[1, "remarks"] = "+5"
+    stakes.loc[2, "remarks"] = 'Zhang 张, ünïcödé, "quoted", comma'
+    stakes.loc[2, "latitude"] = 43.73812345678901
+    tables["stakes"] = stakes
+    dataset = tables["dataset"].copy()
+    dataset.loc[0, "synthetic"] = False
+    tables["dataset"] = dataset
+    return Workbook.from_tables(tables)
+
+
+def package(wb: Workbook, directory: Path, results: Any = None) -> dict[str, Path]:
+    paths = export_tables(wb, directory, results)
+    files = {p.relative_to(directory).as_posix(): p.stat().st_size for p in sorted(directory.rglob("*"))
+             if p.is_file()}  # fmt: skip
+    ctx = metadata.metadata_context(wb, results, files)
+    write_descriptor(datapackage_descriptor(wb, paths, ctx, results), directory)
+    return paths
+
+
+def assert_same_tables(a: Workbook, b: Workbook) -> None:
+    for sheet in schema.SHEETS:
+        x, y = a.tables[sheet], b.tables[sheet]
+        if x.empty and y.empty:
+            continue
+        pd.testing.assert_frame_equal(x, y, check_exact=True, obj=sheet)
+
+
+def test_round_trip_is_exact(tmp_path: Path) -> None:
+    wb = rich_workbook()
+    paths = package(wb, tmp_path)
+    assert sorted(paths) == ["authors", "balance_years", "dataset", "glacier", "stake_readings",
+                             "stakes", "surface_grid"]  # fmt: skip
+    assert_same_tables(wb, read_package(tmp_path))
+
+
+def test_round_trip_of_real_glamos_tables(tmp_path: Path) -> None:
+    """Adlergletscher (GLAMOS): 12 balance years, 156 bands, results with measured floats."""
+    wb = Workbook.from_tables(import_glamos(HERE / "data" / "glamos" / "adler_obs.dat").tables)
+    paths = export_tables(wb, tmp_path)
+    assert {"glacier_balance", "band_balance", "hypsometry"} <= set(paths)
+    assert_same_tables(wb, read_package(tmp_path))
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    remarks=st.lists(st.one_of(st.none(), st.text()), min_size=3, max_size=3),
+    x=st.lists(st.one_of(st.none(), finite), min_size=3, max_size=3),
+)
+def test_round_trip_property(
+    tmp_path: Path, remarks: list[str | None], x: list[float | None]
+) -> None:
+    """Any text (formula starts, quotes, newlines, apostrophes) and any float come back as written."""
+    wb = publication_workbook()
+    stakes = wb.tables["stakes"].copy()
+    stakes["remarks"] = pd.Series(remarks, dtype="str")
+    stakes["x"] = pd.Series(x, dtype="float64")
+    wb = Workbook.from_tables({**wb.tables, "stakes": stakes})
+    folder = tmp_path / "p"
+    shutil.rmtree(folder, ignore_errors=True)
+    export_tables(wb, folder)
+    back = read_package(folder)
+    # "" is written as an empty cell like a missing value; everything else is exact
+    expected = wb.tables["stakes"].copy()
+    expected["remarks"] = expected["remarks"].map(lambda v: None if v == "" else v).astype("str")
+    pd.testing.assert_frame_equal(back.tables["stakes"], expected, check_exact=True)
+
+
+def test_formula_injection_is_neutralised_in_the_csv(tmp_path: Path) -> None:
+    package(rich_workbook(), tmp_path)
+    glacier = pd.read_csv(tmp_path / "data" / "glacier.csv", dtype=str, keep_default_na=False)
+    assert glacier.loc[0, "remarks"] == "'=cmd|' /C calc'!A0"
+    assert glacier.loc[0, "references"] == "''@already quoted"
+    stakes = pd.read_csv(tmp_path / "data" / "stakes.csv", dtype=str, keep_default_na=False)
+    assert list(stakes["remarks"]) == [
+        "'-bent, re-drilled",
+        "+5",
+        'Zhang 张, ünïcödé, "quoted", comma',
+    ]
+    assert list(stakes["elevation"]) == ["3550.0", "3720.0", "3905.5"]  # numbers are numbers
+    assert stakes.loc[2, "latitude"] == "43.73812345678901"  # shortest exact text
+    assert glacier.loc[0, "area"] == "0.30000000000000004"
+    assert "remarks" in free_text("stakes") and "doi" not in free_text("dataset")
+
+
+def test_csv_form(tmp_path: Path) -> None:
+    package(rich_workbook(), tmp_path)
+    years = (tmp_path / "data" / "balance_years.csv").read_text(encoding="utf-8").splitlines()
+    assert years[0] == "year,time_system,begin_date,winter_end_date,end_date,remarks"
+    assert years[1] == "2001,FLO,2000-09-01,2001-05-10,2001-09-01,"
+    dataset = pd.read_csv(tmp_path / "data" / "dataset.csv", dtype=str, keep_default_na=False)
+    assert list(dataset.columns) == schema.field_names("dataset") and len(dataset) == 1
+    assert dataset.loc[0, "synthetic"] == "False"
+
+
+def test_descriptor(tmp_path: Path) -> None:
+    package(rich_workbook(), tmp_path, stand_in_results())
+    desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert desc["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert desc["name"] == "test-glacier" and desc["version"] == "1.0"
+    assert desc["licenses"] == [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                                 "title": "CC-BY-4.0"}]  # fmt: skip
+    assert desc["contributors"] == [
+        {"title": "Person, Ada", "roles": ["creator"], "path": "https://orcid.org/0000-0002-1825-0097",
+         "organization": "Institute of Glaciology"},
+        {"title": "Test Glacier Monitoring Team", "roles": ["creator"]},
+    ]  # fmt: skip
+    assert desc["keywords"] == ["glacier mass balance", "glaciological method", "Tien Shan"]
+    assert desc["sources"] == [{"title": "Ablation stakes read twice a year.",
+                                "path": "https://doi.org/10.5072/mbpack.test"}]  # fmt: skip
+    res = {r["name"]: r for r in desc["resources"]}
+    readings = res["stake_readings"]["schema"]
+    assert readings["primaryKey"] == ["stake_id", "date", "event"]
+    assert readings["foreignKeys"] == [
+        {"fields": ["stake_id"], "reference": {"resource": "stakes", "fields": ["stake_id"]}}
+    ]
+    exposure = next(f for f in readings["fields"] if f["name"] == "exposure")
+    assert exposure == next(f for f in schema.fields("stake_readings") if f["name"] == "exposure")
+    assert exposure["unit"] == "m"
+    title = next(f for f in res["dataset"]["schema"]["fields"] if f["name"] == "title")
+    assert "标题" in title["aliases"]
+    assert res["computed_glacier_balance"]["path"] == "data/results/glacier_balance.csv"
+    assert res["computed_glacier_balance"]["schema"]["primaryKey"] == ["year", "method"]
+    assert all(
+        r["path"] == f"data/{r['name']}.csv"
+        for r in desc["resources"]
+        if r["name"] in schema.SHEETS
+    )
+
+
+def test_foreign_keys_only_to_present_resources(tmp_path: Path) -> None:
+    wb = publication_workbook()
+    wb = Workbook.from_tables({**wb.tables, "stakes": wb.tables["stakes"].iloc[0:0]})
+    package(wb, tmp_path)
+    desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    readings = next(r for r in desc["resources"] if r["name"] == "stake_readings")
+    assert "foreignKeys" not in readings["schema"]
+    assert not (tmp_path / "data" / "stakes.csv").exists()
+
+
+def _frictionless(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(FRICTIONLESS), "validate", str(path)], capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+
+
+def test_frictionless_validates_the_package(tmp_path: Path) -> None:
+    package(rich_workbook(), tmp_path, stand_in_results())
+    result = _frictionless(tmp_path / "datapackage.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_frictionless_finds_a_broken_foreign_key(tmp_path: Path) -> None:
+    """The validation above can fail: a reading of an unknown stake breaks the foreign key."""
+    package(rich_workbook(), tmp_path)
+    path = tmp_path / "data" / "stake_readings.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nS3,", "\nS9,", 1), encoding="utf-8")
+    result = _frictionless(tmp_path / "datapackage.json")
+    assert result.returncode == 1 and "foreign-key" in result.stdout
+
+
+def test_reruns_are_byte_identical_and_stay_inside_the_folder(tmp_path: Path) -> None:
+    a, b = tmp_path / "run" / "a", tmp_path / "run" / "b"
+    for folder in (a, b):
+        package(rich_workbook(), folder, stand_in_results())
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["a", "b"]
+
+
+def test_extra_tables(tmp_path: Path) -> None:
+    wb = publication_workbook()
+    extra = {"stake_photos": pd.DataFrame({"stake_id": ["S1"], "file": ["=S1.jpg"], "area": [0.5]})}
+    paths = export_tables(wb, tmp_path, extra_tables=extra)
+    assert paths["stake_photos"] == Path("data/extra/stake_photos.csv")
+    assert (tmp_path / paths["stake_photos"]).read_bytes().decode("utf-8") == (
+        "stake_id,file,area\r\nS1,'=S1.jpg,0.5\r\n"
+    )
+    ctx = metadata.metadata_context(wb)
+    desc = datapackage_descriptor(wb, paths, ctx, extra_tables=extra)
+    res = next(r for r in desc["resources"] if r["name"] == "stake_photos")
+    assert res["schema"]["fields"] == [{"name": "stake_id", "type": "string"}, {"name": "file", "type": "string"},
+                                       {"name": "area", "type": "number", "unit": "km2"}]  # fmt: skip
+    for bad in ("../evil", "Stakes", "stakes"):
+        with pytest.raises(MbpackError, match="extra table name"):
+            export_tables(wb, tmp_path / "x", extra_tables={bad: extra["stake_photos"]})
+
+
+def test_synthetic_package_says_so(tmp_path: Path) -> None:
+    wb = publication_workbook(synthetic=True)
+    paths = export_tables(wb, tmp_path)
+    desc = datapackage_descriptor(wb, paths, metadata.metadata_context(wb))
+    assert desc["description"] == (
+        "Stake readings and glacier-wide balances of Test Glacier. " + metadata.SYNTHETIC_NOTE
+    )
+
+
+def test_read_package_names_a_bad_value(tmp_path: Path) -> None:
+    export_tables(publication_workbook(), tmp_path)
+    path = tmp_path / "data" / "stakes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("3550.0", "high"), encoding="utf-8")
+    with pytest.raises(MbpackError, match=r"stakes\.csv: column elevation is not of type number"):
+        read_package(tmp_path)
+
+
+def test_results_object_without_every_table(tmp_path: Path) -> None:
+    results = SimpleNamespace(glacier_balance=stand_in_results().glacier_balance)
+    paths = export_tables(publication_workbook(), tmp_path, results)
+    assert [n for n in paths if n.startswith("computed_")] == ["computed_glacier_balance"]

@@ -1,0 +1,435 @@
+"""Metadata context and renderers: DataCite 4.5, schema.org, CFF 1.2.0, description, citations, report.
+
+Golden files in tests/golden/metadata pin each template's output for the small workbook below
+(results given by a stand-in object, file sizes fixed, so nothing but the templates and the
+context moves them).  After an intended change, regenerate and review the diff:
+
+    MBPACK_REGEN_GOLDEN=1 /work/venv/bin/python -m pytest tests/test_metadata.py -k golden
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from lxml import etree
+
+from mbpack import metadata
+from mbpack.errors import MissingMetadata
+from mbpack.report import Issue, Report
+from mbpack.workbook import Workbook
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden" / "metadata"
+NS = {"d": "http://datacite.org/schema/kernel-4"}
+ORCID = "0000-0002-1825-0097"  # ORCID's documented example iD (valid checksum)
+
+#: Sizes of the published files [bytes], as a package would measure them.
+FILES = {"data/stakes.csv": 312, "data/stake_readings.csv": 1500, "datapackage.json": 20480}
+
+
+def publication_workbook(**dataset: Any) -> Workbook:
+    """Two balance years, three stakes with readings, a surface grid, one ORCID author."""
+    record = {
+        "title": "Glacier-wide mass balance of Test Glacier, 2001-2002",
+        "publisher": "Test Data Center",
+        "doi": "10.5072/mbpack.test",
+        "licence": "CC-BY-4.0",
+        "version": "1.0",
+        "publication_year": 2024,
+        "keywords": "glacier mass balance; glaciological method ; Tien Shan;",
+        "description": "Stake readings and glacier-wide balances of Test Glacier.",
+        "data_source": "Ablation stakes read twice a year.",
+        "processing_method": "Altitude-band method on a 50 m hypsometry.",
+        "quality": "Glacier-wide uncertainty 200 kg m-2 a-1.",
+        "language": "en",
+        **dataset,
+    }
+    stakes = [
+        {"stake_id": "S1", "x": 500.0, "y": 100.0, "latitude": 43.725, "longitude": 84.385,
+         "elevation": 3550.0},
+        {"stake_id": "S2", "x": 520.0, "y": 900.0, "latitude": 43.731, "longitude": 84.391,
+         "elevation": 3720.0},
+        {"stake_id": "S3", "x": 560.0, "y": 1800.0, "latitude": 43.738, "longitude": 84.398,
+         "elevation": 3905.5},
+    ]  # fmt: skip
+    readings = [
+        {"stake_id": s, "date": d, "exposure": e, "event": "reading"}
+        for s in ("S1", "S2", "S3")
+        for d, e in (("2000-08-30", 1.0), ("2001-09-01", 2.5), ("2002-09-03", 3.9))
+    ]
+    return Workbook.from_tables(
+        {
+            "glacier": {
+                "name": "Test Glacier",
+                "wgms_id": 9999,
+                "country": "CN",
+                "latitude": 43.731,
+                "longitude": 84.391,
+                "crs": "EPSG:32645",
+                "gen_location": "Tien Shan",
+                "spec_location": "Kuitun River",
+            },
+            "dataset": record,
+            "authors": [
+                {"name": "Person, Ada", "affiliation": "Institute of Glaciology", "orcid": ORCID},
+                {"name": "Test Glacier Monitoring Team", "affiliation": None, "orcid": None},
+            ],
+            "balance_years": [
+                {
+                    "year": 2001,
+                    "time_system": "FLO",
+                    "begin_date": "2000-09-01",
+                    "winter_end_date": "2001-05-10",
+                    "end_date": "2001-09-01",
+                },
+                {
+                    "year": 2002,
+                    "time_system": "FLO",
+                    "begin_date": "2001-09-01",
+                    "winter_end_date": "2002-05-12",
+                    "end_date": "2002-09-03",
+                },
+            ],
+            "stakes": stakes,
+            "stake_readings": readings,
+            "surface_grid": [
+                {"year": 2001, "x": 500.0, "y": y, "elevation": z}
+                for y, z in ((0.0, 3512.0), (1000.0, 3760.0), (2000.0, 3980.0))
+            ],
+        }
+    )
+
+
+def stand_in_results() -> SimpleNamespace:
+    """What the renderers read of :class:`mbpack.compute.Results`: the glacier-wide table [kg m-2]."""
+    return SimpleNamespace(
+        glacier_balance=pd.DataFrame(
+            {
+                "year": [2001, 2002],
+                "method": ["band", "band"],
+                "winter_balance": [210.0, 155.0],
+                "summer_balance": [-640.0, -505.0],
+                "annual_balance": [-430.0, -350.0],
+                "ela": [3840.0, float("nan")],
+                "aar": [0.31, None],
+            }
+        )
+    )
+
+
+@pytest.fixture
+def ctx() -> dict[str, Any]:
+    return metadata.metadata_context(publication_workbook(), stand_in_results(), FILES)
+
+
+def test_context_measures_time_altitude_extent_and_sizes(ctx: dict[str, Any]) -> None:
+    # the first reading (2000-08-30) precedes the first balance year's typed begin date
+    assert ctx["time"] == {"begin": "2000-08-30", "end": "2002-09-03", "first_year": 2001,
+                           "last_year": 2002}  # fmt: skip
+    assert ctx["altitude"] == {"min": 3512.0, "max": 3980.0}  # grid and stakes
+    assert ctx["box"] == {"south": 43.725, "north": 43.738, "west": 84.385, "east": 84.398}
+    assert ctx["total_size"] == "21.8 KB"  # (312 + 1500 + 20480) / 1024 = 21.77
+    assert [f["size"] for f in ctx["files"]] == ["1.5 KB", "312 B", "20.0 KB"]
+    assert ctx["keywords"] == ["glacier mass balance", "glaciological method", "Tien Shan"]
+    assert ctx["licence_url"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert ctx["doi_url"] == "https://doi.org/10.5072/mbpack.test"
+    assert [a["kind"] for a in ctx["authors"]] == ["Personal", "Organizational"]
+    assert ctx["results"][1]["ela"] is None and ctx["results"][1]["aar"] is None
+    assert ctx["results"][0]["annual_balance_unc"] is None  # absent column, filled
+    assert ctx["abstract"] == "Stake readings and glacier-wide balances of Test Glacier."
+
+
+def test_context_altitude_falls_back_to_the_hypsometry() -> None:
+    wb = Workbook.from_tables(
+        {
+            "glacier": {"name": "G"},
+            "hypsometry": [
+                {"year": 2001, "lower_elevation": 3000.0, "upper_elevation": 3050.0, "area": 0.1},
+                {"year": 2001, "lower_elevation": 3050.0, "upper_elevation": 3100.0, "area": 0.2},
+            ],
+        }
+    )
+    ctx = metadata.metadata_context(wb)
+    assert ctx["altitude"] == {"min": 3000.0, "max": 3100.0}
+    assert ctx["time"]["begin"] is None and ctx["box"] is None and ctx["results"] == []
+
+
+def test_context_of_real_glamos_data() -> None:
+    """Adlergletscher (GLAMOS, tests/data/glamos): period and altitude range measured from the data."""
+    from mbpack.importers import import_glamos
+
+    wb = Workbook.from_tables(import_glamos(HERE / "data" / "glamos" / "adler_obs.dat").tables)
+    ctx = metadata.metadata_context(wb)
+    years = wb["balance_years"]
+    assert ctx["time"]["first_year"] == int(years["year"].min())
+    assert ctx["time"]["last_year"] == int(years["year"].max())
+    assert ctx["time"]["begin"] == years["begin_date"].min().date().isoformat()
+    assert ctx["altitude"] == {"min": 2981.0, "max": 4119.0}  # glacier min/max of the GLAMOS file
+
+
+def test_datacite_record_is_valid_and_the_xml_says_the_same(ctx: dict[str, Any]) -> None:
+    """No XSD ships with ``datacite`` (only its JSON schemas): the dict is validated against
+    the DataCite 4.5 JSON schema, and the XML must carry the same elements, attributes and
+    text as ``datacite.schema45.tostring`` of that dict."""
+    import datacite.schema45 as dc
+
+    record = metadata.datacite(ctx)
+    assert dc.validate(record)
+    ours = etree.fromstring(metadata.datacite_xml(ctx).encode())
+    reference = etree.fromstring(dc.tostring(record).encode())
+
+    def facts(root: Any) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+        out = []
+        for e in root.iter():
+            if not isinstance(e.tag, str):
+                continue
+            attrs = tuple(sorted((k, v) for k, v in e.attrib.items() if "schemaLocation" not in k))
+            out.append((etree.QName(e).localname, (e.text or "").strip(), attrs))
+        return sorted(out)
+
+    assert facts(ours) == facts(reference)
+    assert ours.xpath("//d:identifier/@identifierType", namespaces=NS) == ["DOI"]
+    assert ours.xpath("//d:nameIdentifier/text()", namespaces=NS) == [f"https://orcid.org/{ORCID}"]
+    assert ours.xpath("//d:date/text()", namespaces=NS) == ["2000-08-30/2002-09-03"]
+    assert ours.xpath("//d:resourceType/@resourceTypeGeneral", namespaces=NS) == ["Dataset"]
+    assert ours.xpath("//d:size/text()", namespaces=NS) == ["21.8 KB"]
+
+
+def test_datacite_without_doi(ctx: dict[str, Any]) -> None:
+    import datacite.schema45 as dc
+
+    no_doi = metadata.metadata_context(publication_workbook(doi=None))
+    with pytest.raises(MissingMetadata, match=r"datacite: fill dataset!doi"):
+        metadata.datacite_xml(no_doi)
+    with pytest.raises(MissingMetadata, match=r"dataset!doi"):
+        metadata.datacite(no_doi)
+    xml = etree.fromstring(metadata.datacite_xml(no_doi, allow_missing_doi=True).encode())
+    assert xml.xpath("//d:identifier/text()", namespaces=NS) == ["10.5072/mbpack.test-glacier"]
+    assert dc.validate(metadata.datacite(no_doi, allow_missing_doi=True))
+
+
+def test_datacite_names_every_missing_field() -> None:
+    ctx = metadata.metadata_context(publication_workbook(publisher=None, licence=None))
+    with pytest.raises(MissingMetadata) as exc:
+        metadata.datacite_xml(ctx)
+    assert (
+        str(exc.value) == "datacite: fill dataset!publisher (Publisher), dataset!licence (Rights)"
+    )
+
+
+def test_unknown_licence_is_written_without_spdx_uri() -> None:
+    import datacite.schema45 as dc
+
+    ctx = metadata.metadata_context(publication_workbook(licence="Data policy of the centre"))
+    xml = etree.fromstring(metadata.datacite_xml(ctx).encode())
+    rights = xml.xpath("//d:rights", namespaces=NS)[0]
+    assert rights.text == "Data policy of the centre" and dict(rights.attrib) == {}
+    assert dc.validate(metadata.datacite(ctx))
+
+
+def test_xml_escapes_markup_in_workbook_text() -> None:
+    title = "Ice <core> & \"firn\" 'layers'"
+    ctx = metadata.metadata_context(publication_workbook(title=title, description="a < b & c"))
+    text = metadata.datacite_xml(ctx)
+    assert "Ice &lt;core&gt; &amp; &#34;firn&#34; &#39;layers&#39;" in text
+    xml = etree.fromstring(text.encode())
+    assert xml.xpath("//d:title/text()", namespaces=NS) == [title]
+    assert xml.xpath("//d:description[@descriptionType='Abstract']/text()", namespaces=NS) == [
+        "a < b & c"
+    ]
+
+
+def test_schemaorg(ctx: dict[str, Any]) -> None:
+    doc = json.loads(metadata.schemaorg_jsonld(ctx))
+    assert doc["@type"] == "Dataset" and doc["@context"] == "https://schema.org/"
+    assert doc["identifier"] == "https://doi.org/10.5072/mbpack.test"
+    assert doc["creator"][0] == {"@type": "Person", "@id": f"https://orcid.org/{ORCID}", "givenName": "Ada",
+                                 "familyName": "Person", "name": "Person, Ada",
+                                 "affiliation": {"@type": "Organization", "name": "Institute of Glaciology"}}  # fmt: skip
+    assert doc["creator"][1] == {"@type": "Organization", "name": "Test Glacier Monitoring Team"}
+    assert doc["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert doc["temporalCoverage"] == "2000-08-30/2002-09-03"
+    assert doc["spatialCoverage"]["geo"] == [
+        {"@type": "GeoCoordinates", "latitude": 43.731, "longitude": 84.391, "elevation": 3980.0},
+        {"@type": "GeoShape", "box": "43.725 84.385 43.738 84.398"},
+    ]
+    assert [v["name"] for v in doc["variableMeasured"]] == [
+        "winter_balance", "summer_balance", "annual_balance", "ela", "aar"]  # fmt: skip
+    assert [d["contentUrl"] for d in doc["distribution"]] == sorted(FILES)
+    assert doc["isAccessibleForFree"] is True and doc["version"] == "1.0"
+
+
+def test_schemaorg_json_survives_quotes_and_script_tags() -> None:
+    title = 'A "quoted" </script> title'
+    doc = json.loads(
+        metadata.schemaorg_jsonld(metadata.metadata_context(publication_workbook(title=title)))
+    )
+    assert doc["name"] == title
+
+
+def _cff_schema() -> dict[str, Any]:
+    return json.loads((HERE / "data" / "cff" / "cff-1.2.0.schema.json").read_text())
+
+
+def test_cff_is_valid_cff_1_2_0(ctx: dict[str, Any]) -> None:
+    import jsonschema
+
+    cff = yaml.safe_load(metadata.citation_cff(ctx))
+    jsonschema.validate(cff, _cff_schema())
+    assert cff["authors"] == [
+        {"family-names": "Person", "given-names": "Ada", "affiliation": "Institute of Glaciology",
+         "orcid": f"https://orcid.org/{ORCID}"},
+        {"name": "Test Glacier Monitoring Team"},
+    ]  # fmt: skip
+    assert cff["type"] == "dataset" and cff["doi"] == "10.5072/mbpack.test"
+    assert cff["license"] == "CC-BY-4.0" and cff["version"] == "1.0"
+
+
+def test_cff_schema_rejects_a_broken_file(ctx: dict[str, Any]) -> None:
+    """The schema check can fail: an ORCID without its resolver is not CFF 1.2.0."""
+    import jsonschema
+
+    cff = yaml.safe_load(metadata.citation_cff(ctx))
+    cff["authors"][0]["orcid"] = ORCID
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(cff, _cff_schema())
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['Balance: "winter" & summer', "key: value # not a comment", "- looks like a list", "yes"],
+)
+def test_cff_title_with_yaml_syntax_stays_data(title: str) -> None:
+    import jsonschema
+
+    cff = yaml.safe_load(
+        metadata.citation_cff(metadata.metadata_context(publication_workbook(title=title)))
+    )
+    assert cff["title"] == title
+    jsonschema.validate(cff, _cff_schema())
+
+
+def test_description_layout_and_measured_facts(ctx: dict[str, Any]) -> None:
+    md = metadata.description_md(ctx)
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == ["## Dataset description", "## Data source description", "## Data processing method",
+                        "## Data quality description", "## Base information"]  # fmt: skip
+    for row in (
+        "| Collection time | 2000-08-30 to 2002-09-03 (balance years 2001–2002) |",
+        "| Place | Test Glacier, Kuitun River, Tien Shan (43.731° N, 84.391° E) |",
+        "| Altitude range | 3512–3980 m a.s.l. |",
+        "| Data size | 21.8 KB in 3 files |",
+        "| Coordinate system | EPSG:32645 (stake and grid coordinates); latitudes and longitudes "
+        "WGS84 (EPSG:4326) |",
+    ):
+        assert row in md.splitlines(), row
+    assert "synthetic" not in md.lower()
+
+
+def test_citations(ctx: dict[str, Any]) -> None:
+    lines = metadata.citation_txt(ctx).splitlines()
+    assert lines[0] == ("Person, Ada; Test Glacier Monitoring Team. Glacier-wide mass balance of Test Glacier, "
+                        "2001-2002. Test Data Center, 2024. DOI: 10.5072/mbpack.test.")  # fmt: skip
+    assert lines[1] == ""
+    assert lines[2] == ("Person, A., & Test Glacier Monitoring Team. (2024). Glacier-wide mass balance of "
+                        "Test Glacier, 2001-2002 (Version 1.0) [Data set]. Test Data Center. "
+                        "https://doi.org/10.5072/mbpack.test")  # fmt: skip
+    two = Workbook.from_tables({**publication_workbook().tables,
+                                "authors": [{"name": "Person, Ada"}, {"name": "Second, B."}]})  # fmt: skip
+    text = metadata.citation_txt(metadata.metadata_context(two)).splitlines()
+    assert text[0].startswith("Person, Ada; Second, B. Glacier-wide")  # no doubled full stop
+    assert text[2].startswith("Person, A., & Second, B. (2024). Glacier-wide")
+    bib = metadata.citation_bib(ctx)
+    assert bib.startswith("@dataset{test_glacier_2024,\n")
+    assert "  author    = {Person, Ada and {Test Glacier Monitoring Team}},\n" in bib
+    assert bib.rstrip().endswith("}") and bib.count("{") == bib.count("}")
+
+
+def test_bibtex_escapes_special_characters() -> None:
+    ctx = metadata.metadata_context(publication_workbook(title="{Firn} 50% & ice_core #1 $x$"))
+    bib = metadata.citation_bib(ctx)
+    assert r"  title     = {\{Firn\} 50\% \& ice\_core \#1 \$x\$}," in bib.splitlines()
+
+
+def test_synthetic_data_say_so() -> None:
+    import jsonschema
+
+    ctx = metadata.metadata_context(publication_workbook(synthetic=True))
+    note = metadata.SYNTHETIC_NOTE
+    assert note in metadata.description_md(ctx)
+    assert note in metadata.citation_txt(ctx)
+    assert "note      = {These are synthetic demonstration data, not observations.}," in (
+        metadata.citation_bib(ctx)
+    )
+    cff = yaml.safe_load(metadata.citation_cff(ctx))
+    jsonschema.validate(cff, _cff_schema())
+    assert note in cff["message"] and cff["abstract"].endswith(note)
+    assert json.loads(metadata.schemaorg_jsonld(ctx))["description"].endswith(note)
+    xml = etree.fromstring(metadata.datacite_xml(ctx).encode())
+    assert xml.xpath("//d:description[@descriptionType='Abstract']/text()", namespaces=NS)[
+        0
+    ].endswith(note)
+    # a description that already says so is not repeated
+    says = metadata.metadata_context(
+        publication_workbook(synthetic=True, description="Synthetic stakes.")
+    )
+    assert says["abstract"] == "Synthetic stakes."
+
+
+def test_report_md_counts_and_results(ctx: dict[str, Any]) -> None:
+    report = Report(file="w.xlsx")
+    report.add(Issue(code="range", severity="error", message="exposure 45 | out of range",
+                     sheet="stake_readings", row=3, column="exposure", cell="stake_readings!C3"))  # fmt: skip
+    report.add(Issue(code="gap", severity="warning", message="no reading", sheet="stakes"))
+    md = metadata.report_md(ctx, report)
+    assert "0 rows read: **1 errors, 1 warnings**." in md
+    assert "| stake_readings!C3 | error | range | exposure 45 \\| out of range |" in md
+    assert "| 2001 | band | 0.21 | -0.64 | -0.43 |  | 3840 | 0.31 |" in md
+    assert (
+        "| 2002 | band | 0.16 | -0.51 | -0.35 |  |  |  |" in md
+    )  # 155 kg m-2 → 0.16 (decimal, half up)
+    assert "Not validated." in metadata.report_md(ctx)
+
+
+def test_missing_targets_are_named() -> None:
+    ctx = metadata.metadata_context(
+        Workbook.from_tables({"glacier": {"name": "G"}, "dataset": {"title": "T"}})
+    )
+    assert metadata.missing("citation", ctx) == [
+        "authors!name (authors)", "dataset!publisher (repository)", "dataset!publication_year (year)"]  # fmt: skip
+    with pytest.raises(MissingMetadata, match=r"citation: fill authors!name"):
+        metadata.citation_txt(ctx)
+    with pytest.raises(MissingMetadata, match=r"schemaorg: fill dataset!description"):
+        metadata.schemaorg_jsonld(ctx)
+    assert metadata.description_md(ctx).startswith("# T\n")  # needs the title only
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "datacite.xml": metadata.datacite_xml,
+    "schemaorg.jsonld": metadata.schemaorg_jsonld,
+    "CITATION.cff": metadata.citation_cff,
+    "description.md": metadata.description_md,
+    "citation.txt": metadata.citation_txt,
+    "citation.bib": metadata.citation_bib,
+    "report.md": metadata.report_md,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENDERERS))
+def test_golden(ctx: dict[str, Any], name: str) -> None:
+    text = RENDERERS[name](ctx)
+    golden = GOLDEN / name
+    if os.environ.get("MBPACK_REGEN_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), (
+        f"{name} changed; regenerate with MBPACK_REGEN_GOLDEN=1 if intended (see module notes)"
+    )
