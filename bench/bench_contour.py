@@ -82,7 +82,7 @@ def measure(cells: int) -> dict[str, float]:
     import time
     import tracemalloc
 
-    from mbpack.compute import compute
+    from mbpack.balance.compute import compute
 
     wb = make_workbook(cells)
     out: dict[str, float] = {"cells": float(cells), "area_km2": cells * SPACING**2 / 1e6}

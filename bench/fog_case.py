@@ -213,7 +213,7 @@ def inject(tables: dict[str, pd.DataFrame], seed: int = 11) -> list[tuple[str, i
 def make(
     directory: Path, glaciers: int = GLACIERS, points: int = POINTS
 ) -> list[tuple[str, int, str, str]]:
-    from mbpack import wgms
+    from mbpack.formats import wgms
 
     upper = _release(glaciers, points)
     lower = _lower(upper)
@@ -238,7 +238,7 @@ def measure(case: str, path: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     out: dict[str, Any] = {}
     if case == "mbpack":
-        from mbpack.fog import validate_fog
+        from mbpack.checks.wgms import validate_fog
 
         report = validate_fog(path)
         out["found"] = sorted({(i.sheet, i.line, i.column, i.code) for i in report.issues}, key=str)
@@ -249,10 +249,10 @@ def measure(case: str, path: str) -> dict[str, Any]:
     elif case == "frictionless":
         from frictionless import Package, Resource, Schema
 
-        from mbpack import wgms
+        from mbpack.publish import wgms as submission
 
         resources = [Resource(path=f.name, basepath=str(f.parent), name=f.stem.lower().replace("_", "-"),
-                              schema=Schema.from_descriptor(wgms._resource_schema("upper", f.stem)))
+                              schema=Schema.from_descriptor(submission.resource_schema("upper", f.stem)))
                      for f in sorted(Path(path).glob("*.csv"))]  # fmt: skip
         report = Package(resources=resources).validate(limit_errors=10**7)
         out["issues"] = sum(len(t.errors) for t in report.tasks)

@@ -79,7 +79,7 @@ def measure(case: str, path: Path) -> dict[str, float]:
     """Run one case in this process: seconds and peak resident memory [MB]."""
     t0 = time.perf_counter()
     if case == "mbpack":
-        from mbpack.validate import validate
+        from mbpack.checks.validate import validate
 
         report = validate(path)
         extra = {"errors": float(report.errors), "warnings": float(report.warnings)}
@@ -100,8 +100,8 @@ def _frictionless(path: Path) -> int:
 
     from frictionless import Package, Resource, Schema, formats
 
-    from mbpack.schema import load_schema
     from mbpack.workbook import header_text
+    from mbpack.workbook.schema import load_schema
 
     def resource_for(sheet: str) -> Resource:
         # the same Table Schema, with field names as the workbook's headers ("exposure (m)")

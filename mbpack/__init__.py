@@ -15,20 +15,20 @@ _API = {
     "read_workbook": "mbpack.workbook",
     "write_workbook": "mbpack.workbook",
     "Workbook": "mbpack.workbook",
-    "validate": "mbpack.validate",
-    "Report": "mbpack.report",
-    "Issue": "mbpack.report",
+    "validate": "mbpack.checks.validate",
+    "Report": "mbpack.issues",
+    "Issue": "mbpack.issues",
 }
 
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:
-    from mbpack.report import Issue as Issue
-    from mbpack.report import Report as Report
-    from mbpack.validate import validate as validate
-    from mbpack.workbook import Workbook as Workbook
-    from mbpack.workbook import read_workbook as read_workbook
-    from mbpack.workbook import write_workbook as write_workbook
+    from mbpack.checks.validate import validate as validate
+    from mbpack.issues import Issue as Issue
+    from mbpack.issues import Report as Report
+    from mbpack.workbook.model import Workbook as Workbook
+    from mbpack.workbook.reader import read_workbook as read_workbook
+    from mbpack.workbook.writer import write_workbook as write_workbook
 
 
 def __getattr__(name: str) -> Any:

@@ -18,7 +18,7 @@ import click
 from mbpack import __version__
 
 if TYPE_CHECKING:
-    from mbpack.report import Report
+    from mbpack.issues import Report
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 #: Issues shown in the terminal table before the rest are counted only.
@@ -112,15 +112,15 @@ def validate(source: Path, fmt: str, quiet: bool, generation: str | None, tolera
     when valid (warnings allowed), 1 when it has errors, 2 when it cannot be read.
     """
     from mbpack.errors import UnreadableWorkbook
-    from mbpack.report import Issue, Report
+    from mbpack.issues import Issue, Report
 
     try:
         if source.is_dir() or source.suffix.lower() in (".zip", ".csv"):
-            from mbpack.fog import validate_fog
+            from mbpack.checks.wgms import validate_fog
 
             report = validate_fog(source, generation=generation, tolerance=tolerance)
         else:
-            from mbpack.validate import validate as run
+            from mbpack.checks.validate import validate as run
 
             report = run(source)
     except UnreadableWorkbook as exc:
@@ -136,9 +136,9 @@ def validate(source: Path, fmt: str, quiet: bool, generation: str | None, tolera
 
 def _read_valid(workbook: Path, ignore_errors: bool) -> Any:
     """Read and validate a workbook; stop with exit code 1 when it has errors (unless told not to)."""
-    from mbpack.reader import read
-    from mbpack.report import Report
-    from mbpack.validate import check_workbook
+    from mbpack.checks.validate import check_workbook
+    from mbpack.issues import Report
+    from mbpack.workbook.reader import read
 
     report = Report(file=str(workbook))
     wb = read(workbook, report)
@@ -199,7 +199,7 @@ def compute(workbook: Path, method: str, profile: str, dem_resolution: float | N
     import dataclasses
     import json
 
-    from mbpack.compute import compute as run
+    from mbpack.balance.compute import compute as run
     from mbpack.params import DEFAULT
 
     if (date_from is None) != (date_to is None):
@@ -271,7 +271,7 @@ def import_() -> None:
 @_workbook_output
 def import_glamos(source: Path, output: Path) -> None:
     """Read a GLAMOS/VAW mass-balance file (.dat) into a workbook (glacier-wide and band balances)."""
-    from mbpack.importers import import_glamos as run
+    from mbpack.formats.importers import import_glamos as run
 
     _write_imported(run(source), output)
 
@@ -309,11 +309,11 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
 
     The folder is written atomically; missing metadata is reported by sheet and field.
     """
-    from mbpack.compute import compute
-    from mbpack.publish import package
-    from mbpack.reader import read
-    from mbpack.report import Report
-    from mbpack.validate import check_workbook
+    from mbpack.balance.compute import compute
+    from mbpack.checks.validate import check_workbook
+    from mbpack.issues import Report
+    from mbpack.publish.package import package
+    from mbpack.workbook.reader import read
 
     report = Report(file=str(workbook))
     wb = read(workbook, report)
@@ -382,9 +382,10 @@ class _progress:
 @click.argument("path", type=click.Path(path_type=Path))
 def template_command(path: Path) -> None:
     """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
-    from mbpack.template import write_template
+    from mbpack.example import example_rows
+    from mbpack.workbook.template import write_template
 
-    click.echo(f"wrote {write_template(path)}")
+    click.echo(f"wrote {write_template(path, example_rows())}")
 
 
 @main.command(name="report")
@@ -401,12 +402,12 @@ def template_command(path: Path) -> None:
 def report_command(workbook: Path, output: Path, templates: Path | None, quiet: bool) -> None:
     """Write a self-contained HTML report (validation, results tables, b(z) profiles, maps, series plots)."""
     from mbpack.atomic import atomic_file
-    from mbpack.compute import compute
-    from mbpack.htmlreport import report_html
-    from mbpack.metadata import context
-    from mbpack.reader import read
-    from mbpack.report import Report
-    from mbpack.validate import check_workbook
+    from mbpack.balance.compute import compute
+    from mbpack.checks.validate import check_workbook
+    from mbpack.issues import Report
+    from mbpack.publish.htmlreport import report_html
+    from mbpack.publish.metadata import context
+    from mbpack.workbook.reader import read
 
     report = Report(file=str(workbook))
     wb = read(workbook, report)
@@ -426,7 +427,7 @@ def report_command(workbook: Path, output: Path, templates: Path | None, quiet: 
 
 
 def _write_imported(imported: Any, output: Path) -> None:
-    from mbpack.workbook import write_workbook
+    from mbpack.workbook.writer import write_workbook
 
     path = write_workbook(imported.workbook(), output)
     click.echo(f"wrote {path}")
@@ -464,7 +465,7 @@ def import_stakes_command(stakes: Path, year: int, probes: Path | None, density:
                           length_unit: str | None,
                           density_unit: str | None, output: Path) -> None:  # fmt: skip
     """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline."""
-    from mbpack.importers import import_stakes
+    from mbpack.formats.importers import import_stakes
 
     imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
                              resolution=resolution,
@@ -478,7 +479,7 @@ def import_stakes_command(stakes: Path, year: int, probes: Path | None, density:
 @_workbook_output
 def import_wgms_command(source: Path, wgms_id: int | None, output: Path) -> None:
     """WGMS FoG tables of either generation (folder, zip or single CSV) for one glacier."""
-    from mbpack.importers import import_wgms
+    from mbpack.formats.importers import import_wgms
 
     _write_imported(import_wgms(source, wgms_id), output)
 
@@ -488,6 +489,6 @@ def import_wgms_command(source: Path, wgms_id: int | None, output: Path) -> None
 @_workbook_output
 def import_package_command(source: Path, output: Path) -> None:
     """The data/ folder of a package written by mbpack package, back into a workbook."""
-    from mbpack.importers import import_package
+    from mbpack.formats.importers import import_package
 
     _write_imported(import_package(source), output)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mbpack import schema
+from mbpack.workbook import schema
 
 
 def workbook_markdown() -> str:
@@ -64,7 +64,7 @@ def workbook_markdown() -> str:
 
 def rules_markdown() -> str:
     """Every validation rule with its code and severity."""
-    from mbpack.rules import rule_table
+    from mbpack.checks.rules import rule_table
 
     out = [
         "# Validation rules",

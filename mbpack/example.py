@@ -28,7 +28,7 @@ clipped to [z_0, z_1] = [3490, 4000] m.  The outline is an ellipse
 ``(2s - 1)^2 + v^2 <= 1`` whose length shortens by 12 m a-1 (snout retreat).
 Three surveys (2000, 2005, 2010) give the ``surface_grid`` and its 50 m
 ``hypsometry``; a balance year uses the latest survey at or before it (as
-:mod:`mbpack.compute` does).
+:mod:`mbpack.balance.compute` does).
 
 **True balance field** of year ``y`` (a function of elevation only):
 
@@ -66,7 +66,7 @@ would use, so that the readings imply them (Kaser et al. 2003):
   otherwise firn ``d_1`` with ``SWE(d_1) = b_a`` through the nearest
   end-of-summer pit (or mbpack's default firn density when there is none);
 * ``SWE(d) = Σ_k ρ_k Δh_k`` down to ``d`` (linear inside a layer, the mean
-  of the lowest two layers below the pit), the rule of :mod:`mbpack.points`.
+  of the lowest two layers below the pit), the rule of :mod:`mbpack.balance.points`.
 
 Exposures are read to 0.01 m with 0.01 m noise, snow depths to 0.01 m.
 A stake is re-drilled when it shows more than 3.5 m and extended by 2 m
@@ -106,7 +106,8 @@ import numpy as np
 import pandas as pd
 
 from mbpack.params import DEFAULT
-from mbpack.workbook import Workbook, write_workbook
+from mbpack.workbook.model import Workbook
+from mbpack.workbook.writer import write_workbook
 
 #: Default seed of the generator.
 SEED = 51
@@ -256,6 +257,28 @@ PROBES_PER_YEAR = 6
 def shipped_path() -> Path:
     """The workbook shipped with the package (``mbpack/data/haxilegen51.xlsx``)."""
     return Path(str(resources.files("mbpack"))) / "data" / FILE_NAME
+
+
+def example_rows() -> dict[str, dict[str, Any]]:
+    """One row per table sheet: the bundled example's first row, and its computed results.
+
+    These are the example rows of the blank template's instructions sheet
+    (:func:`mbpack.workbook.template.write_template`).
+    """
+    from mbpack.balance.compute import compute
+    from mbpack.workbook import schema
+    from mbpack.workbook.reader import read
+
+    wb = read(shipped_path())
+    results = compute(wb)
+    rows = {}
+    for sheet in schema.SHEETS:
+        if sheet in schema.KEY_VALUE_SHEETS:
+            continue
+        frame = getattr(results, sheet) if sheet in schema.RESULT_SHEETS else wb.tables[sheet]
+        if not frame.empty:
+            rows[sheet] = frame.iloc[0].to_dict()
+    return rows
 
 
 def write_example(directory: str | os.PathLike[str]) -> Path:
@@ -516,7 +539,7 @@ def swe_of_depth(depth: float, layers: Layers) -> float:
 
     ``layers`` are (top, bottom, density) [m, m, kg m-3], contiguous from the
     surface.  Linear inside a layer; below the pit, the mean density of the
-    lowest two layers (the rule of :class:`mbpack.points` profiles).
+    lowest two layers (the rule of :class:`mbpack.balance.points` profiles).
 
     >>> swe_of_depth(1.0, [(0.0, 0.5, 300.0), (0.5, 1.5, 400.0)])
     350.0
@@ -591,7 +614,7 @@ def melt(store: list[tuple[float, float]], loss: float, ice_density: float) -> f
 
 
 def _nearest(pits: list[dict[str, Any]], x: float, y: float) -> dict[str, Any] | None:
-    """The pit nearest horizontally to (x, y), as :func:`mbpack.points.nearest_pit` picks it."""
+    """The pit nearest horizontally to (x, y), as :func:`mbpack.balance.points.nearest_pit` picks it."""
     if not pits:
         return None
     return min(pits, key=lambda p: (math.hypot(p["x"] - x, p["y"] - y), p["pit_id"]))
@@ -601,7 +624,7 @@ def _depth(swe: float, pits: list[dict[str, Any]], x: float, y: float, season: s
     """Snow (winter) or firn (summer) depth [m] holding ``swe`` [kg m-2] at (x, y).
 
     Through the nearest pit of the season, else mbpack's default density
-    (what :mod:`mbpack.points` uses when no pit is near).
+    (what :mod:`mbpack.balance.points` uses when no pit is near).
     """
     pit = _nearest(pits, x, y)
     if pit is not None:
@@ -971,10 +994,10 @@ def repository_package(root: Path) -> dict[str, Any]:
     The descriptor is the repository's top-level ``datapackage.json``
     (resource paths under ``example/``).
     """
-    from mbpack.compute import compute
-    from mbpack.datapackage import descriptor, export_tables
-    from mbpack.metadata import context
-    from mbpack.reader import read
+    from mbpack.balance.compute import compute
+    from mbpack.formats.datapackage import descriptor, export_tables
+    from mbpack.publish.metadata import context
+    from mbpack.workbook.reader import read
 
     wb = read(shipped_path())
     results = compute(wb)

@@ -159,7 +159,7 @@ def test_installed_wheel_runs_from_any_directory(tmp_path: Path, clean_xlsx: Pat
     )
     assert run.returncode == 0, run.stderr
     check = subprocess.run(
-        [sys.executable, "-c", "import mbpack.schema as s; print(s.data_path('schemas'))"],
+        [sys.executable, "-c", "import mbpack.workbook.schema as s; print(s.data_path('schemas'))"],
         cwd=elsewhere,
         env=env,
         capture_output=True,

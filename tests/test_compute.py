@@ -12,8 +12,8 @@ from builders import stake_workbook
 from click.testing import CliRunner
 from conftest import write
 
+from mbpack.balance.compute import compute
 from mbpack.cli import main
-from mbpack.compute import compute
 from mbpack.workbook import Workbook
 
 POS = [(100.0, 150.0), (500.0, 900.0), (900.0, 1700.0), (400.0, 2300.0)]

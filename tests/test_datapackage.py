@@ -16,17 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_metadata import publication_workbook, stand_in_results
 
-from mbpack import metadata, schema
-from mbpack.datapackage import (
+from mbpack.errors import MbpackError
+from mbpack.formats.datapackage import (
     datapackage_descriptor,
     export_tables,
     free_text,
     read_package,
     write_descriptor,
 )
-from mbpack.errors import MbpackError
-from mbpack.importers import import_glamos
-from mbpack.workbook import Workbook
+from mbpack.formats.importers import import_glamos
+from mbpack.publish import metadata
+from mbpack.workbook import Workbook, schema
 
 HERE = Path(__file__).parent
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"

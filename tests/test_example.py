@@ -55,7 +55,7 @@ def made() -> Workbook:
 
 @pytest.fixture(scope="module")
 def results() -> object:
-    compute = pytest.importorskip("mbpack.compute")
+    compute = pytest.importorskip("mbpack.balance.compute")
     return compute.compute(read_workbook(shipped_path()))
 
 
@@ -144,7 +144,7 @@ def test_depth_inverts_swe(layers: list[tuple[float, float, float]], swe: float)
 @given(layers_strategy, st.floats(0.0, 5.0))
 def test_swe_matches_mbpack_points(layers: list[tuple[float, float, float]], depth: float) -> None:
     """The generator converts with the profile rule the computation reads back."""
-    from mbpack.points import pit_profile
+    from mbpack.balance.points import pit_profile
 
     frame = pd.DataFrame(layers, columns=["top_depth", "bottom_depth", "density"])
     assert swe_of_depth(depth, layers) == pytest.approx(
@@ -312,7 +312,7 @@ def test_shipped_workbook_is_what_the_generator_makes(made: Workbook) -> None:
 
 
 def test_example_validates_clean() -> None:
-    from mbpack.validate import validate
+    from mbpack.checks.validate import validate
 
     report = validate(shipped_path())
     assert (report.errors, report.warnings) == (0, 0), report.sorted_issues()[:5]
@@ -359,7 +359,7 @@ def test_module_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_readings_imply_the_stake_balances(made: Workbook) -> None:
     """Point balances computed from the readings are the balances the readings were made from."""
-    compute = pytest.importorskip("mbpack.compute")
+    compute = pytest.importorskip("mbpack.balance.compute")
     points = compute.compute(made).point_balance
     stakes = points[points["source"] == "stake"]
     truth = true_stake_balances()

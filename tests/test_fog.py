@@ -12,16 +12,16 @@ import pytest
 from click.testing import CliRunner
 from test_wgms import small
 
-from mbpack import wgms
+from mbpack.checks.wgms import CHECKS, validate_fog
 from mbpack.cli import main
-from mbpack.fog import CHECKS, validate_fog
+from mbpack.publish import wgms as submission
 
 DATA = Path(__file__).parent / "data" / "wgms-oggm"
 
 
 def release(tmp_path: Path, generation: str) -> Path:
     out = tmp_path / generation
-    wgms.write_wgms(wgms.wgms_tables(small(), generation), out, generation)  # type: ignore[arg-type]
+    submission.write_wgms(submission.wgms_tables(small(), generation), out, generation)  # type: ignore[arg-type]
     return out
 
 

@@ -11,8 +11,8 @@ from builders import planar_grid, stake_workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mbpack.compute import compute
-from mbpack.glacierwide import (
+from mbpack.balance.compute import compute
+from mbpack.balance.glacierwide import (
     Grid,
     Hypsometry,
     band_method,
@@ -20,8 +20,8 @@ from mbpack.glacierwide import (
     integrate_isolines,
     isoline_areas,
 )
+from mbpack.balance.profile import Profile, fit_profile
 from mbpack.params import DEFAULT
-from mbpack.profile import Profile, fit_profile
 
 POSITIONS = [(100.0, 150.0), (500.0, 400.0), (900.0, 700.0), (300.0, 1000.0), (700.0, 1300.0),
              (200.0, 1600.0), (800.0, 1900.0), (400.0, 2200.0), (600.0, 2450.0)]  # fmt: skip
@@ -235,7 +235,7 @@ def test_latitude_longitude_without_pyproj_is_refused(monkeypatch: pytest.Monkey
 
 
 def test_series_aar0_and_ela0_by_regression() -> None:
-    from mbpack.compute import series
+    from mbpack.balance.compute import series
 
     ba = np.array([-800.0, -400.0, 0.0, 300.0, -200.0])
     table = pd.DataFrame({"year": range(2001, 2006), "method": "band", "winter_balance": 500.0,

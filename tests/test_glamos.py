@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from mbpack.balance.compute import compute
 from mbpack.cli import main
-from mbpack.compute import compute
 from mbpack.errors import UnreadableWorkbook
-from mbpack.glamos import import_glamos, read_glamos
+from mbpack.formats.glamos import import_glamos, read_glamos
 from mbpack.workbook import Workbook, read_workbook
 
 DATA = Path(__file__).parent / "data" / "glamos"

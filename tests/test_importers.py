@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from mbpack.balance.compute import compute
 from mbpack.cli import main
-from mbpack.compute import compute
 from mbpack.errors import ComputationError
 from mbpack.workbook import read_workbook
 
@@ -122,8 +122,8 @@ def test_import_and_compute_match_the_analytic_answer(
 
 
 def test_bad_crs_and_missing_extra(field: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from mbpack import geo
-    from mbpack.importers import import_stakes
+    from mbpack.formats import geo
+    from mbpack.formats.importers import import_stakes
 
     with pytest.raises(
         ComputationError, match=r"'EPSG:999999' is not a coordinate reference system"
@@ -146,8 +146,9 @@ def test_bad_crs_and_missing_extra(field: dict[str, Path], monkeypatch: pytest.M
 def test_import_wgms_and_package_round_trip(tmp_path: Path) -> None:
     from test_publish import small
 
-    from mbpack import publish, wgms
-    from mbpack.datapackage import equal_tables
+    from mbpack.formats.datapackage import equal_tables
+    from mbpack.publish import package as publish
+    from mbpack.publish import wgms as submission
 
     wb = small()
     publish.package(wb, tmp_path / "pkg", html=False)
@@ -176,7 +177,7 @@ def test_import_wgms_and_package_round_trip(tmp_path: Path) -> None:
     computed = compute(wb).glacier_balance.set_index("method").loc["band"]
     assert gb["annual_balance"] == round(computed["annual_balance"])
     assert len(back["point_balance"]) == len(
-        wgms.wgms_tables(wb, "upper", results=compute(wb))["EEE-MASS_BALANCE_POINT"]
+        submission.wgms_tables(wb, "upper", results=compute(wb))["EEE-MASS_BALANCE_POINT"]
     )
 
 
@@ -184,7 +185,7 @@ def test_workbook_names_its_dem_and_outline(field: dict[str, Path], tmp_path: Pa
     """A surfaces sheet with paths relative to the workbook: the contour method runs on the DEM's cells."""
     import shutil
 
-    from mbpack.importers import import_stakes
+    from mbpack.formats.importers import import_stakes
     from mbpack.workbook import write_workbook
 
     imported = import_stakes(field["stakes"], year=2010, dem=field["dem"], outline=field["outline"])
@@ -214,8 +215,8 @@ def test_shapefile_outline_resampling_and_wgms_coordinates(
 ) -> None:
     import shapefile
 
-    from mbpack import wgms
-    from mbpack.importers import import_stakes
+    from mbpack.formats.importers import import_stakes
+    from mbpack.publish import wgms as submission
 
     ring = [
         [X0 + 100, Y0 + 100],
@@ -246,5 +247,5 @@ def test_shapefile_outline_resampling_and_wgms_coordinates(
     results = compute(wb)
     results.point_balance = results.point_balance.assign(latitude=np.nan, longitude=np.nan)
     wb.tables["glacier"].loc[0, "country"] = "CN"
-    eee = wgms.wgms_tables(wb, "upper", results=results)["EEE-MASS_BALANCE_POINT"]
+    eee = submission.wgms_tables(wb, "upper", results=results)["EEE-MASS_BALANCE_POINT"]
     assert eee["POINT_LAT"].notna().all() and eee["POINT_LAT"].between(43.0, 44.5).all()

@@ -21,9 +21,9 @@ import pytest
 import yaml
 from lxml import etree
 
-from mbpack import metadata
 from mbpack.errors import MissingMetadata
-from mbpack.report import Issue, Report
+from mbpack.issues import Issue, Report
+from mbpack.publish import metadata
 from mbpack.workbook import Workbook
 
 HERE = Path(__file__).parent
@@ -109,7 +109,7 @@ def publication_workbook(**dataset: Any) -> Workbook:
 
 
 def stand_in_results() -> SimpleNamespace:
-    """What the renderers read of :class:`mbpack.compute.Results`: the glacier-wide table [kg m-2]."""
+    """What the renderers read of :class:`mbpack.balance.compute.Results`: the glacier-wide table [kg m-2]."""
     return SimpleNamespace(
         glacier_balance=pd.DataFrame(
             {
@@ -164,7 +164,7 @@ def test_context_altitude_falls_back_to_the_hypsometry() -> None:
 
 def test_context_of_real_glamos_data() -> None:
     """Adlergletscher (GLAMOS, tests/data/glamos): period and altitude range measured from the data."""
-    from mbpack.importers import import_glamos
+    from mbpack.formats.importers import import_glamos
 
     wb = Workbook.from_tables(import_glamos(HERE / "data" / "glamos" / "adler_obs.dat").tables)
     ctx = metadata.metadata_context(wb)

@@ -7,8 +7,14 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from mbpack.balance.points import (
+    DensityProfile,
+    annual_stake_balance,
+    chain,
+    pit_profile,
+    point_balances,
+)
 from mbpack.params import DEFAULT
-from mbpack.points import DensityProfile, annual_stake_balance, chain, pit_profile, point_balances
 from mbpack.workbook import Workbook
 
 YEAR = {"year": 2001, "time_system": "FLO", "begin_date": "2000-09-01", "winter_end_date": "2001-05-15",

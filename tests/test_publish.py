@@ -17,11 +17,11 @@ from builders import stake_workbook
 from click.testing import CliRunner
 from conftest import write
 
-from mbpack import publish
+from mbpack.balance.compute import compute
 from mbpack.cli import main
-from mbpack.compute import compute
-from mbpack.datapackage import equal_tables, read_package
 from mbpack.errors import MissingMetadata
+from mbpack.formats.datapackage import equal_tables, read_package
+from mbpack.publish import package as publish
 from mbpack.workbook import Workbook
 
 HERE = Path(__file__).parent
@@ -86,7 +86,7 @@ def test_datacite_is_valid_and_matches_the_xml(
     import datacite.schema45 as dc
     from lxml import etree
 
-    from mbpack import metadata
+    from mbpack.publish import metadata
 
     wb, out, _ = built
     ctx = metadata.context(wb, compute(wb))

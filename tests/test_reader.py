@@ -10,11 +10,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from mbpack import reader
+from mbpack.checks.validate import validate
 from mbpack.errors import UnreadableWorkbook
-from mbpack.report import Report
-from mbpack.validate import validate
-from mbpack.workbook import read_workbook
+from mbpack.issues import Report
+from mbpack.workbook import read_workbook, reader
 
 GLACIER = [
     ("field", "value"),

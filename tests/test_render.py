@@ -12,26 +12,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mbpack.errors import MbpackError, MissingMetadata
-from mbpack.render import (
-    FORMULA_START,
-    Record,
-    bibtex,
-    degrees,
-    environment,
-    iso_date,
-    m_we,
-    neutralise,
-    render,
-    restore,
-    template_names,
-    yaml_string,
-)
-from mbpack.schema import data_path
+from mbpack.escape import FORMULA_START, bibtex, neutralise, restore, yaml_string
+from mbpack.publish.render import Record, degrees, environment, iso_date, m_we, render
+from mbpack.workbook.schema import data_path
 
 SHIPPED = [
     "CITATION.cff.j2", "citation.bib.j2", "citation.txt.j2", "datacite.xml.j2", "description.md.j2",
     "report.md.j2", "schemaorg.jsonld.j2",
 ]  # fmt: skip
+
+
+def template_names(folder: Path | None = None) -> list[str]:
+    """Template files the environment can find: the shipped ones and those in ``folder``."""
+    folders = [data_path("templates"), *([folder] if folder else [])]
+    return sorted({p.name for f in folders for p in Path(f).glob("*.j2")})
 
 
 def test_shipped_templates_are_found() -> None:

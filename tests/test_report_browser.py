@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mbpack import publish
-from mbpack.compute import compute
+from mbpack.balance.compute import compute
+from mbpack.checks.validate import validate
 from mbpack.example import shipped_path
-from mbpack.validate import validate
+from mbpack.publish import package as publish
 from mbpack.workbook import read_workbook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

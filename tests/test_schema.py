@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mbpack import schema, units
-from mbpack.workbook import DTYPES
+from mbpack import units
+from mbpack.workbook import schema
+from mbpack.workbook.model import DTYPES
 
 
 @pytest.mark.parametrize("sheet", schema.SHEETS)

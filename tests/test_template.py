@@ -10,17 +10,19 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from mbpack import schema
 from mbpack.cli import main
 from mbpack.errors import MbpackError
-from mbpack.example import shipped_path
-from mbpack.template import LAST_ROW, _validation, write_template
-from mbpack.workbook import header_text, read_workbook
+from mbpack.example import example_rows, shipped_path
+from mbpack.workbook import read_workbook, schema
+from mbpack.workbook.model import header_text
+from mbpack.workbook.template import LAST_ROW, _validation, write_template
 
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return openpyxl.load_workbook(write_template(tmp_path_factory.mktemp("t") / "blank.xlsx"))
+    return openpyxl.load_workbook(
+        write_template(tmp_path_factory.mktemp("t") / "blank.xlsx", example_rows())
+    )
 
 
 def _expected(field: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
@@ -161,7 +163,7 @@ def test_structure(tmp_path: Path) -> None:
 def test_blank_template_is_well_formed(tmp_path: Path) -> None:
     path = tmp_path / "blank.xlsx"
     assert CliRunner().invoke(main, ["template", str(path)]).exit_code == 0
-    from mbpack.validate import validate
+    from mbpack.checks.validate import validate
 
     report = validate(path)
     assert (report.errors, report.warnings) == (0, 0)
@@ -171,9 +173,9 @@ def test_blank_template_is_well_formed(tmp_path: Path) -> None:
 
 
 def test_template_filled_with_the_example_validates_clean(tmp_path: Path) -> None:
-    from mbpack.validate import validate
+    from mbpack.checks.validate import validate
 
-    path = write_template(tmp_path / "filled.xlsx")
+    path = write_template(tmp_path / "filled.xlsx", example_rows())
     example = read_workbook(shipped_path())
     book = openpyxl.load_workbook(path)
     for sheet in schema.SHEETS:

@@ -11,9 +11,9 @@ from builders import stake_workbook
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mbpack import uncertainty as unc
-from mbpack.compute import compute
-from mbpack.points import point_balances
+from mbpack.balance import uncertainty as unc
+from mbpack.balance.compute import compute
+from mbpack.balance.points import point_balances
 from mbpack.workbook import Workbook
 
 POS = [(100.0, 150.0), (500.0, 900.0), (900.0, 1700.0), (400.0, 2300.0)]

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from conftest import write
 
-from mbpack.report import Report
-from mbpack.rules import RULES
-from mbpack.validate import validate
+from mbpack.checks.rules import RULES
+from mbpack.checks.validate import validate
+from mbpack.issues import Report
 from mbpack.workbook import Workbook
 
 Tables = dict[str, Any]

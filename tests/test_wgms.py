@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mbpack import wgms
 from mbpack.errors import MissingMetadata, UnreadableWorkbook
+from mbpack.formats import wgms
+from mbpack.publish import wgms as submission
 from mbpack.workbook import Workbook
 
 DATA = Path(__file__).parent / "data" / "wgms-oggm"
@@ -84,7 +85,7 @@ BASE = ("CN", NAME, 4321)
 
 
 def test_upper_tables_exact() -> None:
-    t = wgms.wgms_tables(small(), "upper")
+    t = submission.wgms_tables(small(), "upper")
     assert list(t) == list(wgms.UPPER)
     cols = ["POLITICAL_UNIT", "NAME", "WGMS_ID", "YEAR", "LOWER_BOUND", "UPPER_BOUND", "AREA",
             "WINTER_BALANCE", "WINTER_BALANCE_UNC", "SUMMER_BALANCE", "SUMMER_BALANCE_UNC", "ANNUAL_BALANCE",
@@ -190,7 +191,7 @@ def test_upper_tables_exact() -> None:
 
 def test_upper_csv_text(tmp_path: Path) -> None:
     """Integers without decimals, blanks for missing values, dates as YYYYMMDD text."""
-    wgms.write_wgms(wgms.wgms_tables(small(), "upper"), tmp_path / "u", "upper")
+    submission.write_wgms(submission.wgms_tables(small(), "upper"), tmp_path / "u", "upper")
     lines = (tmp_path / "u" / "EE-MASS_BALANCE.csv").read_text(encoding="utf-8").splitlines()
     assert lines[4] == (
         f'CN,"{NAME}",4321,2001,9999,9999,1.0,160,,-531,,-370,200,"glacier-wide, band method"'
@@ -202,7 +203,7 @@ def test_upper_csv_text(tmp_path: Path) -> None:
 
 
 def test_lower_tables_exact() -> None:
-    t = wgms.wgms_tables(small(), "lower")
+    t = submission.wgms_tables(small(), "lower")
     assert list(t) == list(wgms.LOWER)
     mb = ["year", "time_system", "begin_date", "midseason_date", "end_date", "winter_balance",
           "summer_balance", "annual_balance", "annual_balance_unc", "ela_position", "ela", "aar", "area"]  # fmt: skip
@@ -249,7 +250,7 @@ def test_units_come_from_the_schemas() -> None:
 
 
 def test_method_choice_falls_back_to_reported() -> None:
-    t = wgms.wgms_tables(small(), "upper", method="contour")
+    t = submission.wgms_tables(small(), "upper", method="contour")
     wide = t["EE-MASS_BALANCE"][t["EE-MASS_BALANCE"]["LOWER_BOUND"] == 9999]
     assert rows(wide, ["YEAR", "ANNUAL_BALANCE", "REMARKS"]) == [
         (2001, -400, "glacier-wide, contour method"),
@@ -258,9 +259,9 @@ def test_method_choice_falls_back_to_reported() -> None:
     with pytest.raises(
         ValueError, match=r"method='profile' is invalid; choices: 'band', 'contour'"
     ):
-        wgms.wgms_tables(small(), "upper", method="profile")
+        submission.wgms_tables(small(), "upper", method="profile")
     with pytest.raises(ValueError, match=r"generation='UPPER' is invalid"):
-        wgms.wgms_tables(small(), "UPPER")  # type: ignore[arg-type]
+        submission.wgms_tables(small(), "UPPER")  # type: ignore[arg-type]
 
 
 def test_missing_metadata_names_sheet_and_field() -> None:
@@ -269,23 +270,23 @@ def test_missing_metadata_names_sheet_and_field() -> None:
     with pytest.raises(
         MissingMetadata, match=r"^glacier!country is empty: WGMS tables need POLITICAL_UNIT"
     ):
-        wgms.wgms_tables(wb, "upper")
+        submission.wgms_tables(wb, "upper")
     wb = small()
     wb.tables["glacier"].loc[0, "wgms_id"] = None
-    assert wgms.missing_metadata(wb) == [
+    assert submission.missing_metadata(wb) == [
         "glacier!wgms_id is empty: WGMS tables need the WGMS glacier id (WGMS assigns it to a glacier new "
         "to the database; the tables are written without it)"
     ]
-    a = wgms.wgms_tables(wb, "upper")["A-GLACIER"].iloc[0]
+    a = submission.wgms_tables(wb, "upper")["A-GLACIER"].iloc[0]
     assert pd.isna(a["WGMS_ID"]) and a["REMARKS"] == "WGMS_ID to be assigned by WGMS"
     with pytest.raises(
         MissingMetadata, match=r"^glacier!wgms_id is empty: WGMS tables need the WGMS glacier id"
     ):
-        wgms.wgms_tables(wb, "lower", require_wgms_id=True)
+        submission.wgms_tables(wb, "lower", require_wgms_id=True)
     wb = small()
     wb.tables["balance_years"].loc[1, "begin_date"] = pd.NaT
     with pytest.raises(MissingMetadata, match=r"balance_years!begin_date is empty for 2002"):
-        wgms.wgms_tables(wb, "lower")
+        submission.wgms_tables(wb, "lower")
 
 
 def test_name_without_ascii_form_asks_for_one() -> None:
@@ -293,7 +294,7 @@ def test_name_without_ascii_form_asks_for_one() -> None:
     wb.tables["glacier"].loc[0, "name"] = "哈希勒根51号冰川"
     with pytest.raises(MissingMetadata, match=r"glacier!name '哈希勒根51号冰川' has no ASCII transliteration "
                                               r"of '哈希勒根号冰川': give the name in Latin letters \(ASCII\)"):  # fmt: skip
-        wgms.wgms_tables(wb, "upper")
+        submission.wgms_tables(wb, "upper")
     assert wgms.transliterate("Glacier d’Argentière – Lognan") == "GLACIER D'ARGENTIERE - LOGNAN"
     assert wgms.transliterate("Storbreen; Jotunheimen #2") == "STORBREEN JOTUNHEIMEN 2"
 
@@ -302,19 +303,21 @@ def test_write_replaces_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "u"
     out.mkdir()
     (out / "stale.csv").write_text("x\n")
-    paths = wgms.write_wgms(wgms.wgms_tables(small(), "upper"), out, "upper")
+    paths = submission.write_wgms(submission.wgms_tables(small(), "upper"), out, "upper")
     assert [p.name for p in paths] == [f"{t}.csv" for t in wgms.UPPER]
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in wgms.UPPER)
     with pytest.raises(
         ValueError,
         match=r"^glacier, mass_balance, mass_balance_band, mass_balance_point: not upper-case WGMS tables",
     ):
-        wgms.write_wgms(wgms.wgms_tables(small(), "lower"), out, "upper")
+        submission.write_wgms(submission.wgms_tables(small(), "lower"), out, "upper")
     assert (out / "A-GLACIER.csv").exists()  # left as it was
 
 
 def test_lower_datapackage(tmp_path: Path) -> None:
-    paths = wgms.write_wgms(wgms.wgms_tables(small(), "lower"), tmp_path / "low", "lower")
+    paths = submission.write_wgms(
+        submission.wgms_tables(small(), "lower"), tmp_path / "low", "lower"
+    )
     assert [p.relative_to(tmp_path / "low").as_posix() for p in paths] == [
         *(f"data/{t}.csv" for t in wgms.LOWER),
         "datapackage.json",
@@ -444,7 +447,7 @@ def frictionless_errors(
     else:
         package = Package(resources=[
             Resource(path=f"{t}.csv", basepath=str(directory), name=t.lower().replace("_", "-"),
-                     schema=Schema.from_descriptor(wgms._resource_schema("upper", t)))
+                     schema=Schema.from_descriptor(submission.resource_schema("upper", t)))
             for t in wgms.UPPER
         ])  # fmt: skip
     report = package.validate()
@@ -453,14 +456,14 @@ def frictionless_errors(
 
 @pytest.mark.parametrize("generation", ["upper", "lower"])
 def test_emitted_tables_are_valid(tmp_path: Path, generation: wgms.Generation) -> None:
-    tables = wgms.wgms_tables(small(), generation)
-    assert wgms.validate_wgms_tables(tables, generation) == []
-    wgms.write_wgms(tables, tmp_path / "out", generation)
+    tables = submission.wgms_tables(small(), generation)
+    assert submission.validate_wgms_tables(tables, generation) == []
+    submission.write_wgms(tables, tmp_path / "out", generation)
     assert frictionless_errors(tmp_path / "out", generation) == []
 
 
 def test_frictionless_cli_validates_the_lower_package(tmp_path: Path) -> None:
-    wgms.write_wgms(wgms.wgms_tables(small(), "lower"), tmp_path / "low", "lower")
+    submission.write_wgms(submission.wgms_tables(small(), "lower"), tmp_path / "low", "lower")
     cli = shutil.which("frictionless") or str(Path(sys.executable).parent / "frictionless")
     result = subprocess.run([cli, "validate", "datapackage.json"], cwd=tmp_path / "low", capture_output=True,
                             text=True, timeout=300)  # fmt: skip
@@ -470,7 +473,7 @@ def test_frictionless_cli_validates_the_lower_package(tmp_path: Path) -> None:
 def broken(
     generation: wgms.Generation, table: str, index: int, column: str, value: Any
 ) -> dict[str, pd.DataFrame]:
-    tables = wgms.wgms_tables(small(), generation)
+    tables = submission.wgms_tables(small(), generation)
     frame = tables[table]
     frame[column] = frame[column].astype(object)
     frame.loc[index, column] = value
@@ -515,7 +518,7 @@ def test_broken_table_gives_the_issue_frictionless_gives(tmp_path: Path, generat
                                                          index: int, column: str, value: Any, code: str,
                                                          issue_column: str, line: int) -> None:  # fmt: skip
     tables = broken(generation, table, index, column, value)
-    issues = wgms.validate_wgms_tables(tables, generation)
+    issues = submission.validate_wgms_tables(tables, generation)
     assert [(i.code, i.severity, i.sheet, i.row, i.column) for i in issues] == [
         (code, "error", table, line, issue_column)
     ]
@@ -523,7 +526,7 @@ def test_broken_table_gives_the_issue_frictionless_gives(tmp_path: Path, generat
     if code not in ("duplicate-key", "foreign-key", "missing-value"):
         assert issue.value == str(value)
     assert issue.message
-    wgms.write_wgms(tables, tmp_path / "out", generation)
+    submission.write_wgms(tables, tmp_path / "out", generation)
     found = frictionless_errors(tmp_path / "out", generation)
     assert [(kind, row) for kind, row, _ in found] == [(FRICTIONLESS_TYPE[code], line)]
     if code not in ("duplicate-key", "foreign-key"):
@@ -532,7 +535,7 @@ def test_broken_table_gives_the_issue_frictionless_gives(tmp_path: Path, generat
 
 def test_too_long_name_and_messages() -> None:
     tables = broken("upper", "A-GLACIER", 0, "NAME", "A" * 61)
-    issues = wgms.validate_wgms_tables(tables, "upper")
+    issues = submission.validate_wgms_tables(tables, "upper")
     by_code = {i.code: i for i in issues if i.sheet == "A-GLACIER"}
     assert by_code["too-long"].message == "NAME is longer than 60 characters"
     assert {i.code for i in issues} == {
@@ -540,7 +543,7 @@ def test_too_long_name_and_messages() -> None:
         "foreign-key",
     }  # the other tables now miss their glacier
     tables = broken("upper", "E-MASS_BALANCE_OVERVIEW", 0, "AAR", 120)
-    (issue,) = wgms.validate_wgms_tables(tables, "upper")
+    (issue,) = submission.validate_wgms_tables(tables, "upper")
     assert (issue.message, issue.value, issue.wgms_id, issue.year) == (
         "AAR 120 is above 100",
         "120",
@@ -550,12 +553,12 @@ def test_too_long_name_and_messages() -> None:
 
 
 def test_header_and_unknown_tables() -> None:
-    tables = wgms.wgms_tables(small(), "upper")
+    tables = submission.wgms_tables(small(), "upper")
     tables["E-MASS_BALANCE_OVERVIEW"] = tables["E-MASS_BALANCE_OVERVIEW"].drop(
         columns="TIME_SYSTEM"
     )
     tables["F-FRONT_VARIATION"] = pd.DataFrame({"X": [1]})
-    issues = wgms.validate_wgms_tables(tables, "upper")
+    issues = submission.validate_wgms_tables(tables, "upper")
     assert sorted((i.code, i.sheet, i.row, i.column) for i in issues) == [
         ("header", "E-MASS_BALANCE_OVERVIEW", 1, None),
         ("missing-column", "E-MASS_BALANCE_OVERVIEW", None, "TIME_SYSTEM"),
@@ -606,7 +609,7 @@ COMPARED = {
 
 @pytest.mark.parametrize("generation", ["upper", "lower"])
 def test_round_trip(tmp_path: Path, generation: wgms.Generation) -> None:
-    wgms.write_wgms(wgms.wgms_tables(small(), generation), tmp_path / "x", generation)
+    submission.write_wgms(submission.wgms_tables(small(), generation), tmp_path / "x", generation)
     back = wgms.read_wgms(tmp_path / "x")
     expected = picked(generation)
     for sheet, cols in COMPARED.items():
@@ -635,7 +638,7 @@ def test_balances_round_trip_within_the_rounding(
     wb = small()
     wb.tables["glacier_balance"].loc[0, "annual_balance"] = balance
     with tempfile.TemporaryDirectory() as tmp:
-        wgms.write_wgms(wgms.wgms_tables(wb, generation), Path(tmp) / "x", generation)
+        submission.write_wgms(submission.wgms_tables(wb, generation), Path(tmp) / "x", generation)
         back = wgms.read_wgms(Path(tmp) / "x")["glacier_balance"]
     assert abs(back["annual_balance"].iloc[0] - balance) <= 0.5 + 1e-9
 
@@ -643,11 +646,11 @@ def test_balances_round_trip_within_the_rounding(
 def release_files(tmp_path: Path) -> Path:
     """The upper tables under release names, in a zip, A-GLACIER in Latin-1 with 99 dates in E and EEE."""
     out = tmp_path / "u"
-    tables = wgms.wgms_tables(small(), "upper")
+    tables = submission.wgms_tables(small(), "upper")
     tables["A-GLACIER"].loc[0, "GEN_LOCATION"] = "Tien Shan, Xinjiang (Zürich data)"
     tables["E-MASS_BALANCE_OVERVIEW"].loc[0, "END_WINTER"] = "20010599"
     tables["EEE-MASS_BALANCE_POINT"].loc[0, "FROM_DATE"] = "20009999"
-    wgms.write_wgms(tables, out, "upper")
+    submission.write_wgms(tables, out, "upper")
     a = out / "A-GLACIER.csv"
     a.write_bytes(a.read_text(encoding="utf-8").encode("latin-1"))
     archive = tmp_path / "WGMS-FoG-2021-05.zip"
@@ -676,14 +679,14 @@ def test_reads_a_latin1_release_zip_with_unknown_dates(tmp_path: Path) -> None:
 
 def test_several_glaciers_need_a_wgms_id(tmp_path: Path) -> None:
     out = tmp_path / "two"
-    one = wgms.wgms_tables(small(), "lower")
+    one = submission.wgms_tables(small(), "lower")
     wb = small()
     wb.tables["glacier"].loc[0, ["wgms_id", "name"]] = [77, "Other"]
     wb.tables["glacier_balance"].loc[0, "annual_balance"] = 55.0
-    two = wgms.wgms_tables(wb, "lower")
+    two = submission.wgms_tables(wb, "lower")
     tables = {k: pd.concat([one[k], two[k]], ignore_index=True) for k in one}
-    assert wgms.validate_wgms_tables(tables, "lower") == []
-    wgms.write_wgms(tables, out, "lower")
+    assert submission.validate_wgms_tables(tables, "lower") == []
+    submission.write_wgms(tables, out, "lower")
     with pytest.raises(
         UnreadableWorkbook, match=r"hold 2 glaciers \(WGMS ids 77, 4321\.\.\.\); choose one"
     ):
@@ -706,12 +709,12 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     with pytest.raises(UnreadableWorkbook, match=r"no WGMS tables"):
         wgms.read_wgms(tmp_path / "empty")
     out = tmp_path / "u"
-    tables = wgms.wgms_tables(small(), "upper")
+    tables = submission.wgms_tables(small(), "upper")
     tables["E-MASS_BALANCE_OVERVIEW"].loc[1, "END_PERIOD"] = "20021301"
-    wgms.write_wgms(tables, out, "upper")
+    submission.write_wgms(tables, out, "upper")
     with pytest.raises(UnreadableWorkbook, match=r"'20021301' is not a WGMS date"):
         wgms.read_wgms(out)
-    wgms.write_wgms(wgms.wgms_tables(small(), "lower"), tmp_path / "l", "lower")
+    submission.write_wgms(submission.wgms_tables(small(), "lower"), tmp_path / "l", "lower")
     shutil.copy(out / "EE-MASS_BALANCE.csv", tmp_path / "l" / "data")
     with pytest.raises(UnreadableWorkbook, match=r"both WGMS generations"):
         wgms.read_wgms(tmp_path / "l")
@@ -742,12 +745,12 @@ def test_shipped_example_validates_in_both_generations(
 ) -> None:
     """The example workbook's computed results (no WGMS id: keys with an empty WGMS_ID) are valid."""
     import mbpack
-    from mbpack.compute import compute
+    from mbpack.balance.compute import compute
     from mbpack.workbook import read_workbook
 
     wb = read_workbook(Path(mbpack.__file__).parent / "data" / "haxilegen51.xlsx")
-    tables = wgms.wgms_tables(wb, generation, results=compute(wb))
+    tables = submission.wgms_tables(wb, generation, results=compute(wb))
     assert all(len(frame) for frame in tables.values())
-    assert wgms.validate_wgms_tables(tables, generation) == []
-    wgms.write_wgms(tables, tmp_path / "out", generation)
+    assert submission.validate_wgms_tables(tables, generation) == []
+    submission.write_wgms(tables, tmp_path / "out", generation)
     assert frictionless_errors(tmp_path / "out", generation) == []

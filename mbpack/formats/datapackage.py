@@ -18,11 +18,11 @@ booleans as ``True``/``False``, missing values as empty cells.
 
 Formula injection.  Free-text columns (string fields of a schema without
 ``enum`` or ``pattern``: names, ids, remarks, descriptions) are written
-through :func:`mbpack.render.neutralise`: a text a spreadsheet would run as a
+through :func:`mbpack.escape.neutralise`: a text a spreadsheet would run as a
 formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe, and a
 text that already starts with apostrophes before such a character gets one
 more.  The mapping is injective, and :func:`read_package` applies its inverse
-:func:`mbpack.render.restore` to the same columns, so the round trip stays
+:func:`mbpack.escape.restore` to the same columns, so the round trip stays
 exact while the CSV opened in a spreadsheet shows text, not a formula.
 Constrained columns (enumerations, patterns such as the DOI or ORCID) are
 left alone: their constraints already exclude formula starts, and prefixing
@@ -40,10 +40,10 @@ from typing import Any
 
 import pandas as pd
 
-from mbpack import schema
 from mbpack.errors import MbpackError
-from mbpack.render import neutralise, restore
-from mbpack.workbook import DTYPES, Workbook, conform
+from mbpack.escape import neutralise, restore
+from mbpack.workbook import schema
+from mbpack.workbook.model import DTYPES, Workbook, conform
 
 #: Units of the computed columns that are not in the workbook schemas.
 RESULT_UNITS: dict[str, str] = {
@@ -172,7 +172,7 @@ def export_tables(
     directory
         The package folder; files are written only below ``directory/data``.
     results
-        Computed results (:class:`mbpack.compute.Results`): its non-empty
+        Computed results (:class:`mbpack.balance.compute.Results`): its non-empty
         tables of :data:`RESULT_TABLES` go to ``data/results/<table>.csv``
         as resources ``computed_<table>``.
     extra_tables
@@ -236,7 +236,7 @@ def datapackage_descriptor(
     paths
         What :func:`export_tables` returned.
     ctx
-        :func:`mbpack.metadata.metadata_context` of the workbook.
+        :func:`mbpack.publish.metadata.metadata_context` of the workbook.
 
     Returns
     -------

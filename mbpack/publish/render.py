@@ -24,21 +24,16 @@ written to CSV or XLSX against formula injection.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import re
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mbpack.errors import MbpackError, MissingMetadata
-from mbpack.schema import data_path
+from mbpack.escape import bibtex, neutralise, yaml_string
+from mbpack.workbook.schema import data_path
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
-
-#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: Template file name endings that are autoescaped as XML/HTML.
 ESCAPED_EXTENSIONS = ("xml", "xml.j2", "html", "html.j2")
@@ -80,67 +75,6 @@ def _undefined_class() -> type:
             return str(StrictUndefined._undefined_message.fget(self))  # type: ignore[attr-defined]
 
     return MetadataUndefined
-
-
-def _needs_quote(text: str) -> bool:
-    if text.startswith(FORMULA_START):
-        try:
-            float(text)
-        except ValueError:
-            return True
-        return False
-    return text.startswith("'") and _needs_quote(text[1:])
-
-
-def neutralise(text: Any) -> Any:
-    """Free text made safe for a spreadsheet cell: a leading ``'`` before a formula start.
-
-    Parameters
-    ----------
-    text
-        A cell value.  Only strings are changed; numbers, and strings that
-        read as numbers (``"-0.37"``, ``"+5"``), are returned as they are.
-
-    Returns
-    -------
-    object
-        ``text``, prefixed with ``'`` when it starts with ``=``, ``+``,
-        ``-``, ``@``, a tab or a carriage return (or is such a text already
-        prefixed with apostrophes, so that the mapping is injective).
-
-    Notes
-    -----
-    OWASP's recommendation for CSV injection: prefix the cell with a single
-    quote so that a spreadsheet shows it as text.  Because an existing
-    prefixed text gets one more apostrophe, :func:`restore` undoes
-    :func:`neutralise` exactly: ``restore(neutralise(t)) == t`` for every
-    ``t``.
-
-    References
-    ----------
-    OWASP, CSV Injection, https://owasp.org/www-community/attacks/CSV_Injection
-
-    Examples
-    --------
-    >>> neutralise("=SUM(A1)"), neutralise("-0.37"), neutralise("plain"), neutralise(-1.5)
-    ("'=SUM(A1)", '-0.37', 'plain', -1.5)
-    >>> neutralise("'=1"), restore(neutralise("'=1"))
-    ("''=1", "'=1")
-    """
-    if isinstance(text, str) and _needs_quote(text):
-        return "'" + text
-    return text
-
-
-def restore(text: Any) -> Any:
-    """The text :func:`neutralise` was given (inverse of :func:`neutralise`).
-
-    >>> restore("'=SUM(A1)"), restore("'quoted"), restore("'-0.37")
-    ('=SUM(A1)', "'quoted", "'-0.37")
-    """
-    if isinstance(text, str) and text.startswith("'") and _needs_quote(text[1:]):
-        return text[1:]
-    return text
 
 
 def m_we(value: Any, digits: int = 2) -> str:
@@ -192,45 +126,6 @@ def degrees(value: Any, hemispheres: str = "NS") -> str:
     return f"{text}° {hemispheres[0] if float(value) >= 0 else hemispheres[1]}"
 
 
-def yaml_string(value: Any) -> str:
-    """A YAML double-quoted scalar: JSON string syntax, with the characters YAML does not allow
-    raw (outside its printable set) written as ``\\u`` escapes.
-
-    Notes
-    -----
-    YAML 1.1/1.2 printable characters: tab, LF, CR, U+0020-U+007E, U+0085,
-    U+00A0-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF; JSON already escapes the
-    C0 controls.  U+0085, U+2028 and U+2029 are escaped too: YAML 1.1 folds
-    them as line breaks.
-
-    Examples
-    --------
-    >>> print(yaml_string('Title: "quoted" # not a comment'))
-    "Title: \\"quoted\\" # not a comment"
-    >>> print(yaml_string("del\x7f"))
-    "del\\u007f"
-    """
-    text = json.dumps("" if value is None else str(value), ensure_ascii=False)
-    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
-
-_BIBTEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
-           "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
-
-
-def bibtex(value: Any) -> str:
-    r"""Text escaped for a BibTeX field (``\{}%&$#_~^``).
-
-    >>> print(bibtex("50% of {a}_b & c"))
-    50\% of \{a\}\_b \& c
-    """
-    return re.sub(
-        r"[\\{}%&$#_~^]", lambda m: _BIBTEX[m.group()], "" if value is None else str(value)
-    )
-
-
 def environment(templates: str | os.PathLike[str] | None = None) -> SandboxedEnvironment:
     """The sandboxed, strict Jinja2 environment.
 
@@ -280,7 +175,7 @@ def render(
     name
         Template file name, e.g. ``"datacite.xml.j2"``.
     context
-        The values (see :func:`mbpack.metadata.metadata_context`).
+        The values (see :func:`mbpack.publish.metadata.metadata_context`).
     templates
         Override folder (see :func:`environment`).
 
@@ -304,11 +199,3 @@ def render(
         return str(template.render(**context))
     except UndefinedError as exc:
         raise MissingMetadata(f"template {name}: {exc.message}") from None
-
-
-def template_names(templates: str | os.PathLike[str] | None = None) -> list[str]:
-    """Names of the shipped templates and of the overrides in ``templates``."""
-    names = {p.name for p in Path(data_path("templates")).glob("*.j2")}
-    if templates:
-        names |= {p.name for p in Path(templates).glob("*.j2")}
-    return sorted(names)

@@ -42,9 +42,9 @@ import pandas as pd
 
 from mbpack import __version__
 from mbpack.errors import MissingMetadata
-from mbpack.render import Record, render
-from mbpack.schema import field_names
-from mbpack.workbook import Workbook
+from mbpack.publish.render import Record, render
+from mbpack.workbook.model import Workbook
+from mbpack.workbook.schema import field_names
 
 #: SPDX licence identifiers → licence deeds (https://spdx.org/licenses/).
 LICENCES: dict[str, str] = {
@@ -208,14 +208,14 @@ def metadata_context(
     workbook
         The observation workbook.
     results
-        Computed results (:class:`mbpack.compute.Results` or any object with a
+        Computed results (:class:`mbpack.balance.compute.Results` or any object with a
         ``glacier_balance`` DataFrame: year, method, winter_balance,
         summer_balance, annual_balance [kg m-2], ela [m], aar [1]; a
         ``series`` DataFrame is used when present).
     files
         Published file name → size [bytes], as measured on disk.
     report
-        The validation :class:`mbpack.report.Report`, summarised as
+        The validation :class:`mbpack.issues.Report`, summarised as
         ``validation``.
 
     Returns
@@ -362,7 +362,7 @@ def _with_test_doi(ctx: dict[str, Any]) -> dict[str, Any]:
     """``ctx`` with a DOI under :data:`TEST_DOI_PREFIX` when it has none."""
     if ctx["doi"]:
         return ctx
-    from mbpack.datapackage import slug
+    from mbpack.formats.datapackage import slug
 
     doi = f"{TEST_DOI_PREFIX}/mbpack.{slug(str(ctx['glacier'].get('name') or ctx['title']))}"
     return ctx | {"doi": doi, "doi_url": f"https://doi.org/{doi}"}
@@ -507,7 +507,7 @@ def report_md(
 ) -> str:
     """Markdown summary of the validation counts and the glacier-wide results (``report.md.j2``).
 
-    ``report`` (a :class:`mbpack.report.Report`) replaces the context's
+    ``report`` (a :class:`mbpack.issues.Report`) replaces the context's
     ``validation`` when given.
     """
     if report is not None:

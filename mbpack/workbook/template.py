@@ -2,7 +2,7 @@
 
 Everything is derived from ``schemas/*.json``: an ``instructions`` sheet
 (what each sheet is, its columns with units, an example row from the
-bundled example), then every sheet of :data:`mbpack.schema.SHEETS` with its
+bundled example), then every sheet of :data:`mbpack.workbook.schema.SHEETS` with its
 header row (``name (unit)`` as :func:`mbpack.workbook.write_workbook` writes
 it, a comment giving the description and unit), Excel data validation
 (drop-down lists for enumerations and booleans, number ranges from the
@@ -15,13 +15,14 @@ lengths), frozen header rows and column widths.  Key-value sheets
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from mbpack import schema
 from mbpack.atomic import atomic_file
 from mbpack.errors import MbpackError
-from mbpack.workbook import header_text
+from mbpack.workbook import schema
+from mbpack.workbook.model import header_text
 
 #: Last spreadsheet row that carries data validation (Excel's last row).
 LAST_ROW = 1_048_576
@@ -51,24 +52,6 @@ def _intro() -> list[str]:
         "schemas/*.json; a comment on each header cell explains the column.",
         "Check the workbook with: mbpack validate WORKBOOK.xlsx",
     ]
-
-
-def _example_rows() -> dict[str, dict[str, Any]]:
-    """One row per table sheet: the bundled example's first row, and its computed results."""
-    from mbpack.compute import compute
-    from mbpack.example import shipped_path
-    from mbpack.reader import read
-
-    wb = read(shipped_path())
-    results = compute(wb)
-    rows = {}
-    for sheet in schema.SHEETS:
-        if sheet in schema.KEY_VALUE_SHEETS:
-            continue
-        frame = getattr(results, sheet) if sheet in schema.RESULT_SHEETS else wb.tables[sheet]
-        if not frame.empty:
-            rows[sheet] = frame.iloc[0].to_dict()
-    return rows
 
 
 def _shown(value: Any) -> Any:
@@ -170,13 +153,18 @@ def _comment(field: dict[str, Any]) -> str:
     return text
 
 
-def write_template(path: str | os.PathLike[str]) -> Path:
+def write_template(
+    path: str | os.PathLike[str], examples: Mapping[str, Mapping[str, Any]] | None = None
+) -> Path:
     """Write the blank observation workbook to ``path``, atomically.
 
     Parameters
     ----------
     path
         The ``.xlsx`` file to write; it appears whole or not at all.
+    examples
+        One example row per table sheet, shown on the instructions sheet
+        (:func:`mbpack.example.example_rows` gives the bundled example's).
 
     Returns
     -------
@@ -200,7 +188,7 @@ def write_template(path: str | os.PathLike[str]) -> Path:
     for line in _intro():
         guide.append([line])
     guide.append([])
-    examples = _example_rows()
+    examples = examples or {}
     for sheet in schema.SHEETS:
         desc = schema.load_schema(sheet)
         guide.append([sheet, desc["description"]])

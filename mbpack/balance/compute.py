@@ -17,14 +17,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mbpack import glacierwide as gw
-from mbpack import uncertainty as unc
+from mbpack.balance import glacierwide as gw
+from mbpack.balance import uncertainty as unc
+from mbpack.balance.points import balance_years, index_balances, point_balances
+from mbpack.balance.profile import Profile, area_above, ela, fit_profile, gradient, linear_fit
 from mbpack.errors import ComputationError
+from mbpack.issues import Issue, plain
 from mbpack.params import DEFAULT, Parameters
-from mbpack.points import balance_years, index_balances, point_balances
-from mbpack.profile import Profile, area_above, ela, fit_profile, gradient, linear_fit
-from mbpack.report import Issue, plain
-from mbpack.workbook import Workbook, conform
+from mbpack.workbook.model import Workbook, conform
+from mbpack.workbook.surface import Grid, Hypsometry, survey_rows
 
 Method = Literal["band", "contour", "both"]
 #: The sheet a method's refusal points to.
@@ -65,6 +66,9 @@ class Results:
         Glacier-wide balance of a survey interval the user named.
     profiles
         The fitted b(z) per (year, balance code).
+    fields
+        The contour-line method's interpolated balance of every grid cell
+        per (year, balance code), for maps.
     issues
         What could not be computed, and the quality checks.
     """
@@ -77,6 +81,7 @@ class Results:
     comparison: pd.DataFrame
     interval: pd.DataFrame = field(default_factory=pd.DataFrame)
     profiles: dict[tuple[int, str], Profile] = field(default_factory=dict)
+    fields: dict[tuple[int, str], gw.CellBalances] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -92,16 +97,6 @@ class Results:
         }
         out["issues"] = [i.as_dict() for i in self.issues]
         return out
-
-
-def _survey(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Rows of the survey used for ``year``: the latest at or before it, else the earliest."""
-    if frame.empty:
-        return frame
-    years = frame["year"].dropna().astype(int).unique()
-    before = years[years <= year]
-    chosen = before.max() if before.size else years.min()
-    return frame[frame["year"] == chosen]
 
 
 def _xy(points: pd.DataFrame, crs: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -136,8 +131,8 @@ class _Year:
 
     year: int
     points: pd.DataFrame
-    hyps: gw.Hypsometry | None
-    grid: gw.Grid | None
+    hyps: Hypsometry | None
+    grid: Grid | None
     zmin: float
     zmax: float
     area_year: float
@@ -175,15 +170,15 @@ def compute(
     -----
     For every balance year (``balance_years``):
 
-    * point balances of the year (:func:`mbpack.points.point_balances`)
+    * point balances of the year (:func:`mbpack.balance.points.point_balances`)
       with codes winter and annual are fitted by a b(z) profile
-      (:mod:`mbpack.profile`; ``params.profile``);
+      (:mod:`mbpack.balance.profile`; ``params.profile``);
     * the hypsometry and the surface grid used are those of the latest
       survey at or before the year, else the earliest survey after it; a
       year without hypsometry takes its bands from the grid
       (``params.band_width``);
     * winter and annual balances are integrated by each method
-      (:mod:`mbpack.glacierwide`); the summer balance is their difference
+      (:mod:`mbpack.balance.glacierwide`); the summer balance is their difference
       (``B_s = B_a - B_w``, per band and per cell), so the components
       always add up;
     * ELA: the zero of the annual profile, ``ela_position`` ``>`` (ELA =
@@ -192,7 +187,7 @@ def compute(
       (contour); balance gradients [kg m-2 per 100 m] of the annual points
       with b < 0 (ablation zone) and of all of them; WGMS site counts above
       and below the ELA over the winter and annual surveys;
-    * uncertainty after Zemp et al. (2013) (:mod:`mbpack.uncertainty`):
+    * uncertainty after Zemp et al. (2013) (:mod:`mbpack.balance.uncertainty`):
       point, spatial (|band − contour|) and reference-area components,
       combined per year and cumulated (random √N, systematic N);
     * a year or a method that cannot be computed (fewer than
@@ -225,6 +220,7 @@ def compute(
     bands: list[pd.DataFrame] = []
     isolines: list[pd.DataFrame] = []
     profiles: dict[tuple[int, str], Profile] = {}
+    fields: dict[tuple[int, str], gw.CellBalances] = {}
     years = balance_years(workbook)
     hyps_all, grid_all = workbook["hypsometry"], workbook["surface_grid"]
     for y in years:
@@ -260,10 +256,12 @@ def compute(
             continue
         for code, p in prof.items():
             profiles[(y.year, code)] = p
+        e, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
         results: dict[str, dict[str, Any]] = {}
         for m in methods:
             try:
-                results[m] = _integrate(m, y.year, prof, has, ctx, params, bands, isolines)
+                results[m] = _integrate(m, y.year, prof, has, ctx, params, (e, position),
+                                        bands, isolines, fields)  # fmt: skip
             except ComputationError as exc:
                 issues.append(
                     Issue(
@@ -277,7 +275,6 @@ def compute(
                 )
         if not results:
             continue
-        e, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
         spatial = {c: unc.spatial_component(results["band"][c], results["contour"][c])
                    if {"band", "contour"} <= set(results) else math.nan
                    for c in ("winter_balance", "annual_balance")}  # fmt: skip
@@ -328,22 +325,23 @@ def compute(
         comparison=compare_reported(workbook["glacier_balance"], glacier_balance),
         interval=interval,
         profiles=profiles,
+        fields=fields,
         issues=issues,
     )  # fmt: skip
 
 
 def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[str, Any],
                   hyps_all: pd.DataFrame, grid_all: pd.DataFrame, params: Parameters = DEFAULT) -> _Year:  # fmt: skip
-    hyps_rows = _survey(
+    hyps_rows = survey_rows(
         hyps_all.dropna(subset=["lower_elevation", "upper_elevation", "area"]), year
     )
-    grid_rows = _survey(grid_all.dropna(subset=["x", "y", "elevation"]), year)
-    surfaces = _survey(wb["surfaces"].dropna(subset=["year", "dem"]), year)
+    grid_rows = survey_rows(grid_all.dropna(subset=["x", "y", "elevation"]), year)
+    surfaces = survey_rows(wb["surfaces"].dropna(subset=["year", "dem"]), year)
     if len(surfaces) and (
         grid_rows.empty or int(surfaces["year"].iloc[0]) > int(grid_rows["year"].iloc[0])
     ):
         grid_rows = _dem_grid(wb, surfaces.iloc[0], params.dem_resolution)
-    grid = gw.Grid.from_frame(grid_rows) if len(grid_rows) else None
+    grid = Grid.from_frame(grid_rows) if len(grid_rows) else None
     notes = []
     if len(hyps_rows) and grid is not None:
         sheet_area = float(hyps_rows["area"].sum())
@@ -351,9 +349,9 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
             notes.append(f"{year}: the hypsometry ({sheet_area:.4g} km²) and the surface grid ({grid.area:.4g} km²) "
                          "differ by more than 2 %")  # fmt: skip
     if len(hyps_rows):
-        hyps: gw.Hypsometry | None = gw.Hypsometry.from_frame(hyps_rows)
+        hyps: Hypsometry | None = Hypsometry.from_frame(hyps_rows)
     elif grid is not None:
-        hyps = gw.Hypsometry.from_grid(grid.elevation, grid.cell_area, params.band_width)
+        hyps = Hypsometry.from_grid(grid.elevation, grid.cell_area, params.band_width)
     else:
         hyps = None
     zmin = glacier.get("min_elevation")
@@ -380,7 +378,7 @@ _DEM_CACHE: dict[tuple[str, str | None, int, float | None], pd.DataFrame] = {}
 
 def _dem_grid(wb: Workbook, surface: pd.Series, resolution: float | None) -> pd.DataFrame:
     """Grid cells of a surveyed DEM inside its outline (paths relative to the workbook); one grid is kept."""
-    from mbpack import geo
+    from mbpack.formats import geo
 
     base = wb.path.parent if wb.path is not None else Path(".")
     outline = surface["outline"] if isinstance(surface["outline"], str) else None
@@ -443,7 +441,9 @@ def _profile(points: pd.DataFrame, ctx: _Year, params: Parameters) -> Profile:
 
 
 def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, pd.DataFrame], ctx: _Year,
-               params: Parameters, bands: list[pd.DataFrame], isolines: list[pd.DataFrame]) -> dict[str, Any]:  # fmt: skip
+               params: Parameters, equilibrium: tuple[float, str | None], bands: list[pd.DataFrame],
+               isolines: list[pd.DataFrame], fields: dict[tuple[int, str], gw.CellBalances]) -> dict[str, Any]:  # fmt: skip
+    line, position = equilibrium
     out: dict[str, Any] = {}
     if method == "band":
         if ctx.hyps is None:
@@ -459,7 +459,6 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
         total = hyps.total
         for code, v in values.items():
             out[f"{code}_balance"] = float(np.sum(v * hyps.area) / total)
-        line, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
         # outside the glacier the accumulation area is none ('>') or all of it ('<')
         acc = {">": 0.0, "<": total}.get(
             position or "", area_above(hyps.lower, hyps.upper, hyps.area, line)
@@ -479,12 +478,12 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             balance, table, cells[code] = gw.contour_method(grid, p, x, y, pts["elevation"].to_numpy(float),
                                                             pts["balance"].to_numpy(float), params)  # fmt: skip
             out[f"{code}_balance"] = balance
+            fields[(year, code)] = gw.CellBalances(grid.x, grid.y, cells[code])
             isolines.append(table.assign(year=year, balance_code=code))
         if "winter" in cells:
             summer = cells["annual"] - cells["winter"]
             isolines.append(gw.isoline_areas(summer, grid.cell_area, params.contour_interval)
                             .assign(year=year, balance_code="summer"))  # fmt: skip
-        line, position = ela(prof["annual"], ctx.zmin, ctx.zmax)
         # the accumulation area: cells above the ELA (none for '>', all of them for '<')
         acc = {">": 0.0, "<": grid.area}.get(
             position or "", float(np.sum(grid.elevation >= line) * grid.cell_area)
@@ -550,7 +549,7 @@ def _from_band_sheet(wb: Workbook, table: pd.DataFrame, issues: list[Issue]) -> 
             continue
         area = group["area"]
         if area.isna().any():
-            hyps = _survey(wb["hypsometry"], int(year)).set_index("lower_elevation")["area"]
+            hyps = survey_rows(wb["hypsometry"], int(year)).set_index("lower_elevation")["area"]
             area = area.fillna(group["lower_elevation"].map(hyps))
         if area.isna().any() or area.sum() <= 0:
             issues.append(Issue("not-computed", "warning", f"{int(year)}: band balances without band areas",

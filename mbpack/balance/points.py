@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mbpack.issues import Issue
 from mbpack.params import DEFAULT, Parameters
-from mbpack.report import Issue
-from mbpack.workbook import Workbook
+from mbpack.workbook.model import Workbook
 
 #: Order of events on one date: the reading comes before a re-drill.
 EVENT_ORDER = {"reading": 0, "redrill": 1, "extension": 1, "lost": 2}
@@ -758,7 +758,7 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    from mbpack.workbook import conform
+    from mbpack.workbook.model import conform
 
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return conform("point_balance", frame)

@@ -4,7 +4,7 @@ Both are area-weighted means, ``B = Σ b̄_i A_i / Σ A_i`` [kg m-2]:
 
 * **altitude-band** ("contour zoning", profile) method
   (:func:`band_method`): the band balance ``b̄_i`` is the b(z) profile of
-  the points (:mod:`mbpack.profile`) at the band's mid elevation — the
+  the points (:mod:`mbpack.balance.profile`) at the band's mid elevation — the
   linear fit, or the band means of the points interpolated between bands
   and extrapolated above and below the network with the fit's gradient —
   and ``A_i`` the band area of the hypsometry;
@@ -41,52 +41,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mbpack.balance.profile import Profile
 from mbpack.params import DEFAULT, Parameters
-from mbpack.profile import Profile
+from mbpack.workbook.surface import Grid, Hypsometry
 
 
 @dataclass(frozen=True)
-class Hypsometry:
-    """Elevation bands of one survey.
+class CellBalances:
+    """The balance of every cell of a surface grid (the contour-line method's field).
 
     Attributes
     ----------
-    lower, upper
-        Band limits [m], sorted upwards.
-    area
-        Band areas [km2].
+    x, y
+        Cell centres [m].
+    balance
+        Balance of each cell [kg m-2].
     """
 
-    lower: np.ndarray
-    upper: np.ndarray
-    area: np.ndarray
-
-    @property
-    def edges(self) -> np.ndarray:
-        return np.append(self.lower, self.upper[-1])
-
-    @property
-    def mid(self) -> np.ndarray:
-        return 0.5 * (self.lower + self.upper)
-
-    @property
-    def total(self) -> float:
-        return float(self.area.sum())
-
-    @classmethod
-    def from_frame(cls, bands: pd.DataFrame) -> Hypsometry:
-        bands = bands.sort_values("lower_elevation")
-        return cls(bands["lower_elevation"].to_numpy(float), bands["upper_elevation"].to_numpy(float),
-                   bands["area"].to_numpy(float))  # fmt: skip
-
-    @classmethod
-    def from_grid(cls, elevation: np.ndarray, cell_area: float, width: float = 50.0) -> Hypsometry:
-        """Bands of ``width`` [m] from grid cells of ``cell_area`` [km2]."""
-        lo = np.floor(elevation.min() / width) * width
-        hi = np.floor(elevation.max() / width) * width + width
-        edges = np.arange(lo, hi + width / 2, width)
-        counts, _ = np.histogram(elevation, bins=edges)
-        return cls(edges[:-1], edges[1:], counts * cell_area)
+    x: np.ndarray
+    y: np.ndarray
+    balance: np.ndarray
 
 
 def band_method(profile: Profile, hyps: Hypsometry) -> tuple[float, np.ndarray]:
@@ -114,46 +88,6 @@ def band_method(profile: Profile, hyps: Hypsometry) -> tuple[float, np.ndarray]:
     """
     b = np.asarray(profile(hyps.mid), dtype=float)
     return float(np.sum(b * hyps.area) / hyps.total), b
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Cells of a regular grid inside the glacier outline.
-
-    Attributes
-    ----------
-    x, y
-        Cell centres [m] in the glacier's projected CRS.
-    elevation
-        Surface elevation of every cell [m].
-    cell_area
-        Area of one cell [km2].
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    elevation: np.ndarray
-    cell_area: float
-
-    @classmethod
-    def from_frame(cls, cells: pd.DataFrame) -> Grid:
-        x = cells["x"].to_numpy(float)
-        y = cells["y"].to_numpy(float)
-        return cls(x, y, cells["elevation"].to_numpy(float), spacing(x) * spacing(y) / 1e6)
-
-    @property
-    def area(self) -> float:
-        return float(self.x.size * self.cell_area)
-
-
-def spacing(coordinate: np.ndarray) -> float:
-    """Grid spacing [m]: the smallest positive step between distinct coordinates.
-
-    >>> spacing(np.array([0.0, 25.0, 50.0, 25.0]))
-    25.0
-    """
-    steps = np.diff(np.unique(coordinate))
-    return float(steps.min()) if steps.size else 1.0
 
 
 def interpolate(grid: Grid, profile: Profile, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np.ndarray,

@@ -1,8 +1,8 @@
 """Validate an observation workbook: every fault, by cell, in one run.
 
-Two engines check one contract.  The reader (:mod:`mbpack.reader`) types
+Two engines check one contract.  The reader (:mod:`mbpack.workbook.reader`) types
 every cell as ``schemas/*.json`` says and reports cells it cannot read;
-Pandera schemas derived from the same Table Schemas (:mod:`mbpack.rules`)
+Pandera schemas derived from the same Table Schemas (:mod:`mbpack.checks.rules`)
 then check constraints, keys and the cross-field and cross-table rules.
 """
 
@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mbpack import schema
-from mbpack.report import Issue, Report, cell_ref
-from mbpack.workbook import Workbook
+from mbpack.issues import Issue, Report, cell_ref, shown
+from mbpack.workbook import schema
+from mbpack.workbook.model import Workbook
 
 
 def validate(source: str | os.PathLike[str] | Workbook, *, report: Report | None = None) -> Report:
@@ -43,7 +43,7 @@ def validate(source: str | os.PathLike[str] | Workbook, *, report: Report | None
             report if report is not None else Report(file=str(source.path) if source.path else None)
         )
     else:
-        from mbpack.reader import read
+        from mbpack.workbook.reader import read
 
         report = report if report is not None else Report(file=str(source))
         workbook = read(Path(source), report)
@@ -59,7 +59,7 @@ def check_workbook(workbook: Workbook, report: Report) -> None:
     """Run the Pandera schemas of every sheet that has rows; add what fails to ``report``."""
     import pandera.pandas as pa
 
-    from mbpack.rules import Context, pandera_schema
+    from mbpack.checks.rules import Context, pandera_schema
 
     ctx = Context(workbook)
     unreadable = {i.cell for i in report.issues if i.code in UNREADABLE_CELL}
@@ -90,7 +90,7 @@ def _issues(
     ctx: Any,
     unreadable: set[str | None],
 ) -> list[Issue]:
-    from mbpack.rules import message_fields
+    from mbpack.checks.rules import message_fields
 
     name = workbook.sheet_name(sheet)
     pk = schema.load_schema(sheet).get("primaryKey") or []
@@ -133,7 +133,7 @@ def _issues(
             cell_value = fields["value"]
         elif meta.code == "duplicate-key":
             key = tuple(frame.at[index, k] for k in pk)
-            from mbpack.report import plain
+            from mbpack.issues import plain
 
             cell_value = plain(frame.at[index, target])
             message = f"duplicate key {', '.join(pk)} = {', '.join(str(plain(k)) for k in key)}"
@@ -144,7 +144,7 @@ def _issues(
                 message = f"field {target!r} is required; add a row {target!r} with its value to the {name} sheet"
         else:
             cell_value = value
-            message = meta.describe(_shown(value))
+            message = meta.describe(shown(value))
         out.append(
             Issue(
                 meta.code,
@@ -165,10 +165,3 @@ def _find(info: dict[str, Any], column: str | None, code: str) -> Any:
         if meta.code == code and meta.column == column:
             return meta
     return None
-
-
-def _shown(value: Any) -> Any:
-    from mbpack.report import plain
-    from mbpack.rules import _shown as shown
-
-    return shown(plain(value))

@@ -26,9 +26,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from mbpack import wgms
 from mbpack.errors import UnreadableWorkbook
-from mbpack.report import Issue, Report, SheetSummary
+from mbpack.formats import wgms
+from mbpack.issues import Issue, Report, SheetSummary
 
 #: Consistency checks beyond the schemas: code → (severity, what it checks).
 CHECKS: dict[str, tuple[str, str]] = {
@@ -291,7 +291,7 @@ def validate_fog(
     for stem, data, where in _sources(path):
         frame = _read(data, where)
         gen = gen or wgms.detect_generation(list(frame.columns))
-        key = wgms._table_key(stem, gen)  # type: ignore[arg-type]
+        key = wgms.table_key(stem, gen)  # type: ignore[arg-type]
         if key not in (wgms.UPPER if gen == "upper" else wgms.LOWER):
             report.add(Issue("unknown-table", "warning", f"{where}: not a WGMS {gen}-case table; not checked",
                              file=where, value=stem))  # fmt: skip

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mbpack.report import Severity
+from mbpack.issues import Severity
 
 #: Day 0 of Excel's 1900 date system (serial 1 is 1900-01-01; the fictitious
 #: 1900-02-29 makes 1899-12-30 the working origin).

@@ -1,26 +1,22 @@
-"""The observation workbook: one glacier, many balance years, one sheet per table.
+"""The observation workbook model: one glacier, many balance years, one table per sheet.
 
-:func:`read_workbook` reads an ``.xlsx`` file into canonical tables (column
-names, units and types of ``schemas/*.json``), recording every problem of
-the file and its cells in a :class:`~mbpack.report.Report`;
-:func:`write_workbook` writes canonical tables back to ``.xlsx``.
+A :class:`Workbook` holds canonical tables (column names, units and types of
+``schemas/*.json``) and where each value sat in the file.
+:func:`mbpack.workbook.reader.read_workbook` makes one from an ``.xlsx``
+file; :func:`mbpack.workbook.writer.write_workbook` writes one back.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mbpack import schema
+from mbpack.workbook import schema
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from mbpack.report import Report
 
 #: pandas dtype of each Table Schema type.
 DTYPES: dict[str, str] = {
@@ -39,7 +35,7 @@ class Workbook:
     Attributes
     ----------
     tables
-        One DataFrame per sheet of :data:`mbpack.schema.SHEETS`, with the
+        One DataFrame per sheet of :data:`mbpack.workbook.schema.SHEETS`, with the
         schema's columns (and any unknown columns kept at the end).  A sheet
         missing from the file is an empty frame.  Key-value sheets
         (``glacier``, ``dataset``) are one-row frames.
@@ -171,31 +167,6 @@ def conform(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _excel_value(value: Any) -> Any:
-    """A DataFrame value as an openpyxl cell value."""
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date()
-    if isinstance(value, datetime):
-        return value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, date):
-        return value
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _append(ws: Any, values: list[Any]) -> None:
-    """Append a row; text that looks like a formula stays text (never run by a spreadsheet)."""
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
-
-
 def header_text(sheet: str, column: str) -> str:
     """Header written for a column: its name and its unit, ``exposure (m)``."""
     try:
@@ -203,93 +174,3 @@ def header_text(sheet: str, column: str) -> str:
     except KeyError:
         unit = None
     return f"{column} ({unit})" if unit and unit != "1" else column
-
-
-def write_workbook(
-    tables: Workbook | Mapping[str, Any],
-    path: str | os.PathLike[str],
-    *,
-    sheets: tuple[str, ...] | None = None,
-) -> Path:
-    """Write canonical tables to an ``.xlsx`` observation workbook, atomically.
-
-    Parameters
-    ----------
-    tables
-        A :class:`Workbook` or anything :meth:`Workbook.from_tables` takes.
-    path
-        Where to write; the file appears whole or not at all.
-    sheets
-        Sheets to write (default: every sheet that has rows, plus
-        ``glacier``).
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    from openpyxl import Workbook as XLWorkbook
-
-    wb_tables = tables if isinstance(tables, Workbook) else Workbook.from_tables(tables)
-    if sheets is None:
-        sheets = tuple(
-            s for s in schema.SHEETS if s in schema.REQUIRED_SHEETS or not wb_tables.tables[s].empty
-        )
-    book = XLWorkbook()
-    book.remove(book.worksheets[0])
-    for sheet in sheets:
-        ws = book.create_sheet(sheet)
-        frame = wb_tables.tables[sheet]
-        if sheet in schema.KEY_VALUE_SHEETS:
-            ws.append(["field", "value", "unit", "description"])
-            record = wb_tables.record(sheet)
-            for f in schema.fields(sheet):
-                _append(
-                    ws,
-                    [
-                        f["name"],
-                        _excel_value(record.get(f["name"])),
-                        f.get("unit"),
-                        f.get("description"),
-                    ],
-                )
-            for extra in frame.columns:
-                if extra not in record or extra in schema.field_names(sheet):
-                    continue
-                _append(ws, [extra, _excel_value(record[extra]), None, None])
-        else:
-            ws.append([header_text(sheet, c) for c in frame.columns])
-            for row in frame.itertuples(index=False, name=None):
-                _append(ws, [_excel_value(v) for v in row])
-            for cell in ws[1]:
-                if cell.column is not None:
-                    for data_cell in ws.iter_rows(
-                        min_row=2, min_col=cell.column, max_col=cell.column
-                    ):
-                        if isinstance(data_cell[0].value, date):
-                            data_cell[0].number_format = "yyyy-mm-dd"
-        ws.freeze_panes = "A2"
-    from mbpack.atomic import atomic_file
-
-    target = Path(path)
-    with atomic_file(target) as tmp:
-        book.save(tmp)
-    return target
-
-
-def read_workbook(path: str | os.PathLike[str], report: Report | None = None) -> Workbook:
-    """Read an observation workbook into canonical tables.
-
-    Every problem of the file and of its cells is added to ``report``
-    (created when not given; available as ``workbook.report``); values
-    that cannot be read become missing, so no row is dropped.
-
-    Raises
-    ------
-    mbpack.errors.UnreadableWorkbook
-        When the file cannot be read as a workbook at all (not xlsx,
-        corrupt, encrypted, too large).
-    """
-    from mbpack.reader import read
-
-    return read(Path(path), report)

@@ -4,7 +4,7 @@ Every sheet of the observation workbook has one Table Schema
 (``schemas/<sheet>.json``).  They are the single source of truth: the
 reader takes column names, header aliases, units and types from them, and
 the Pandera schemas used for validation are derived from them
-(:mod:`mbpack.rules`).  Two custom field properties are documented
+(:mod:`mbpack.checks.rules`).  Two custom field properties are documented
 extensions of Table Schema:
 
 ``unit``
@@ -63,7 +63,7 @@ def data_path(kind: str) -> Path:
     packaged = Path(str(resources.files("mbpack"))) / "_data" / kind
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / kind
+    return Path(__file__).resolve().parents[2] / kind
 
 
 @cache

@@ -68,6 +68,18 @@ def plain(value: Any) -> Any:
     return None if text in {"NaT", "<NA>", "nan"} else text
 
 
+def shown(value: Any) -> Any:
+    """A cell value as a message shows it: plain (:func:`plain`), 3560.0 as 3560, 0.30000000000000004 as 0.3.
+
+    >>> shown(3560.0), shown(0.1 + 0.2), shown("B9")
+    (3560, 0.3, 'B9')
+    """
+    value = plain(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.10g}") if not value.is_integer() else int(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem, addressed by file, sheet and cell.
@@ -161,9 +173,6 @@ class Report:
             self.issues,
             key=lambda i: (i.sheet or "", i.row or 0, i.column or "", order[i.severity], i.code),
         )
-
-    def by_code(self) -> Counter[tuple[str, str]]:
-        return Counter((i.severity, i.code) for i in self.issues)
 
     def as_dict(self) -> dict[str, Any]:
         for name, summary in self.sheets.items():

@@ -192,7 +192,8 @@ def import_glamos(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> 
     Returns the path written. The fields in ``UNMAPPED`` are left blank for
     the user to fill in.
     """
-    from mbpack.workbook import Workbook, write_workbook
+    from mbpack.workbook.model import Workbook
+    from mbpack.workbook.writer import write_workbook
 
     tables = read_glamos(path)
     tables.pop("unmapped")

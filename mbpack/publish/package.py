@@ -11,16 +11,16 @@ as it was; re-running on the same input gives byte-identical files.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mbpack import metadata, wgms
 from mbpack.atomic import atomic_folder
 from mbpack.errors import MissingMetadata
-from mbpack.render import render
+from mbpack.publish import metadata
+from mbpack.publish import wgms as submission
+from mbpack.publish.render import render
 
 #: Metadata outputs: target → (template, file written).
 OUTPUTS: dict[str, list[tuple[str, str]]] = {
@@ -61,9 +61,9 @@ def package(
     workbook
         A :class:`mbpack.workbook.Workbook` (validated by the caller).
     results
-        :class:`mbpack.compute.Results`; computed here when not given.
+        :class:`mbpack.balance.compute.Results`; computed here when not given.
     report
-        The validation :class:`mbpack.report.Report`, summarised in the reports.
+        The validation :class:`mbpack.issues.Report`, summarised in the reports.
     templates
         A folder whose templates replace the shipped ones of the same name.
     strict
@@ -80,8 +80,8 @@ def package(
     MissingMetadata
         With ``strict``, naming every missing ``sheet!field``; nothing is written.
     """
-    from mbpack.compute import compute
-    from mbpack.datapackage import descriptor, export_tables, write_descriptor
+    from mbpack.balance.compute import compute
+    from mbpack.formats.datapackage import descriptor, export_tables, write_descriptor
 
     results = results if results is not None else compute(workbook)
     summary = Summary(Path(directory))
@@ -89,12 +89,14 @@ def package(
         paths = export_tables(workbook, tmp, results)
         for generation in ("upper", "lower"):
             try:
-                tables = wgms.wgms_tables(workbook, generation, results=results, method=method)
+                tables = submission.wgms_tables(
+                    workbook, generation, results=results, method=method
+                )
             except MissingMetadata as exc:
                 summary.skipped[f"wgms/{generation}"] = [str(exc)]
                 continue
-            wgms.write_wgms(tables, tmp / "wgms" / generation, generation)
-        summary.notes += wgms.missing_metadata(workbook)
+            submission.write_wgms(tables, tmp / "wgms" / generation, generation)
+        summary.notes += submission.missing_metadata(workbook)
         files = {
             p.relative_to(tmp).as_posix(): p.stat().st_size
             for p in sorted(tmp.rglob("*"))
@@ -113,7 +115,7 @@ def package(
                 out.write_text(render(template, ctx, templates), encoding="utf-8")
         (tmp / "report.md").write_text(render("report.md.j2", ctx, templates), encoding="utf-8")
         if html:
-            from mbpack.htmlreport import report_html
+            from mbpack.publish.htmlreport import report_html
 
             (tmp / "report.html").write_text(
                 report_html(workbook, results, report, ctx, templates, progress), encoding="utf-8"
@@ -123,8 +125,3 @@ def package(
             raise MissingMetadata("missing metadata: " + "; ".join(problems))
         summary.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     return summary
-
-
-def summary_json(summary: Summary) -> str:
-    return json.dumps({"directory": str(summary.directory), "files": summary.files, "skipped": summary.skipped,
-                       "notes": summary.notes}, indent=2, ensure_ascii=False)  # fmt: skip

@@ -5,8 +5,8 @@
   end of winter, exposure at the end of summer), with a probe table
   (``P,E,N,D``), a density profile (``DEPTH``, ``DENSITY``, e.g. a snow-fork
   export), a DEM GeoTIFF and an outline (GeoJSON or mask raster);
-* ``glamos``: GLAMOS/VAW band files (:mod:`mbpack.glamos`);
-* ``wgms``: WGMS FoG tables of either generation (:mod:`mbpack.wgms`);
+* ``glamos``: GLAMOS/VAW band files (:mod:`mbpack.formats.glamos`);
+* ``wgms``: WGMS FoG tables of either generation (:mod:`mbpack.formats.wgms`);
 * ``package``: the ``data/`` folder ``mbpack package`` writes.
 
 Every importer returns the workbook and notes naming what it could not map
@@ -26,7 +26,7 @@ import pandas as pd
 
 from mbpack import units
 from mbpack.errors import UnreadableWorkbook
-from mbpack.workbook import Workbook
+from mbpack.workbook.model import Workbook
 
 #: Headers of the compact stake table (case-insensitive) → meaning.
 STAKE_COLUMNS = {"stake": "stake_id", "easting": "x", "northing": "y", "elevation": "elevation", "hw": "hw", "dw": "dw",
@@ -129,7 +129,7 @@ def import_stakes(
     surface), noted in the readings' remarks.  Dates default to the fixed
     hydrological year (1 October, 30 April, 30 September; ``dates`` overrides).
     """
-    from mbpack import geo
+    from mbpack.formats import geo
 
     notes: list[str] = []
     stakes = Path(stakes)
@@ -193,11 +193,10 @@ def import_stakes(
         )
         z = np.full(len(pf), np.nan)
         if grid is not None:
-            from scipy.spatial import cKDTree
+            from mbpack.workbook.surface import nearest_cell
 
-            _, idx = cKDTree(grid[["x", "y"]].to_numpy(float)).query(
-                np.column_stack([pv["x"], pv["y"]])
-            )
+            _, idx = nearest_cell(grid["x"].to_numpy(float), grid["y"].to_numpy(float),
+                                  pv["x"].to_numpy(float), pv["y"].to_numpy(float))  # fmt: skip
             z = grid["elevation"].to_numpy()[idx]
         else:
             notes.append(
@@ -244,8 +243,8 @@ def import_stakes(
 
 
 def import_glamos(path: str | os.PathLike[str]) -> Imported:
-    """A workbook from a GLAMOS/VAW band file (:func:`mbpack.glamos.read_glamos`)."""
-    from mbpack.glamos import read_glamos
+    """A workbook from a GLAMOS/VAW band file (:func:`mbpack.formats.glamos.read_glamos`)."""
+    from mbpack.formats.glamos import read_glamos
 
     tables = read_glamos(path)
     unmapped = tables.pop("unmapped")
@@ -254,7 +253,7 @@ def import_glamos(path: str | os.PathLike[str]) -> Imported:
 
 def import_wgms(path: str | os.PathLike[str], wgms_id: int | None = None) -> Imported:
     """A workbook from WGMS FoG tables of either generation (one glacier)."""
-    from mbpack.wgms import read_wgms
+    from mbpack.formats.wgms import read_wgms
 
     tables = read_wgms(path, wgms_id=wgms_id)
     notes = [f"not in the source, fill it in: glacier!{f}" for f in ("latitude", "longitude", "country")
@@ -264,7 +263,7 @@ def import_wgms(path: str | os.PathLike[str], wgms_id: int | None = None) -> Imp
 
 def import_package(directory: str | os.PathLike[str]) -> Imported:
     """A workbook from the ``data/`` folder of a package written by ``mbpack package``."""
-    from mbpack.datapackage import read_package
+    from mbpack.formats.datapackage import read_package
 
     wb = read_package(Path(directory))
     return Imported(dict(wb.tables), [])

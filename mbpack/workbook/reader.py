@@ -1,7 +1,7 @@
 """Reading an ``.xlsx`` observation workbook into canonical tables.
 
 The hot path reads every sheet with python-calamine (fast, values only) and
-converts whole columns at once (:mod:`mbpack.cells`).  What calamine cannot
+converts whole columns at once (:mod:`mbpack.workbook.cells`).  What calamine cannot
 see is taken from the file itself: formulas without a cached value (found
 by scanning the sheet XML, which is only parsed when it holds formulas) and
 merged cells.  Before anything is opened the file is checked as a file:
@@ -12,6 +12,7 @@ that a zip bomb is refused before it is inflated.
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -21,10 +22,11 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from mbpack import cells, schema, units
+from mbpack import units
 from mbpack.errors import UnreadableWorkbook
-from mbpack.report import Issue, Report, SheetSummary, cell_ref, column_letter
-from mbpack.workbook import DTYPES, Workbook
+from mbpack.issues import Issue, Report, SheetSummary, cell_ref, column_letter
+from mbpack.workbook import cells, schema
+from mbpack.workbook.model import DTYPES, Workbook
 
 #: Largest workbook file read [bytes].
 MAX_FILE_BYTES = 100 * 1024**2
@@ -742,3 +744,19 @@ def _read_key_value(
     wb.tables[sheet] = frame
     wb.excel_rows[sheet] = where
     wb.excel_columns[sheet] = {"value": value_col + 1}
+
+
+def read_workbook(path: str | os.PathLike[str], report: Report | None = None) -> Workbook:
+    """Read an observation workbook into canonical tables.
+
+    Every problem of the file and of its cells is added to ``report``
+    (created when not given; available as ``workbook.report``); values
+    that cannot be read become missing, so no row is dropped.
+
+    Raises
+    ------
+    mbpack.errors.UnreadableWorkbook
+        When the file cannot be read as a workbook at all (not xlsx,
+        corrupt, encrypted, too large).
+    """
+    return read(Path(path), report)

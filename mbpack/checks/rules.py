@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mbpack import schema
-from mbpack.workbook import Workbook
+from mbpack.workbook import schema
+from mbpack.workbook.model import Workbook
+from mbpack.workbook.surface import nearest_cell, spacing
 
 #: Tolerance of B_a = B_w + B_s [kg m-2] (results rounded to whole kg m-2 need ~1.5).
 BALANCE_SUM_TOLERANCE = 1.5
@@ -258,18 +259,13 @@ def _grid_distance(df: pd.DataFrame, ctx: Context) -> pd.Series:
     ok = df["x"].notna() & df["y"].notna()
     if grid.empty or not ok.any():
         return out
-    from scipy.spatial import cKDTree
-
-    dist, _ = cKDTree(grid[["x", "y"]].to_numpy(float)).query(
-        df.loc[ok, ["x", "y"]].to_numpy(float)
-    )
+    dist, _ = nearest_cell(grid["x"].to_numpy(float), grid["y"].to_numpy(float),
+                           df.loc[ok, "x"].to_numpy(float), df.loc[ok, "y"].to_numpy(float))  # fmt: skip
     out.loc[ok] = dist
     return out
 
 
 def _grid_spacing(ctx: Context) -> float:
-    from mbpack.glacierwide import spacing
-
     grid = ctx.table("surface_grid").dropna(subset=["x", "y"])
     return (
         max(spacing(grid["x"].to_numpy(float)), spacing(grid["y"].to_numpy(float)))
@@ -724,13 +720,13 @@ def _pb_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> dict[str, Any]:
     """Values a rule's message may name, for one row."""
-    from mbpack.report import plain
+    from mbpack.issues import plain, shown
 
-    row = {k: _shown(plain(df.at[index, k])) for k in df.columns}
+    row = {k: shown(df.at[index, k]) for k in df.columns}
     rng = ctx.elevation_range
     row["range"] = f"{rng[0]:g}-{rng[1]:g} m" if rng else "unknown"
     row["limit"] = MAX_SNOW_DENSITY
-    row["value"] = _shown(plain(df.at[index, rule_.column]))
+    row["value"] = shown(df.at[index, rule_.column])
     if rule_.sheet == "balance_years":
         b, e, w = (
             df.at[index, "begin_date"],
@@ -755,13 +751,6 @@ def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> d
         row["total"] = f"{df.loc[df['year'] == year, 'area'].sum():.4g}"
         row["glacier_area"] = ctx.glacier.get("area")
     return row
-
-
-def _shown(value: Any) -> Any:
-    """A value as a message shows it: 3560.0 as 3560, 0.30000000000000004 as 0.3."""
-    if isinstance(value, float):
-        return float(f"{value:.10g}") if not value.is_integer() else int(value)
-    return value
 
 
 # --- Pandera -------------------------------------------------------------------------------

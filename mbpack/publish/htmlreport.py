@@ -5,7 +5,7 @@ means) and a map of the stake network with the contour-line method's
 isolines over the glacier grid; for the series, the seasonal and cumulative
 balances with their uncertainty, ELA and AAR, and the AAR0/ELA0
 regressions; tables of both methods and their difference.  Plots are
-drawn with matplotlib's Agg backend.
+drawn on matplotlib Figures (no pyplot state, no backend chosen).
 """
 
 from __future__ import annotations
@@ -19,28 +19,28 @@ import numpy as np
 import pandas as pd
 
 
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
+def _figure(columns: int, size: tuple[float, float]) -> tuple[Any, Any]:
+    """A matplotlib Figure of ``columns`` axes, not registered with pyplot (no backend chosen)."""
+    from matplotlib.figure import Figure
 
+    fig = Figure(figsize=size)
+    return fig, fig.subplots(1, columns)
+
+
+def _png(fig: Any) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _year_figure(year: int, workbook: Any, results: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    from mbpack import glacierwide as gw
-    from mbpack.compute import _survey
-
+def _year_figure(year: int, results: Any) -> str:
     pts = results.point_balance
     pts = pts[(pts["year"] == year) & pts["balance_code"].isin(["winter", "annual"])].dropna(
         subset=["elevation"]
     )
     gb = results.glacier_balance
     row = gb[(gb["year"] == year)].iloc[0]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax1, ax2) = _figure(2, (11, 4.2))
     zmin, zmax = pts["elevation"].min() - 50, pts["elevation"].max() + 50
     bands = results.band_balance[results.band_balance["year"] == year]
     if len(bands):
@@ -73,13 +73,10 @@ def _year_figure(year: int, workbook: Any, results: Any) -> str:
     ax1.set_ylabel("Elevation z [m a.s.l.]")
     ax1.set_title(f"{year}: balance-elevation profile")
     ax1.legend(fontsize=7, loc="lower right")
-    grid_rows = _survey(workbook["surface_grid"].dropna(subset=["x", "y", "elevation"]), year)
-    prof = results.profiles.get((year, "annual"))
+    field = results.fields.get((year, "annual"))
     annual = pts[pts["balance_code"] == "annual"].dropna(subset=["x", "y"])
-    if len(grid_rows) and prof is not None and len(annual):
-        grid = gw.Grid.from_frame(grid_rows)
-        values = gw.interpolate(grid, prof, annual["x"].to_numpy(float), annual["y"].to_numpy(float),
-                                annual["elevation"].to_numpy(float), annual["balance"].to_numpy(float))  # fmt: skip
+    if field is not None and len(annual):
+        grid, values = field, field.balance
         x0, y0 = grid.x.min(), grid.y.min()
         tri = ax2.tricontourf(grid.x - x0, grid.y - y0, values / 1000, levels=12, cmap="RdBu")
         ax2.tricontour(
@@ -95,17 +92,21 @@ def _year_figure(year: int, workbook: Any, results: Any) -> str:
         ax2.set_title("Contour-line method: isolines (0 in black)")
         ax2.legend(fontsize=7, loc="lower right")
     else:
-        ax2.text(0.5, 0.5, "no surface grid or positions: no map", ha="center", va="center")
+        ax2.text(
+            0.5,
+            0.5,
+            "no contour-line field (surface grid and point positions): no map",
+            ha="center",
+            va="center",
+        )
         ax2.set_axis_off()
     return _png(fig)
 
 
 def _series_figures(results: Any) -> list[tuple[str, str]]:
-    import matplotlib.pyplot as plt
-
     gb = results.glacier_balance
     out = []
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax1, ax2) = _figure(2, (11, 4.2))
     for method, style in (("band", "-"), ("contour", ":")):
         g = gb[gb["method"] == method].sort_values("year")
         if g.empty:
@@ -131,7 +132,7 @@ def _series_figures(results: Any) -> list[tuple[str, str]]:
     ax2.set_title("Cumulative balance (±1σ)")
     ax2.legend(fontsize=7)
     out.append(("Series", _png(fig)))
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    fig, axes = _figure(3, (13, 4))
     band = gb[gb["method"] == gb["method"].iloc[0]].sort_values("year") if len(gb) else gb
     axes[0].plot(band["year"], band["ela"], "o-", color="tab:green")
     axes[0].set_xlabel("Balance year")
@@ -174,10 +175,7 @@ def _difference(results: Any) -> list[dict[str, Any]]:
 def report_html(workbook: Any, results: Any, report: Any, ctx: dict[str, Any],
                 templates: str | os.PathLike[str] | None = None, progress: Any = None) -> str:  # fmt: skip
     """The report page as one HTML string."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from mbpack.render import render
+    from mbpack.publish.render import render
 
     years = (
         sorted(results.glacier_balance["year"].unique())
@@ -188,7 +186,7 @@ def report_html(workbook: Any, results: Any, report: Any, ctx: dict[str, Any],
     for y in years:
         pts = results.point_balance
         if ((pts["year"] == y) & (pts["balance_code"] == "annual")).any():
-            year_figs.append({"year": int(y), "image": _year_figure(int(y), workbook, results)})
+            year_figs.append({"year": int(y), "image": _year_figure(int(y), results)})
         if progress is not None:
             progress()
     series = [{"title": t, "image": img} for t, img in _series_figures(results)] if years else []

@@ -138,7 +138,7 @@ def dem_crs(dem: str | os.PathLike[str]) -> str:
 
 def hypsometry(grid: pd.DataFrame, width: float = 50.0) -> pd.DataFrame:
     """Bands of ``width`` [m] with areas [km2] from grid cells (regular spacing)."""
-    from mbpack.glacierwide import Grid, Hypsometry
+    from mbpack.workbook.surface import Grid, Hypsometry
 
     rows = []
     for year, cells in grid.groupby("year"):
@@ -151,8 +151,7 @@ def hypsometry(grid: pd.DataFrame, width: float = 50.0) -> pd.DataFrame:
 
 def distance_to_grid(x: np.ndarray, y: np.ndarray, grid: pd.DataFrame) -> np.ndarray:
     """Distance [m] from points to the nearest cell centre of the glacier grid."""
-    from scipy.spatial import cKDTree
+    from mbpack.workbook.surface import nearest_cell
 
-    tree = cKDTree(grid[["x", "y"]].to_numpy(float))
-    dist, _ = tree.query(np.column_stack([x, y]))
-    return np.asarray(dist)
+    dist, _ = nearest_cell(grid["x"].to_numpy(float), grid["y"].to_numpy(float), x, y)
+    return dist

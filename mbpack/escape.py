@@ -1,0 +1,115 @@
+"""Escaping for every format text from a workbook lands in.
+
+Spreadsheet cells (CSV and XLSX: :func:`neutralise`, :func:`restore`),
+YAML (:func:`yaml_string`) and BibTeX (:func:`bibtex`).  XML and HTML are
+escaped by Jinja2's autoescape (:mod:`mbpack.publish.render`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_quote(text: str) -> bool:
+    if text.startswith(FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return True
+        return False
+    return text.startswith("'") and _needs_quote(text[1:])
+
+
+def neutralise(text: Any) -> Any:
+    """Free text made safe for a spreadsheet cell: a leading ``'`` before a formula start.
+
+    Parameters
+    ----------
+    text
+        A cell value.  Only strings are changed; numbers, and strings that
+        read as numbers (``"-0.37"``, ``"+5"``), are returned as they are.
+
+    Returns
+    -------
+    object
+        ``text``, prefixed with ``'`` when it starts with ``=``, ``+``,
+        ``-``, ``@``, a tab or a carriage return (or is such a text already
+        prefixed with apostrophes, so that the mapping is injective).
+
+    Notes
+    -----
+    OWASP's recommendation for CSV injection: prefix the cell with a single
+    quote so that a spreadsheet shows it as text.  Because an existing
+    prefixed text gets one more apostrophe, :func:`restore` undoes
+    :func:`neutralise` exactly: ``restore(neutralise(t)) == t`` for every
+    ``t``.
+
+    References
+    ----------
+    OWASP, CSV Injection, https://owasp.org/www-community/attacks/CSV_Injection
+
+    Examples
+    --------
+    >>> neutralise("=SUM(A1)"), neutralise("-0.37"), neutralise("plain"), neutralise(-1.5)
+    ("'=SUM(A1)", '-0.37', 'plain', -1.5)
+    >>> neutralise("'=1"), restore(neutralise("'=1"))
+    ("''=1", "'=1")
+    """
+    if isinstance(text, str) and _needs_quote(text):
+        return "'" + text
+    return text
+
+
+def restore(text: Any) -> Any:
+    """The text :func:`neutralise` was given (inverse of :func:`neutralise`).
+
+    >>> restore("'=SUM(A1)"), restore("'quoted"), restore("'-0.37")
+    ('=SUM(A1)', "'quoted", "'-0.37")
+    """
+    if isinstance(text, str) and text.startswith("'") and _needs_quote(text[1:]):
+        return text[1:]
+    return text
+
+
+def yaml_string(value: Any) -> str:
+    """A YAML double-quoted scalar: JSON string syntax, with the characters YAML does not allow
+    raw (outside its printable set) written as ``\\u`` escapes.
+
+    Notes
+    -----
+    YAML 1.1/1.2 printable characters: tab, LF, CR, U+0020-U+007E, U+0085,
+    U+00A0-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF; JSON already escapes the
+    C0 controls.  U+0085, U+2028 and U+2029 are escaped too: YAML 1.1 folds
+    them as line breaks.
+
+    Examples
+    --------
+    >>> print(yaml_string('Title: "quoted" # not a comment'))
+    "Title: \\"quoted\\" # not a comment"
+    >>> print(yaml_string("del\x7f"))
+    "del\\u007f"
+    """
+    text = json.dumps("" if value is None else str(value), ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+_BIBTEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
+           "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
+
+
+def bibtex(value: Any) -> str:
+    r"""Text escaped for a BibTeX field (``\{}%&$#_~^``).
+
+    >>> print(bibtex("50% of {a}_b & c"))
+    50\% of \{a\}\_b \& c
+    """
+    return re.sub(
+        r"[\\{}%&$#_~^]", lambda m: _BIBTEX[m.group()], "" if value is None else str(value)
+    )

@@ -1,0 +1,142 @@
+"""The glacier surface of one survey year: its grid cells and its hypsometry.
+
+Both the checks (points off the glacier grid) and the computation (the two
+glacier-wide methods) use these, so they live with the workbook model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Hypsometry:
+    """Elevation bands of one survey.
+
+    Attributes
+    ----------
+    lower, upper
+        Band limits [m], sorted upwards.
+    area
+        Band areas [km2].
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    area: np.ndarray
+
+    @property
+    def edges(self) -> np.ndarray:
+        return np.append(self.lower, self.upper[-1])
+
+    @property
+    def mid(self) -> np.ndarray:
+        return 0.5 * (self.lower + self.upper)
+
+    @property
+    def total(self) -> float:
+        return float(self.area.sum())
+
+    @classmethod
+    def from_frame(cls, bands: pd.DataFrame) -> Hypsometry:
+        bands = bands.sort_values("lower_elevation")
+        return cls(bands["lower_elevation"].to_numpy(float), bands["upper_elevation"].to_numpy(float),
+                   bands["area"].to_numpy(float))  # fmt: skip
+
+    @classmethod
+    def from_grid(cls, elevation: np.ndarray, cell_area: float, width: float = 50.0) -> Hypsometry:
+        """Bands of ``width`` [m] from grid cells of ``cell_area`` [km2]."""
+        lo = np.floor(elevation.min() / width) * width
+        hi = np.floor(elevation.max() / width) * width + width
+        edges = np.arange(lo, hi + width / 2, width)
+        counts, _ = np.histogram(elevation, bins=edges)
+        return cls(edges[:-1], edges[1:], counts * cell_area)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Cells of a regular grid inside the glacier outline.
+
+    Attributes
+    ----------
+    x, y
+        Cell centres [m] in the glacier's projected CRS.
+    elevation
+        Surface elevation of every cell [m].
+    cell_area
+        Area of one cell [km2].
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    elevation: np.ndarray
+    cell_area: float
+
+    @classmethod
+    def from_frame(cls, cells: pd.DataFrame) -> Grid:
+        x = cells["x"].to_numpy(float)
+        y = cells["y"].to_numpy(float)
+        return cls(x, y, cells["elevation"].to_numpy(float), spacing(x) * spacing(y) / 1e6)
+
+    @property
+    def area(self) -> float:
+        return float(self.x.size * self.cell_area)
+
+
+def spacing(coordinate: np.ndarray) -> float:
+    """Grid spacing [m]: the smallest positive step between distinct coordinates.
+
+    >>> spacing(np.array([0.0, 25.0, 50.0, 25.0]))
+    25.0
+    """
+    steps = np.diff(np.unique(coordinate))
+    return float(steps.min()) if steps.size else 1.0
+
+
+def nearest_cell(
+    grid_x: np.ndarray, grid_y: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance [m] from each point to the nearest grid cell centre, and that cell's index.
+
+    Parameters
+    ----------
+    grid_x, grid_y
+        Cell centres [m].
+    x, y
+        Points [m], in the grid's CRS.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Distances [m] and indices into the grid arrays.
+
+    Examples
+    --------
+    >>> nearest_cell(np.array([0.0, 10.0]), np.array([0.0, 0.0]), np.array([9.0]), np.array([0.0]))
+    (array([1.]), array([1]))
+    """
+    from scipy.spatial import cKDTree
+
+    dist, index = cKDTree(np.column_stack([grid_x, grid_y])).query(np.column_stack([x, y]))
+    return np.asarray(dist, dtype=float), np.asarray(index)
+
+
+def survey_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Rows of the survey used for balance year ``year``: the latest at or before it, else the earliest.
+
+    Parameters
+    ----------
+    frame
+        A table with a ``year`` column (``hypsometry``, ``surface_grid``, ``surfaces``).
+    year
+        The balance year.
+    """
+    if frame.empty:
+        return frame
+    years = frame["year"].dropna().astype(int).unique()
+    before = years[years <= year]
+    chosen = before.max() if before.size else years.min()
+    return frame[frame["year"] == chosen]
