@@ -29,10 +29,13 @@ class _Group(click.Group):
     """Click group that turns mbpack's own errors into a message and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from mbpack.errors import MbpackError
+        from mbpack.errors import InvalidWorkbook, MbpackError
 
         try:
             return super().invoke(ctx)
+        except InvalidWorkbook as exc:
+            click.echo(f"mbpack: {exc} (or pass --ignore-errors)", err=True)
+            ctx.exit(EXIT_INVALID)
         except MbpackError as exc:
             click.echo(f"mbpack: {exc}", err=True)
             ctx.exit(EXIT_UNREADABLE)
@@ -102,27 +105,23 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (text format).")
 @click.option("--generation", type=click.Choice(["upper", "lower"]),
               help="WGMS FoG generation of a release (detected from the column names by default).")  # fmt: skip
-@click.option("--tolerance", type=float, default=1.5, show_default=True,
-              help="FoG releases: allowed |B_a - (B_w + B_s)| [mm w.e.].")  # fmt: skip
-def validate(source: Path, fmt: str, quiet: bool, generation: str | None, tolerance: float) -> None:
+@click.option("--tolerance", type=float,
+              help="FoG releases: allowed |B_a - (B_w + B_s)| [mm w.e.] (default 1.5, mbpack.params.FogChecks).")  # fmt: skip
+def validate(
+    source: Path, fmt: str, quiet: bool, generation: str | None, tolerance: float | None
+) -> None:
     """Check SOURCE against the schemas and rules; report every fault by cell.
 
     SOURCE is an observation workbook (.xlsx), or a WGMS FoG release of
     either generation: a folder, a .zip or single .csv tables. Exit code 0
     when valid (warnings allowed), 1 when it has errors, 2 when it cannot be read.
     """
+    from mbpack import api
     from mbpack.errors import UnreadableWorkbook
     from mbpack.issues import Issue, Report
 
     try:
-        if source.is_dir() or source.suffix.lower() in (".zip", ".csv"):
-            from mbpack.checks.wgms import validate_fog
-
-            report = validate_fog(source, generation=generation, tolerance=tolerance)
-        else:
-            from mbpack.checks.validate import validate as run
-
-            report = run(source)
+        report = api.validate(source, generation=generation, tolerance=tolerance)  # type: ignore[arg-type]
     except UnreadableWorkbook as exc:
         report = Report(file=str(source))
         report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
@@ -134,23 +133,28 @@ def validate(source: Path, fmt: str, quiet: bool, generation: str | None, tolera
     sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
 
-def _read_valid(workbook: Path, ignore_errors: bool) -> Any:
-    """Read and validate a workbook; stop with exit code 1 when it has errors (unless told not to)."""
-    from mbpack.checks.validate import check_workbook
-    from mbpack.issues import Report
-    from mbpack.workbook.reader import read
-
-    report = Report(file=str(workbook))
-    wb = read(workbook, report)
-    check_workbook(wb, report)
-    if not report.valid and not ignore_errors:
-        click.echo(
-            f"mbpack: {workbook} has {report.errors} validation errors; "
-            f"run `mbpack validate {workbook}` (or pass --ignore-errors)",
-            err=True,
-        )
-        sys.exit(EXIT_INVALID)
-    return wb
+def _compute_options(command: Any) -> Any:
+    """The options every command that computes shares: profile, DEM resolution, gating."""
+    options = [
+        click.option(
+            "--profile",
+            type=click.Choice(["linear", "piecewise"]),
+            default="linear",
+            show_default=True,
+            help="b(z) of the band method: least-squares line or band means.",
+        ),
+        click.option(
+            "--dem-resolution",
+            type=float,
+            help="Resample DEMs of the surfaces sheet to this cell size [m].",
+        ),
+        click.option(
+            "--ignore-errors", is_flag=True, help="Go on even when validation finds errors."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def _write_tables(tables: dict[str, Any], directory: Path) -> None:
@@ -168,13 +172,6 @@ def _write_tables(tables: dict[str, Any], directory: Path) -> None:
 @click.argument("workbook", type=click.Path(path_type=Path))
 @click.option("--method", type=click.Choice(["band", "contour", "both"]), default="both", show_default=True,
               help="Altitude-band method, contour-line method, or both.")  # fmt: skip
-@click.option("--profile", type=click.Choice(["linear", "piecewise"]), default="linear", show_default=True,
-              help="b(z) of the band method: least-squares line or band means.")  # fmt: skip
-@click.option(
-    "--dem-resolution",
-    type=float,
-    help="Resample DEMs of the surfaces sheet to this cell size [m].",
-)
 @click.option(
     "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Begin of a survey interval."
 )
@@ -187,7 +184,7 @@ def _write_tables(tables: dict[str, Any], directory: Path) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Folder for the CSV result tables."
 )
-@click.option("--ignore-errors", is_flag=True, help="Compute even when validation finds errors.")
+@_compute_options
 def compute(workbook: Path, method: str, profile: str, dem_resolution: float | None, date_from: Any, date_to: Any, fmt: str,
             output: Path | None, ignore_errors: bool) -> None:  # fmt: skip
     """Compute point and glacier-wide balances (winter, summer, annual), ELA, AAR and uncertainties.
@@ -196,18 +193,15 @@ def compute(workbook: Path, method: str, profile: str, dem_resolution: float | N
     written as CSV into DIR (atomically). --from/--to add the glacier-wide
     balance of that survey interval.
     """
-    import dataclasses
     import json
 
-    from mbpack.balance.compute import compute as run
-    from mbpack.params import DEFAULT
+    from mbpack import api
 
     if (date_from is None) != (date_to is None):
         raise click.UsageError("--from and --to go together")
-    wb = _read_valid(workbook, ignore_errors)
     period = (date_from.date(), date_to.date()) if date_from is not None else None
-    params = dataclasses.replace(DEFAULT, profile=profile, dem_resolution=dem_resolution)
-    results = run(wb, method=method, period=period, params=params)  # type: ignore[arg-type]
+    options = api.ComputeOptions(method, profile, dem_resolution, period)  # type: ignore[arg-type]
+    results = api.compute(api.load(workbook, ignore_errors=ignore_errors).workbook, options)
     tables = {name: getattr(results, name) for name in
               ("glacier_balance", "band_balance", "point_balance", "isoline_areas", "series", "comparison", "interval")}  # fmt: skip
     if output is not None:
@@ -300,37 +294,22 @@ def example(directory: Path) -> None:
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when a target's metadata is missing."
 )
-@click.option("--ignore-errors", is_flag=True, help="Package even when validation finds errors.")
+@_compute_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def package_command(workbook: Path, output: Path, templates: Path | None, method: str, strict: bool,
-                    ignore_errors: bool, quiet: bool) -> None:  # fmt: skip
+                    profile: str, dem_resolution: float | None, ignore_errors: bool, quiet: bool) -> None:  # fmt: skip
     """Write the publishing folder: data/ CSV, datapackage.json, WGMS tables (both generations),
     DataCite/schema.org/CFF metadata, repository description, citation, report.md and report.html.
 
     The folder is written atomically; missing metadata is reported by sheet and field.
     """
-    from mbpack.balance.compute import compute
-    from mbpack.checks.validate import check_workbook
-    from mbpack.issues import Report
-    from mbpack.publish.package import package
-    from mbpack.workbook.reader import read
+    from mbpack import api
 
-    report = Report(file=str(workbook))
-    wb = read(workbook, report)
-    check_workbook(wb, report)
-    if not report.valid and not ignore_errors:
-        click.echo(f"mbpack: {workbook} has {report.errors} validation errors; run `mbpack validate {workbook}`",
-                   err=True)  # fmt: skip
-        sys.exit(EXIT_INVALID)
+    options = api.ComputeOptions("both", profile, dem_resolution)
     with _progress(quiet) as bar:
-        bar.step("computing")
-        results = compute(wb)
-        bar.step(
-            "writing the package and drawing the report",
-            total=int(results.glacier_balance["year"].nunique()),
-        )
-        summary = package(wb, output, results=results, report=report, templates=templates, strict=strict,
-                          method=method, progress=bar.advance)  # fmt: skip
+        summary = api.package(workbook, output, options=options, submitted=method,  # type: ignore[arg-type]
+                              templates=templates, strict=strict, ignore_errors=ignore_errors,
+                              progress=bar.step)  # fmt: skip
     click.echo(f"wrote {len(summary.files)} files into {summary.directory}")
     for target, lacking in summary.skipped.items():
         click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)
@@ -364,10 +343,11 @@ class _progress:
             self._task = self._bar.add_task("mbpack", total=None)
         return self
 
-    def step(self, text: str, total: int | None = None) -> None:
-        """Start a stage (with ``total`` units of work when known)."""
+    def step(self, text: str, total: int | None = None) -> Any:
+        """Start a stage (with ``total`` units of work when known); return the advance callable."""
         if self._bar is not None:
             self._bar.update(self._task, description=f"mbpack: {text}", total=total, completed=0)
+        return self.advance
 
     def advance(self) -> None:
         if self._bar is not None:
@@ -382,10 +362,9 @@ class _progress:
 @click.argument("path", type=click.Path(path_type=Path))
 def template_command(path: Path) -> None:
     """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
-    from mbpack.example import example_rows
-    from mbpack.workbook.template import write_template
+    from mbpack import api
 
-    click.echo(f"wrote {write_template(path, example_rows())}")
+    click.echo(f"wrote {api.template(path)}")
 
 
 @main.command(name="report")
@@ -398,29 +377,17 @@ def template_command(path: Path) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Template override folder.",
 )
+@_compute_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def report_command(workbook: Path, output: Path, templates: Path | None, quiet: bool) -> None:
+def report_command(workbook: Path, output: Path, templates: Path | None, profile: str,
+                   dem_resolution: float | None, ignore_errors: bool, quiet: bool) -> None:  # fmt: skip
     """Write a self-contained HTML report (validation, results tables, b(z) profiles, maps, series plots)."""
-    from mbpack.atomic import atomic_file
-    from mbpack.balance.compute import compute
-    from mbpack.checks.validate import check_workbook
-    from mbpack.issues import Report
-    from mbpack.publish.htmlreport import report_html
-    from mbpack.publish.metadata import context
-    from mbpack.workbook.reader import read
+    from mbpack import api
 
-    report = Report(file=str(workbook))
-    wb = read(workbook, report)
-    check_workbook(wb, report)
+    options = api.ComputeOptions("both", profile, dem_resolution)
     with _progress(quiet) as bar:
-        bar.step("computing")
-        results = compute(wb)
-        bar.step("drawing", total=int(results.glacier_balance["year"].nunique()))
-        html = report_html(
-            wb, results, report, context(wb, results, report), templates, progress=bar.advance
-        )
-    with atomic_file(output) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+        report = api.report(workbook, output, options=options, templates=templates,
+                            ignore_errors=ignore_errors, progress=bar.step)  # fmt: skip
     click.echo(
         f"wrote {output} ({report.errors} errors, {report.warnings} warnings in the workbook)"
     )

@@ -85,7 +85,38 @@ def rules_markdown() -> str:
             f"| {r['sheet']} | `{r['code']}` | {r['severity']} | {r['column']} | "
             f"{' '.join(r['description'].split())} |"
         )
+    from mbpack.checks.wgms import CHECKS
+
+    out += ["", "## WGMS FoG releases", "", "| code | severity | check |", "|---|---|---|"]
+    out += [f"| `{code}` | {severity} | {text} |" for code, (severity, text) in CHECKS.items()]
+    from mbpack import params
+
+    for title, value in (("Workbook checks", params.THRESHOLDS), ("FoG release checks", params.FOG_CHECKS),
+                         ("Files read", params.FILE_LIMITS)):  # fmt: skip
+        out += ["", f"## Thresholds: {title} (`mbpack.params.{type(value).__name__}`)", ""]
+        out += _attribute_table(value)
     return "\n".join(out) + "\n"
+
+
+def _attribute_table(value: object) -> list[str]:
+    """A frozen dataclass's fields as a Markdown table: name, value and the docstring's meaning."""
+    import dataclasses
+    import inspect
+
+    doc = inspect.getdoc(type(value)) or ""
+    meaning: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in doc.split("Attributes\n----------\n", 1)[-1].splitlines():
+        if line and not line.startswith(" "):
+            current = line.strip()
+            meaning[current] = []
+        elif current is not None and line.strip():
+            meaning[current].append(line.strip())
+    rows = ["| parameter | value | meaning |", "|---|---|---|"]
+    for f in dataclasses.fields(value):  # type: ignore[arg-type]
+        text = " ".join(meaning.get(f.name, [])).replace("|", "\\|")
+        rows.append(f"| `{f.name}` | {getattr(value, f.name)!r} | {text} |")
+    return rows
 
 
 PAGES = {"workbook.md": workbook_markdown, "rules.md": rules_markdown}

@@ -17,3 +17,17 @@ class ComputationError(MbpackError):
 
 class MissingMetadata(MbpackError):
     """A publishing target needs a field the workbook does not have."""
+
+
+class InvalidWorkbook(MbpackError):
+    """The workbook has validation errors, and the caller asked for a valid one (exit code 1).
+
+    Attributes
+    ----------
+    report
+        The validation :class:`mbpack.issues.Report`.
+    """
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report

@@ -1016,18 +1016,30 @@ def repository_package(root: Path) -> dict[str, Any]:
 def regenerate() -> Path:
     """Rewrite the shipped workbook from :func:`make_example`, and the repository's example package.
 
-    In a source checkout this also rewrites ``example/data`` and the
-    top-level ``datapackage.json`` (:func:`repository_package`).
+    It also rewrites ``example/data`` and the top-level ``datapackage.json``
+    (:func:`repository_package`).  Only in a source checkout: an installed
+    package is never written into.
+
+    Raises
+    ------
+    mbpack.errors.MbpackError
+        When mbpack runs from an installed package, not from a checkout.
     """
     import json
 
-    path = write_workbook(make_example(), Path(__file__).resolve().parent / "data" / FILE_NAME)
+    from mbpack.errors import MbpackError
+
     root = Path(__file__).resolve().parent.parent
-    if (root / "pyproject.toml").exists():  # a source checkout
-        package = repository_package(root)
-        (root / "datapackage.json").write_text(
-            json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    if not (root / "pyproject.toml").is_file() or not (root / "example").is_dir():
+        raise MbpackError(
+            f"{root} is not a source checkout of mbpack; the shipped example is regenerated "
+            "only from one (use --output PATH to write a workbook elsewhere)"
         )
+    path = write_workbook(make_example(), Path(__file__).resolve().parent / "data" / FILE_NAME)
+    package = repository_package(root)
+    (root / "datapackage.json").write_text(
+        json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
     return path
 
 

@@ -111,6 +111,10 @@ class Parameters:
         reference-area uncertainty when only one survey gives the area
         [a-1]. 0.005: project default, typical of small Tien Shan glaciers
         in the 2000s.
+    grid_area_tolerance
+        The hypsometry's total area and the surface grid's may differ by
+        this fraction before a warning [1]. 0.02: the area of a 25 m grid
+        of a 1-2 km2 glacier differs from its outline's by about 1 %.
     """
 
     ice_density: float = 900.0
@@ -132,6 +136,7 @@ class Parameters:
     band_width: float = 50.0
     area_change_per_year: float = 0.005
     dem_resolution: float | None = None
+    grid_area_tolerance: float = 0.02
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -151,3 +156,106 @@ class Parameters:
 
 #: The documented defaults.
 DEFAULT = Parameters()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Thresholds of the workbook checks (:mod:`mbpack.checks.rules`).
+
+    Attributes
+    ----------
+    balance_sum_tolerance
+        Allowed |B_a − (B_w + B_s)| [kg m-2]. 1.5: results rounded to whole
+        kg m-2 can differ by up to 1.5 (three roundings of 0.5).
+    band_area_tolerance
+        Band areas must sum to the glacier area within this fraction [1].
+        0.01: the workbook's own hypsometry, not rounded for publication.
+    max_annual_lowering
+        Largest plausible surface lowering at a stake in one year [m of
+        ice]. 12: the most negative annual balances observed are about
+        −10 m w.e. (WGMS Fluctuations of Glaciers).
+    max_raising
+        Largest plausible surface raising between two readings [m] (snow
+        on a stake). 8: project default, a very snowy winter.
+    max_snow_density
+        Snow denser than this is unusual [kg m-3]. 700: above the densest
+        seasonal snow and below firn (Cogley et al. 2011, "snow", "firn").
+    elevation_margin
+        Stakes and pits may stand this far outside the glacier's elevation
+        range [m]. 50: one usual band width.
+    max_distance
+        Points farther than this from the glacier's position are
+        suspicious [km]. 10: larger than any glacier of the method's scale.
+    layer_tolerance
+        Layers of a pit must meet within this distance [m]. 0.005: half a
+        centimetre, the reading precision of a pit wall.
+    off_grid_cells
+        Points with x/y farther than this many grid spacings from the
+        nearest cell of the glacier grid are reported [1]. 2: a stake at
+        the glacier's edge lies within one cell of it.
+    year_days
+        Plausible length of a balance year [d]: 9 to 15 months of 30.4 d.
+    winter_days
+        Plausible length of a winter season [d]: 4 to 9 months of 30.4 d.
+    """
+
+    balance_sum_tolerance: float = 1.5
+    band_area_tolerance: float = 0.01
+    max_annual_lowering: float = 12.0
+    max_raising: float = 8.0
+    max_snow_density: float = 700.0
+    elevation_margin: float = 50.0
+    max_distance: float = 10.0
+    layer_tolerance: float = 0.005
+    off_grid_cells: float = 2.0
+    year_days: tuple[float, float] = (273.6, 456.0)
+    winter_days: tuple[float, float] = (121.6, 273.6)
+
+
+@dataclass(frozen=True)
+class FogChecks:
+    """Thresholds of the WGMS FoG release checks (:mod:`mbpack.checks.wgms`).
+
+    Attributes
+    ----------
+    balance_sum_tolerance
+        Allowed |B_a − (B_w + B_s)| [mm w.e.]. 1.5: FoG balances are whole
+        mm w.e., so three roundings can differ by 1.5.
+    band_area_tolerance
+        Band areas may differ from the glacier-wide area by this fraction
+        [1]. 0.02: FoG band areas are published rounded to 0.001 km2, which
+        on small glaciers with many bands adds up to about 1-2 %.
+    """
+
+    balance_sum_tolerance: float = 1.5
+    band_area_tolerance: float = 0.02
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """Limits on the workbook files mbpack reads (:mod:`mbpack.workbook.reader`).
+
+    Attributes
+    ----------
+    max_file_bytes
+        Largest workbook file read [bytes]. 100 MiB: ten times a
+        1 000 000-row sheet of a few columns.
+    max_uncompressed_bytes
+        Largest total uncompressed size of the zip members [bytes]. 1 GiB.
+    max_compression_ratio
+        Largest ratio of uncompressed to compressed size above 50 MiB [1]
+        (zip-bomb guard). 200: real xlsx files compress 5-20 times.
+    header_search_rows
+        Rows searched for a sheet's header row [1]. 20.
+    """
+
+    max_file_bytes: int = 100 * 1024**2
+    max_uncompressed_bytes: int = 1024**3
+    max_compression_ratio: float = 200.0
+    header_search_rows: int = 20
+
+
+#: The documented thresholds of the checks and limits of the reader.
+THRESHOLDS = Thresholds()
+FOG_CHECKS = FogChecks()
+FILE_LIMITS = FileLimits()

@@ -151,7 +151,7 @@ def test_import_wgms_and_package_round_trip(tmp_path: Path) -> None:
     from mbpack.publish import wgms as submission
 
     wb = small()
-    publish.package(wb, tmp_path / "pkg", html=False)
+    publish.package(wb, tmp_path / "pkg", results=compute(wb), html=False)
     runner = CliRunner()
     assert (
         runner.invoke(

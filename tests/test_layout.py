@@ -32,13 +32,29 @@ def _module(path: Path) -> str:
 
 
 def _imports(path: Path) -> list[tuple[str, list[str], int]]:
-    """(module imported, names taken from it, line) for every import of an mbpack module."""
+    """(module imported, names taken from it, line) for every import of an mbpack module.
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they load nothing when the code runs
+    (publish names the Results type of balance in its signatures without importing it).
+    """
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and ast.unparse(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
+            for child in node.orelse:
+                visit(child)
+            return
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mbpack"):
             out.append((node.module, [a.name for a in node.names], node.lineno))
         elif isinstance(node, ast.Import):
-            out += [(a.name, [], node.lineno) for a in node.names if a.name.startswith("mbpack")]
+            out.extend((a.name, [], node.lineno) for a in node.names if a.name.startswith("mbpack"))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
     return out
 
 
@@ -135,5 +151,29 @@ def test_the_checker_sees_a_wrong_direction(tmp_path: Path) -> None:
     assert _layer("mbpack.balance.compute") > _layer("mbpack.checks.rules")
     assert _layer("mbpack.publish.package") > _layer("mbpack.balance.compute")
     source = tmp_path / "bad.py"
-    source.write_text("def f():\n    from mbpack.balance.compute import compute\n")
-    assert _imports(source) == [("mbpack.balance.compute", ["compute"], 2)]
+    source.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from mbpack.issues import Report\n"
+        "def f():\n    from mbpack.balance.compute import compute\n"
+    )
+    assert _imports(source) == [("mbpack.balance.compute", ["compute"], 5)]
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("mbpack.publish")))
+def test_publishing_reads_results_and_never_recomputes(module: str) -> None:
+    """publish takes the Results compute returned (grids and isolines included); it imports no
+    computation."""
+    loaded = [t for target, names, _ in _imports(MODULES[module]) for t in _targets(target, names)]
+    assert not [t for t in loaded if t.startswith("mbpack.balance")], loaded
+
+
+def test_commands_go_through_the_api() -> None:
+    """The command line reads, validates and computes only through mbpack.api (one gate)."""
+    loaded = {
+        t for target, names, _ in _imports(MODULES["mbpack.cli"]) for t in _targets(target, names)
+    }
+    assert not loaded & {
+        "mbpack.workbook.reader",
+        "mbpack.checks.validate",
+        "mbpack.balance.compute",
+        "mbpack.publish.package",
+    }

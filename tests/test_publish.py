@@ -49,7 +49,7 @@ def small(**dataset: Any) -> Workbook:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workbook, Path, publish.Summary]:
     wb = small()
     out = tmp_path_factory.mktemp("pkg") / "package"
-    summary = publish.package(wb, out, html=False)
+    summary = publish.package(wb, out, results=compute(wb), html=False)
     return wb, out, summary
 
 
@@ -160,8 +160,8 @@ def test_description_has_the_repository_layout_with_measured_facts(
 def test_rerun_is_byte_identical(tmp_path: Path) -> None:
     wb = small()
     a, b = tmp_path / "a", tmp_path / "b"
-    publish.package(wb, a, html=False)
-    publish.package(wb, b, html=False)
+    publish.package(wb, a, results=compute(wb), html=False)
+    publish.package(wb, b, results=compute(wb), html=False)
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for rel in files:
@@ -180,7 +180,7 @@ def test_failure_leaves_the_folder_as_it_was(
 
     monkeypatch.setattr(publish, "render", boom)
     with pytest.raises(RuntimeError, match="disk full"):
-        publish.package(small(), out, html=False)
+        publish.package(small(), out, results=compute(small()), html=False)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
@@ -188,20 +188,20 @@ def test_failure_leaves_the_folder_as_it_was(
 def test_missing_metadata_is_reported_and_other_targets_written(tmp_path: Path) -> None:
     wb = small(licence=None, doi=None)
     wb.tables["glacier"].loc[0, "wgms_id"] = None
-    summary = publish.package(wb, tmp_path / "p", html=False)
+    summary = publish.package(wb, tmp_path / "p", results=compute(wb), html=False)
     assert summary.skipped == {"datacite": ["dataset!doi (Identifier (the DOI the repository reserved))",
                                             "dataset!licence (Rights)"]}  # fmt: skip
     assert summary.notes[0].startswith("glacier!wgms_id is empty")
     assert (tmp_path / "p" / "metadata" / "CITATION.cff").exists()
     assert not (tmp_path / "p" / "metadata" / "datacite.xml").exists()
     with pytest.raises(MissingMetadata, match=r"dataset!licence"):
-        publish.package(wb, tmp_path / "strict", html=False, strict=True)
+        publish.package(wb, tmp_path / "strict", results=compute(wb), html=False, strict=True)
     assert not (tmp_path / "strict").exists()
 
 
 def test_workbook_text_cannot_inject_a_template(tmp_path: Path) -> None:
     wb = small(title="{{ 7*7 }} {% raw %}", description="{{ glacier.__class__ }}")
-    publish.package(wb, tmp_path / "p", html=False)
+    publish.package(wb, tmp_path / "p", results=compute(wb), html=False)
     assert "# {{ 7*7 }} {% raw %}" in (tmp_path / "p" / "metadata" / "description.md").read_text()
 
 
@@ -209,13 +209,17 @@ def test_template_override_and_missing_field(tmp_path: Path) -> None:
     templates = tmp_path / "t"
     templates.mkdir()
     (templates / "citation.txt.j2").write_text("{{ title }} ({{ year }})\n")
-    publish.package(small(), tmp_path / "p", html=False, templates=templates)
+    publish.package(
+        small(), tmp_path / "p", results=compute(small()), html=False, templates=templates
+    )
     assert (
         (tmp_path / "p" / "citation.txt").read_text().startswith("Mass balance of Planar Glacier")
     )
     (templates / "citation.txt.j2").write_text("{{ title }} {{ funder }}\n")
     with pytest.raises(MissingMetadata, match=r"template citation.txt.j2: 'funder' is undefined"):
-        publish.package(small(), tmp_path / "q", html=False, templates=templates)
+        publish.package(
+            small(), tmp_path / "q", results=compute(small()), html=False, templates=templates
+        )
     assert not (tmp_path / "q").exists()
 
 

@@ -13,6 +13,7 @@ import pytest
 from mbpack.checks.validate import validate
 from mbpack.errors import UnreadableWorkbook
 from mbpack.issues import Report
+from mbpack.params import FileLimits
 from mbpack.workbook import read_workbook, reader
 
 GLACIER = [
@@ -285,7 +286,7 @@ def test_too_large_file_is_refused_without_reading(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", 4 * 1024**2)
+    monkeypatch.setattr(reader, "FILE_LIMITS", FileLimits(max_uncompressed_bytes=4 * 1024**2))
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

@@ -345,9 +345,9 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
     notes = []
     if len(hyps_rows) and grid is not None:
         sheet_area = float(hyps_rows["area"].sum())
-        if abs(sheet_area - grid.area) > 0.02 * grid.area:
+        if abs(sheet_area - grid.area) > params.grid_area_tolerance * grid.area:
             notes.append(f"{year}: the hypsometry ({sheet_area:.4g} km²) and the surface grid ({grid.area:.4g} km²) "
-                         "differ by more than 2 %")  # fmt: skip
+                         f"differ by more than {params.grid_area_tolerance:.0%}")  # fmt: skip
     if len(hyps_rows):
         hyps: Hypsometry | None = Hypsometry.from_frame(hyps_rows)
     elif grid is not None:
@@ -707,6 +707,24 @@ def compare_reported(reported: pd.DataFrame, computed: pd.DataFrame) -> pd.DataF
 
     Columns: year, method, quantity, reported, computed, difference
     (computed − reported, in the quantity's unit).
+
+    Parameters
+    ----------
+    reported
+        The workbook's ``glacier_balance`` sheet; only its rows with method
+        ``reported`` or blank are compared.
+    computed
+        Recomputed glacier-wide balances (``Results.glacier_balance``), one
+        row per year and method.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year, recomputed method and quantity where both the
+        reported and the computed value are given: quantities
+        ``winter_balance``, ``summer_balance``, ``annual_balance``
+        [kg m-2], ``ela`` [m] and ``aar`` [1]; ``method`` is the computed
+        row's method. Empty (with the columns) when either table is empty.
     """
     cols = ["year", "method", "quantity", "reported", "computed", "difference"]
     if reported.empty or computed.empty:

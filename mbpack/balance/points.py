@@ -155,6 +155,29 @@ def nearest_pit(pits: list[Pit], date: pd.Timestamp, x: float, y: float, elevati
     """The pit dug within ``window`` days of ``date`` nearest to the point.
 
     Nearest horizontally when both have x/y, else by elevation.
+
+    Parameters
+    ----------
+    pits
+        Candidate pits, each with its date, density profile, elevation and
+        x/y.
+    date
+        Date of the survey the point belongs to.
+    x, y
+        Projected coordinates of the point [m]; NaN when unknown.
+    elevation
+        Elevation of the point [m]; NaN when unknown.
+    window
+        Largest difference between the pit's date and ``date`` [days].
+
+    Returns
+    -------
+    Pit or None
+        The pit at the smallest distance [m] (horizontal when the point and
+        the pit both have x/y, else the elevation difference), the one
+        nearest in date among equally distant ones; a pit with neither
+        distance counts as infinitely far. None when no pit lies within the
+        window.
     """
     best, best_key = None, (math.inf, math.inf)
     for pit in pits:
@@ -184,6 +207,20 @@ class Year:
 
 
 def balance_years(wb: Workbook) -> list[Year]:
+    """The balance years of the workbook, in order of their begin dates.
+
+    Parameters
+    ----------
+    wb
+        The workbook (its ``balance_years`` sheet).
+
+    Returns
+    -------
+    list of Year
+        One per row that has a year, a begin date and an end date (rows
+        lacking one are left out); ``winter_end`` is None where the end of
+        winter is blank.
+    """
     years = wb["balance_years"].dropna(subset=["year", "begin_date", "end_date"])
     return [
         Year(int(r.year), pd.Timestamp(r.begin_date),
@@ -193,7 +230,25 @@ def balance_years(wb: Workbook) -> list[Year]:
 
 
 def year_of(years: list[Year], date: pd.Timestamp, tolerance: int) -> Year | None:
-    """The balance year a date belongs to (end dates within tolerance count for the year ending)."""
+    """The balance year a date belongs to (end dates within tolerance count for the year ending).
+
+    Parameters
+    ----------
+    years
+        The balance years (:func:`balance_years`), in order of begin date.
+    date
+        The date to place.
+    tolerance
+        How far a date may lie outside a year's begin and end [days].
+
+    Returns
+    -------
+    Year or None
+        The first year with ``begin + tolerance < date <= end + tolerance``,
+        so that a date just after a year's end counts for the year ending
+        rather than the one beginning; else the first year with
+        ``begin - tolerance <= date <= end + tolerance``; else None.
+    """
     tol = pd.Timedelta(days=tolerance)
     for y in years:
         if y.begin + tol < date <= y.end + tol:
@@ -767,11 +822,23 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
     """Every point balance of the workbook: stakes (seasonal and index), pits and probes.
 
+    Parameters
+    ----------
+    wb
+        The workbook: ``stakes``, ``stake_readings``, ``snow_pits``,
+        ``probes`` and ``balance_years``.
+    params
+        Densities [kg m-3], errors, ``date_tolerance`` and ``pit_window``
+        [days], passed to :func:`stake_balances`, :func:`index_balances`,
+        :func:`pit_balances` and :func:`probe_balances`.
+
     Returns
     -------
     tuple
-        The point balances sorted by year, balance code, point and date,
-        and the issues of :func:`stake_balances`, :func:`pit_balances` and
+        The point balances sorted by year, balance code, point and date
+        (columns of ``schemas/point_balance.json``, balances [kg m-2];
+        empty when there are none), and the issues of
+        :func:`stake_balances`, :func:`pit_balances` and
         :func:`probe_balances`.
     """
     stakes, issues = stake_balances(wb, params)

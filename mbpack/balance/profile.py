@@ -152,6 +152,34 @@ def ela(
     ``">"`` when the whole glacier has a negative balance (ELA above it,
     reported as ``zmax``), ``"<"`` when all of it is positive (``zmin``).
 
+    Parameters
+    ----------
+    profile
+        The annual b(z) profile: a :class:`Profile` or any callable giving
+        the balance [kg m-2] at elevations [m].
+    zmin, zmax
+        Lowest and highest elevation of the glacier [m].
+    step
+        Sampling interval of the search for the zero [m]; not used for a
+        linear :class:`Profile` with ``c1 != 0``, whose zero is exact.
+
+    Returns
+    -------
+    tuple
+        The ELA [m] and its position (``None``, ``">"`` or ``"<"``). On the
+        glacier the ELA is ``-c0 / c1`` for a linear :class:`Profile`, else
+        the lowest zero of b(z) sampled every ``step`` from ``zmin``,
+        interpolated linearly between samples; NaN (position ``None``)
+        when b(z) is zero everywhere.
+
+    References
+    ----------
+    Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and
+    Related Terms. IHP-VII Technical Documents in Hydrology No. 86,
+    UNESCO-IHP, Paris.
+
+    Examples
+    --------
     >>> p = Profile(-22000.0, 6.0, np.array([]), np.array([]))
     >>> ela(p, 3490.0, 4000.0)
     (3666.6666666666665, None)
@@ -184,6 +212,26 @@ def ela(
 def area_above(lower: np.ndarray, upper: np.ndarray, area: np.ndarray, elevation: float) -> float:
     """Area above ``elevation`` [same unit as ``area``], bands split linearly.
 
+    Parameters
+    ----------
+    lower, upper
+        Lower and upper limits of the elevation bands [m].
+    area
+        Area of each band [km2] (any area unit will do: the result is in the
+        same).
+    elevation
+        The elevation [m], e.g. the ELA.
+
+    Returns
+    -------
+    float
+        ``Σ A_i f_i`` [unit of ``area``], with
+        ``f_i = (upper_i - elevation) / (upper_i - lower_i)`` clipped to
+        [0, 1]: the part of each band above ``elevation``, its area taken
+        as spread evenly over its elevations.
+
+    Examples
+    --------
     >>> area_above(np.array([0.0, 100.0]), np.array([100.0, 200.0]), np.array([1.0, 3.0]), 150.0)
     1.5
     """
@@ -196,6 +244,20 @@ def gradient(z: np.ndarray, b: np.ndarray) -> float:
 
     NaN with fewer than two distinct elevations.
 
+    Parameters
+    ----------
+    z
+        Elevations of the points [m].
+    b
+        Point balances [kg m-2]; pairs with a NaN are left out.
+
+    Returns
+    -------
+    float
+        The slope ``c1`` of :func:`linear_fit` times 100 [kg m-2 per 100 m].
+
+    Examples
+    --------
     >>> gradient(np.array([3500.0, 3600.0]), np.array([-1200.0, -600.0]))
     600.0
     """

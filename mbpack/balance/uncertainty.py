@@ -106,6 +106,25 @@ def combined(*components: float) -> float:
 
     ``σ = sqrt(Σ σ_k²)`` over the finite components (NaN when none is).
 
+    Parameters
+    ----------
+    *components
+        Uncertainty components [kg m-2], taken as independent; NaN and
+        infinite ones are left out.
+
+    Returns
+    -------
+    float
+        ``sqrt(Σ σ_k²)`` of the finite components [kg m-2]; NaN when none
+        is finite.
+
+    References
+    ----------
+    Zemp, M. et al. (2013). Reanalysing glacier mass balance measurement
+    series. The Cryosphere 7, 1227-1245. doi:10.5194/tc-7-1227-2013
+
+    Examples
+    --------
     >>> combined(30.0, 40.0, float("nan"))
     50.0
     """

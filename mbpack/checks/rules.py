@@ -21,32 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mbpack.params import DEFAULT, THRESHOLDS
 from mbpack.workbook import schema
 from mbpack.workbook.model import Workbook
 from mbpack.workbook.surface import nearest_cell, spacing
-
-#: Tolerance of B_a = B_w + B_s [kg m-2] (results rounded to whole kg m-2 need ~1.5).
-BALANCE_SUM_TOLERANCE = 1.5
-#: Band areas must sum to the glacier area within this fraction.
-AREA_SUM_TOLERANCE = 0.01
-#: Largest plausible surface lowering at a stake in one year [m of ice]
-#: (the most negative annual balances observed are about -10 m w.e.).
-MAX_ANNUAL_LOWERING = 12.0
-#: Largest plausible surface raising between two readings [m] (snow on a stake).
-MAX_RAISING = 8.0
-#: Snow denser than this is unusual [kg m-3].
-MAX_SNOW_DENSITY = 700.0
-#: Stakes and pits may stand this far outside the glacier's elevation range [m].
-ELEVATION_MARGIN = 50.0
-#: Points farther than this from the glacier's position are suspicious [km].
-MAX_DISTANCE_KM = 10.0
-#: Readings may fall this many days outside the declared balance years [d].
-DATE_TOLERANCE_DAYS = 30
-#: Layers of a pit must meet within this distance [m].
-LAYER_TOLERANCE = 0.005
-#: Plausible length of a balance year [d] and of a winter [d].
-YEAR_DAYS = (9 * 30.4, 15 * 30.4)
-WINTER_DAYS = (4 * 30.4, 9 * 30.4)
 
 
 @dataclass
@@ -103,7 +81,28 @@ RULES: list[Rule] = []
 
 
 def rule(code: str, severity: str, sheet: str, column: str, message: str) -> Callable[[Test], Test]:
-    """Register a rule; the decorated function's docstring is its description."""
+    """Register a rule; the decorated function's docstring is its description.
+
+    Parameters
+    ----------
+    code
+        Issue code of the rule's failures, e.g. ``date-order``.
+    severity
+        ``error`` (blocks archiving) or ``warning`` (a plausibility note).
+    sheet
+        The sheet the rule tests, e.g. ``stake_readings``.
+    column
+        The column a failure points to (its cell is the message's ``value``).
+    message
+        Message template, formatted with the fields of
+        :func:`message_fields` of the failing row.
+
+    Returns
+    -------
+    Callable
+        A decorator that appends a :class:`Rule` with the test to
+        :data:`RULES` and returns the test unchanged.
+    """
 
     def register(test: Test) -> Test:
         RULES.append(
@@ -169,7 +168,7 @@ def _year_is_end(df: pd.DataFrame, ctx: Context) -> pd.Series:
 def _year_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A balance year lasts 9 to 15 months."""
     days = (df["end_date"] - df["begin_date"]).dt.days
-    return days.between(*YEAR_DAYS) | days.isna()
+    return days.between(*THRESHOLDS.year_days) | days.isna()
 
 
 @rule(
@@ -182,7 +181,7 @@ def _year_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
 def _winter_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A winter lasts 4 to 9 months."""
     days = (df["winter_end_date"] - df["begin_date"]).dt.days
-    return days.between(*WINTER_DAYS) | days.isna()
+    return days.between(*THRESHOLDS.winter_days) | days.isna()
 
 
 @rule(
@@ -220,7 +219,10 @@ def _inside_range(elevation: pd.Series, ctx: Context) -> pd.Series:
     if rng is None:
         return pd.Series(True, index=elevation.index)
     lo, hi = rng
-    return elevation.between(lo - ELEVATION_MARGIN, hi + ELEVATION_MARGIN) | elevation.isna()
+    return (
+        elevation.between(lo - THRESHOLDS.elevation_margin, hi + THRESHOLDS.elevation_margin)
+        | elevation.isna()
+    )
 
 
 def _distance_km(lat: pd.Series, lon: pd.Series, lat0: float, lon0: float) -> pd.Series:
@@ -238,7 +240,7 @@ def _near_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
     if lat0 is None or lon0 is None:
         return _ok(df)
     dist = _distance_km(df["latitude"], df["longitude"], float(lat0), float(lon0))
-    return (dist <= MAX_DISTANCE_KM) | dist.isna()
+    return (dist <= THRESHOLDS.max_distance) | dist.isna()
 
 
 for _sheet, _id in (("stakes", "stake_id"), ("snow_pits", "pit_id"), ("probes", "probe_id")):
@@ -247,7 +249,7 @@ for _sheet, _id in (("stakes", "stake_id"), ("snow_pits", "pit_id"), ("probes", 
         "warning",
         _sheet,
         "latitude",
-        f"{{{_id}}} at {{value}}, {{longitude}} lies more than {MAX_DISTANCE_KM:g} km from the glacier "
+        f"{{{_id}}} at {{value}}, {{longitude}} lies more than {THRESHOLDS.max_distance:g} km from the glacier "
         "(glacier sheet latitude/longitude)",
     )(_near_glacier)
 
@@ -282,9 +284,9 @@ def _grid_spacing(ctx: Context) -> float:
     "stake {stake_id} at x {value}, y {y} lies {distance} m from the glacier's surface grid",
 )
 def _on_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Points with x/y lie on the glacier's surface grid (within two cells)."""
+    """Points with x/y lie on the glacier's surface grid (within ``Thresholds.off_grid_cells`` cells)."""
     dist = _grid_distance(df, ctx)
-    return ~(dist > 2 * _grid_spacing(ctx))
+    return ~(dist > THRESHOLDS.off_grid_cells * _grid_spacing(ctx))
 
 
 for _sheet, _id in (("snow_pits", "pit_id"), ("probes", "probe_id")):
@@ -328,11 +330,11 @@ def _known_stake(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "reading of stake {stake_id} on {value} falls in no balance year of the balance_years sheet",
 )
 def _reading_in_year(df: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Readings fall inside a declared balance year (±30 days)."""
+    """Readings fall inside a declared balance year (± ``Parameters.date_tolerance`` days)."""
     years = ctx.table("balance_years").dropna(subset=["begin_date", "end_date"])
     if years.empty:
         return _ok(df)
-    tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
+    tol = pd.Timedelta(days=DEFAULT.date_tolerance)
     years = years.sort_values("begin_date")
     begins = (years["begin_date"] - tol).to_numpy()
     # latest end among the years begun so far: a reading is inside if it is before that
@@ -411,9 +413,9 @@ def _exposure_changes(df: pd.DataFrame) -> pd.DataFrame:
     change = order["exposure"] - previous  # + = surface lowered (more stake exposed)
     rate = change / days * 365.25
     ok = ~(
-        (rate > MAX_ANNUAL_LOWERING)
-        | ((days >= 300) & (change > MAX_ANNUAL_LOWERING))
-        | (-change > MAX_RAISING)
+        (rate > THRESHOLDS.max_annual_lowering)
+        | ((days >= 300) & (change > THRESHOLDS.max_annual_lowering))
+        | (-change > THRESHOLDS.max_raising)
     )
     out = pd.DataFrame({"previous": previous, "rate": rate, "ok": ok | change.isna()})
     return out.reindex(df.index)
@@ -476,7 +478,7 @@ def _layer_neighbours(df: pd.DataFrame) -> pd.Series:
 def _layer_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pit layers do not overlap."""
     gap = _layer_neighbours(df)
-    return ~(gap < -LAYER_TOLERANCE)
+    return ~(gap < -THRESHOLDS.layer_tolerance)
 
 
 @rule(
@@ -489,7 +491,7 @@ def _layer_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
 def _layer_gap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pit layers are contiguous."""
     gap = _layer_neighbours(df)
-    return ~(gap > LAYER_TOLERANCE)
+    return ~(gap > THRESHOLDS.layer_tolerance)
 
 
 @rule(
@@ -500,8 +502,8 @@ def _layer_gap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "snow density {value} kg m-3 in pit {pit_id} is above {limit} kg m-3; is the layer firn or ice?",
 )
 def _snow_density(df: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Snow is rarely denser than 700 kg m-3."""
-    return ~((df["layer"] == "snow") & (df["density"] > MAX_SNOW_DENSITY))
+    """Snow is rarely denser than ``Thresholds.max_snow_density``."""
+    return ~((df["layer"] == "snow") & (df["density"] > THRESHOLDS.max_snow_density))
 
 
 @rule(
@@ -589,16 +591,16 @@ def _band_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "warning",
     "hypsometry",
     "area",
-    "bands of {year} sum to {total} km², not the glacier area {glacier_area} km² (glacier sheet) within 1 %",
+    "bands of {year} sum to {total} km², not the glacier area {glacier_area} km² (glacier sheet) within {tolerance}",
 )
 def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
-    """The bands of the latest survey sum to the glacier area within 1 %."""
+    """The bands of the latest survey sum to the glacier area within ``Thresholds.band_area_tolerance``."""
     area = ctx.glacier.get("area")
     if area is None or df.empty or df["year"].isna().all():
         return _ok(df)
     latest = df["year"].max()
     total = df.loc[df["year"] == latest, "area"].sum()
-    bad = abs(total - float(area)) > AREA_SUM_TOLERANCE * float(area)
+    bad = abs(total - float(area)) > THRESHOLDS.band_area_tolerance * float(area)
     ok = pd.Series(True, index=df.index)
     if bad:
         first = df.loc[df["year"] == latest].index[0]
@@ -612,7 +614,7 @@ def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
 def _balance_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """B_a = B_w + B_s within 1.5 kg m-2."""
     total = df["winter_balance"] + df["summer_balance"]
-    return ~((df["annual_balance"] - total).abs() > BALANCE_SUM_TOLERANCE)
+    return ~((df["annual_balance"] - total).abs() > THRESHOLDS.balance_sum_tolerance)
 
 
 def _winter_positive(df: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -632,7 +634,7 @@ for _sheet in ("glacier_balance", "band_balance"):
         _sheet,
         "annual_balance",
         "annual balance {value} is not winter {winter_balance} + summer {summer_balance} "
-        f"(tolerance {BALANCE_SUM_TOLERANCE} kg m-2)",
+        f"(tolerance {THRESHOLDS.balance_sum_tolerance} kg m-2)",
     )(_balance_sum)
     rule(
         "winter-negative",
@@ -701,8 +703,8 @@ def _pb_period(df: pd.DataFrame, ctx: Context) -> pd.Series:
 def _pb_code(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A point balance's code agrees with its period."""
     days = (df["to_date"] - df["from_date"]).dt.days
-    annual = (df["balance_code"] == "annual") & ~days.between(*YEAR_DAYS)
-    winter = (df["balance_code"] == "winter") & ~days.between(*WINTER_DAYS)
+    annual = (df["balance_code"] == "annual") & ~days.between(*THRESHOLDS.year_days)
+    winter = (df["balance_code"] == "winter") & ~days.between(*THRESHOLDS.winter_days)
     return ~(annual | winter) | days.isna()
 
 
@@ -719,13 +721,42 @@ def _pb_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> dict[str, Any]:
-    """Values a rule's message may name, for one row."""
+    """Values a rule's message may name, for one row.
+
+    Parameters
+    ----------
+    rule_
+        The rule that failed.
+    df
+        The rule's sheet.
+    index
+        Label of the failing row in ``df``.
+    ctx
+        The workbook context (glacier elevation range and sheets).
+
+    Returns
+    -------
+    dict
+        Every column of the row as shown to the user; ``value`` (the cell
+        in the rule's column), ``range`` (the glacier's elevation range
+        [m], or ``unknown``), ``limit`` (the largest plausible snow density
+        [kg m-3]) and ``tolerance`` (the band-area tolerance, in per
+        cent); and by sheet or rule: ``days`` (length of the balance year,
+        or of the point balance's period) and, for balance years,
+        ``winter_days`` [days] (``?`` without both dates);
+        ``previous`` (the chained previous exposure [m]) and
+        ``change_per_year`` [m a-1] for ``implausible-change``; ``gap`` [m]
+        for ``band-gap``; ``distance`` [m] for ``off-glacier``; ``total``
+        (the year's band areas summed) and ``glacier_area`` [km2] for
+        ``area-mismatch``.
+    """
     from mbpack.issues import plain, shown
 
     row = {k: shown(df.at[index, k]) for k in df.columns}
     rng = ctx.elevation_range
     row["range"] = f"{rng[0]:g}-{rng[1]:g} m" if rng else "unknown"
-    row["limit"] = MAX_SNOW_DENSITY
+    row["limit"] = THRESHOLDS.max_snow_density
+    row["tolerance"] = f"{THRESHOLDS.band_area_tolerance:.0%}"
     row["value"] = shown(df.at[index, rule_.column])
     if rule_.sheet == "balance_years":
         b, e, w = (
@@ -779,6 +810,24 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
     what its failures mean.  Columns are already typed by the reader, so
     dtypes are not coerced here (a failed coercion would turn later checks
     into check errors).
+
+    Parameters
+    ----------
+    sheet
+        Name of the sheet and of its Table Schema ``schemas/<sheet>.json``.
+    ctx
+        The workbook context the sheet's rules (:data:`RULES`) are run with.
+
+    Returns
+    -------
+    tuple
+        The ``pandera.DataFrameSchema``: a column check per ``minimum``,
+        ``maximum``, ``enum``, ``pattern`` and ``maxLength`` constraint,
+        columns nullable unless required, a dataframe check per rule of the
+        sheet and uniqueness of the primary key. And a dict from each
+        check's error key (``sheet:column:code:n``) to its
+        :class:`CheckInfo`, with entries for the ``missing-value`` of every
+        field and the ``duplicate-key`` of a primary key.
     """
     import pandera.pandas as pa
 
@@ -850,7 +899,16 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
 
 
 def rule_table() -> list[dict[str, str]]:
-    """Every rule (for documentation): sheet, code, severity, column, description."""
+    """Every rule (for documentation): sheet, code, severity, column, description.
+
+    Returns
+    -------
+    list of dict
+        One dict per registered rule, in the order of :data:`RULES` (a test
+        registered for several sheets once per sheet), with keys ``sheet``,
+        ``code``, ``severity``, ``column`` and ``description``: the test's
+        docstring, or the rule's message when it has none.
+    """
     return [
         {
             "sheet": r.sheet,

@@ -56,7 +56,25 @@ UNREADABLE_CELL = frozenset({"type-error", "formula-without-value"})
 
 
 def check_workbook(workbook: Workbook, report: Report) -> None:
-    """Run the Pandera schemas of every sheet that has rows; add what fails to ``report``."""
+    """Run the Pandera schemas of every sheet that has rows; add what fails to ``report``.
+
+    Parameters
+    ----------
+    workbook
+        The workbook, its tables typed by the reader.
+    report
+        The report the issues are added to. Cells it already holds as
+        unreadable (``type-error``, ``formula-without-value``) are not
+        reported again as missing values.
+
+    Notes
+    -----
+    Sheets without rows, and key-value sheets with nothing typed in but
+    defaults, are skipped: an empty sheet is well formed. Each other sheet
+    is validated lazily (every failure, not only the first) against
+    :func:`mbpack.checks.rules.pandera_schema`, and each failure becomes
+    one issue addressed to its cell.
+    """
     import pandera.pandas as pa
 
     from mbpack.checks.rules import Context, pandera_schema

@@ -29,10 +29,14 @@ import pandas as pd
 from mbpack.errors import UnreadableWorkbook
 from mbpack.formats import wgms
 from mbpack.issues import Issue, Report, SheetSummary
+from mbpack.params import FOG_CHECKS
 
 #: Consistency checks beyond the schemas: code → (severity, what it checks).
 CHECKS: dict[str, tuple[str, str]] = {
-    "balance-sum": ("error", "B_a = B_w + B_s within the tolerance (1.5 mm w.e. on integer data)"),
+    "balance-sum": (
+        "error",
+        f"B_a = B_w + B_s within the tolerance ({FOG_CHECKS.balance_sum_tolerance:g} mm w.e. on integer data)",
+    ),
     "date-order": (
         "error",
         "begin < end of winter < end of the balance year; point periods forward",
@@ -166,7 +170,29 @@ def _str(value: Any) -> str | None:
 
 
 def check_schema(table: Table, descriptor: dict[str, Any], issues: _Issues) -> dict[str, pd.Series]:
-    """Every field rule of a Table Schema, vectorised; returns the parsed numeric columns."""
+    """Every field rule of a Table Schema, vectorised; returns the parsed numeric and date columns.
+
+    Parameters
+    ----------
+    table
+        The table (read as text) with its key and file.
+    descriptor
+        Its WGMS Table Schema (``schemas/wgms``): ``fields`` with ``name``,
+        ``type`` and ``constraints``, and ``primaryKey``.
+    issues
+        Where the table's issues go, by file and line: missing required
+        columns and values, type errors, values out of range, not in the
+        enumeration, not matching the pattern or too long, and duplicate
+        primary keys (all errors).
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        Per field of type ``integer`` or ``number``, the column as numbers
+        (NaN where blank or not a number), and per field of type ``date``,
+        as dates ``YYYY-MM-DD`` (NaT where blank or not a date); columns
+        absent from the table are left out.
+    """
     frame = table.frame
     parsed: dict[str, pd.Series] = {}
     for field in descriptor["fields"]:
@@ -270,14 +296,15 @@ def _upper_dates(col: pd.Series | None) -> pd.Series:
 
 
 def validate_fog(
-    path: str | os.PathLike[str], *, generation: str | None = None, tolerance: float = 1.5
+    path: str | os.PathLike[str], *, generation: str | None = None, tolerance: float | None = None
 ) -> Report:
     """Validate a FoG release (folder, zip or single tables) of either generation.
 
     Parameters
     ----------
     tolerance
-        Allowed |B_a - (B_w + B_s)| [mm w.e. = kg m-2].
+        Allowed |B_a - (B_w + B_s)| [mm w.e. = kg m-2]; default
+        :attr:`mbpack.params.FogChecks.balance_sum_tolerance`.
 
     Returns
     -------
@@ -285,6 +312,7 @@ def validate_fog(
         Issues with file, line, column, WGMS id, glacier name and year.
     """
     path = Path(path)
+    tolerance = FOG_CHECKS.balance_sum_tolerance if tolerance is None else tolerance
     report = Report(file=str(path))
     tables: dict[str, Table] = {}
     gen = generation
@@ -402,8 +430,12 @@ def _glacier_wide_vs_bands(issues: Sink, g: pd.Series, y: pd.Series, area: pd.Se
         band["n"] == band["ba_known"]
     ).to_numpy()
     bad_area = complete & (
-        (band["area"].to_numpy() - area.to_numpy()) > 0.02 * area.to_numpy()
-    ) | complete & ((area.to_numpy() - band["area"].to_numpy()) > 0.02 * area.to_numpy())
+        (band["area"].to_numpy() - area.to_numpy())
+        > FOG_CHECKS.band_area_tolerance * area.to_numpy()
+    ) | complete & (
+        (area.to_numpy() - band["area"].to_numpy())
+        > FOG_CHECKS.band_area_tolerance * area.to_numpy()
+    )
     issues.add(np.nan_to_num(bad_area, nan=False).astype(bool), "area-mismatch", "warning", cols[0],
                lambda i, v: f"bands sum to {band['area'].iloc[i]:.4g} km², the glacier-wide row says {v:.4g} km²", area)  # fmt: skip
     off = np.abs(band["mean"].to_numpy() - ba.to_numpy())

@@ -13,10 +13,16 @@ from __future__ import annotations
 import base64
 import io
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from mbpack.balance.compute import Results
+    from mbpack.issues import Report
+    from mbpack.workbook.model import Workbook
 
 
 def _figure(columns: int, size: tuple[float, float]) -> tuple[Any, Any]:
@@ -33,7 +39,7 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _year_figure(year: int, results: Any) -> str:
+def _year_figure(year: int, results: Results) -> str:
     pts = results.point_balance
     pts = pts[(pts["year"] == year) & pts["balance_code"].isin(["winter", "annual"])].dropna(
         subset=["elevation"]
@@ -103,7 +109,7 @@ def _year_figure(year: int, results: Any) -> str:
     return _png(fig)
 
 
-def _series_figures(results: Any) -> list[tuple[str, str]]:
+def _series_figures(results: Results) -> list[tuple[str, str]]:
     gb = results.glacier_balance
     out = []
     fig, (ax1, ax2) = _figure(2, (11, 4.2))
@@ -161,7 +167,7 @@ def _series_figures(results: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _difference(results: Any) -> list[dict[str, Any]]:
+def _difference(results: Results) -> list[dict[str, Any]]:
     gb = results.glacier_balance
     if set(gb["method"]) < {"band", "contour"}:
         return []
@@ -172,8 +178,9 @@ def _difference(results: Any) -> list[dict[str, Any]]:
                                for c in ("winter_balance", "summer_balance", "annual_balance")}} for y in years]  # fmt: skip
 
 
-def report_html(workbook: Any, results: Any, report: Any, ctx: dict[str, Any],
-                templates: str | os.PathLike[str] | None = None, progress: Any = None) -> str:  # fmt: skip
+def report_html(workbook: Workbook, results: Results, report: Report | None, ctx: dict[str, Any],
+                templates: str | os.PathLike[str] | None = None,
+                progress: Callable[[], None] | None = None) -> str:  # fmt: skip
     """The report page as one HTML string."""
     from mbpack.publish.render import render
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -45,6 +45,11 @@ from mbpack.errors import MissingMetadata
 from mbpack.publish.render import Record, render
 from mbpack.workbook.model import Workbook
 from mbpack.workbook.schema import field_names
+
+if TYPE_CHECKING:
+    from mbpack.balance.compute import Results
+    from mbpack.issues import Report
+
 
 #: SPDX licence identifiers → licence deeds (https://spdx.org/licenses/).
 LICENCES: dict[str, str] = {
@@ -196,10 +201,10 @@ def _result_rows(frame: Any) -> list[Record]:
 
 def metadata_context(
     workbook: Workbook,
-    results: Any = None,
+    results: Results | None = None,
     files: dict[str, int] | None = None,
     *,
-    report: Any = None,
+    report: Report | None = None,
 ) -> dict[str, Any]:
     """The values of the metadata templates: workbook fields plus measured facts.
 
@@ -323,15 +328,15 @@ def metadata_context(
 
 def context(
     workbook: Workbook,
-    results: Any = None,
-    report: Any = None,
+    results: Results | None = None,
+    report: Report | None = None,
     files: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """:func:`metadata_context` with the report as third positional argument (older callers)."""
     return metadata_context(workbook, results, files, report=report)
 
 
-def _validation(report: Any) -> dict[str, Any] | None:
+def _validation(report: Report | None) -> dict[str, Any] | None:
     if report is None:
         return None
     return {"errors": report.errors, "warnings": report.warnings,
@@ -503,7 +508,9 @@ def citation_bib(ctx: dict[str, Any], templates: str | os.PathLike[str] | None =
 
 
 def report_md(
-    ctx: dict[str, Any], report: Any = None, templates: str | os.PathLike[str] | None = None
+    ctx: dict[str, Any],
+    report: Report | None = None,
+    templates: str | os.PathLike[str] | None = None,
 ) -> str:
     """Markdown summary of the validation counts and the glacier-wide results (``report.md.j2``).
 

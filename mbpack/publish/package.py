@@ -12,15 +12,22 @@ as it was; re-running on the same input gives byte-identical files.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mbpack.atomic import atomic_folder
 from mbpack.errors import MissingMetadata
 from mbpack.publish import metadata
 from mbpack.publish import wgms as submission
 from mbpack.publish.render import render
+
+if TYPE_CHECKING:
+    from mbpack.balance.compute import Results
+    from mbpack.issues import Report
+    from mbpack.workbook.model import Workbook
+
 
 #: Metadata outputs: target → (template, file written).
 OUTPUTS: dict[str, list[tuple[str, str]]] = {
@@ -43,16 +50,16 @@ class Summary:
 
 
 def package(
-    workbook: Any,
+    workbook: Workbook,
     directory: str | os.PathLike[str],
     *,
-    results: Any = None,
-    report: Any = None,
+    results: Results,
+    report: Report | None = None,
     templates: str | os.PathLike[str] | None = None,
     strict: bool = False,
     method: str = "band",
     html: bool = True,
-    progress: Any = None,
+    progress: Callable[[], None] | None = None,
 ) -> Summary:
     """Write the publishing folder of a workbook (see the module notes).
 
@@ -61,7 +68,7 @@ def package(
     workbook
         A :class:`mbpack.workbook.Workbook` (validated by the caller).
     results
-        :class:`mbpack.balance.compute.Results`; computed here when not given.
+        :class:`mbpack.balance.compute.Results` of the workbook (publishing never recomputes).
     report
         The validation :class:`mbpack.issues.Report`, summarised in the reports.
     templates
@@ -80,10 +87,8 @@ def package(
     MissingMetadata
         With ``strict``, naming every missing ``sheet!field``; nothing is written.
     """
-    from mbpack.balance.compute import compute
     from mbpack.formats.datapackage import descriptor, export_tables, write_descriptor
 
-    results = results if results is not None else compute(workbook)
     summary = Summary(Path(directory))
     with atomic_folder(directory) as tmp:
         paths = export_tables(workbook, tmp, results)

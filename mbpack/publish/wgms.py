@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from mbpack.formats.wgms import (
 )
 from mbpack.issues import Issue
 from mbpack.workbook.model import Workbook
+
+if TYPE_CHECKING:
+    from mbpack.balance.compute import Results
 
 
 def missing_metadata(workbook: Workbook) -> list[str]:
@@ -72,7 +75,7 @@ def _pick(glacier_balance: pd.DataFrame, method: str) -> pd.DataFrame:
     return pd.concat([chosen, reported]).sort_values("year", kind="stable")
 
 
-def wgms_tables(workbook: Workbook, generation: Generation, *, results: Any = None, method: str = "band",
+def wgms_tables(workbook: Workbook, generation: Generation, *, results: Results | None = None, method: str = "band",
                 require_wgms_id: bool = False) -> dict[str, pd.DataFrame]:  # fmt: skip
     """The WGMS tables of a workbook (and its computed results) in one generation.
 
@@ -143,7 +146,7 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Any = No
     return _lower(g, gb, bands, points, years)
 
 
-def points_of(results: Any, workbook: Workbook) -> pd.DataFrame:
+def points_of(results: Results | None, workbook: Workbook) -> pd.DataFrame:
     """The point balances of the results, or the workbook's point_balance sheet."""
     frame: pd.DataFrame = (
         results.point_balance if results is not None else workbook["point_balance"]

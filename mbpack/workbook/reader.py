@@ -25,17 +25,9 @@ import pandas as pd
 from mbpack import units
 from mbpack.errors import UnreadableWorkbook
 from mbpack.issues import Issue, Report, SheetSummary, cell_ref, column_letter
+from mbpack.params import FILE_LIMITS
 from mbpack.workbook import cells, schema
 from mbpack.workbook.model import DTYPES, Workbook
-
-#: Largest workbook file read [bytes].
-MAX_FILE_BYTES = 100 * 1024**2
-#: Largest total uncompressed size of the zip members [bytes].
-MAX_UNCOMPRESSED_BYTES = 1024**3
-#: Largest ratio of uncompressed to compressed size (zip-bomb guard).
-MAX_COMPRESSION_RATIO = 200.0
-#: Rows searched for the header row.
-HEADER_SEARCH_ROWS = 20
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -117,9 +109,9 @@ def check_file(path: Path) -> None:
     if not path.is_file():
         raise UnreadableWorkbook(f"{path}: not a file")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if size > FILE_LIMITS.max_file_bytes:
         raise UnreadableWorkbook(
-            f"{path}: the file is {size / 1024**2:.0f} MB, larger than the {MAX_FILE_BYTES // 1024**2} MB "
+            f"{path}: the file is {size / 1024**2:.0f} MB, larger than the {FILE_LIMITS.max_file_bytes // 1024**2} MB "
             "mbpack reads; split the workbook (e.g. one file per decade)"
         )
     with path.open("rb") as handle:
@@ -144,8 +136,8 @@ def check_file(path: Path) -> None:
         )
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
-    if total > MAX_UNCOMPRESSED_BYTES or (
-        total > 50 * 1024**2 and total / packed > MAX_COMPRESSION_RATIO
+    if total > FILE_LIMITS.max_uncompressed_bytes or (
+        total > 50 * 1024**2 and total / packed > FILE_LIMITS.max_compression_ratio
     ):
         raise UnreadableWorkbook(
             f"{path}: refused: the workbook would inflate to {total / 1024**2:.0f} MB "
@@ -408,7 +400,7 @@ def _fraction_as_percent(
 
 
 def _header_index(rows: list[list[Any]]) -> int | None:
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for i, row in enumerate(rows[: FILE_LIMITS.header_search_rows]):
         if not _blank_row(row):
             return i
     return None
