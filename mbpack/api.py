@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -174,6 +174,7 @@ def package(
     templates: str | os.PathLike[str] | None = None,
     strict: bool = False,
     ignore_errors: bool = False,
+    force: bool = False,
     progress: Callable[[str, int | None], Callable[[], None] | None] | None = None,
 ) -> Summary:
     """Read, validate, compute and write the publishing folder of a workbook.
@@ -194,17 +195,22 @@ def package(
         Write nothing when a target's metadata is missing.
     ignore_errors
         Package a workbook that has validation errors.
+    force
+        Replace an existing folder mbpack did not write (never one that holds the workbook).
     progress
         Told each stage's name and size; may return a callable advanced once per unit.
     """
+    from mbpack.atomic import check_folder_target
     from mbpack.publish.package import package as write
 
+    check_folder_target(output, inputs=[path], force=force)  # before the work, not after it
     loaded = load(path, ignore_errors=ignore_errors)
     _stage(progress, "computing", None)
     results = compute(loaded.workbook, options)
     advance = _stage(progress, "writing the package and drawing the report", _years(results))
     return write(loaded.workbook, output, results=results, report=loaded.report,
-                 templates=templates, strict=strict, method=submitted, progress=advance)  # fmt: skip
+                 templates=templates, strict=strict, method=submitted, progress=advance,
+                 inputs=[path], force=force)  # fmt: skip
 
 
 def report(
@@ -221,15 +227,59 @@ def report(
     from mbpack.publish.htmlreport import report_html
     from mbpack.publish.metadata import context
 
+    if Path(output).is_dir() or Path(output).resolve() == Path(path).resolve():
+        with atomic_file(Path(output), inputs=[path]):  # refuses with the reason
+            pass
     loaded = load(path, ignore_errors=ignore_errors)
     _stage(progress, "computing", None)
     results = compute(loaded.workbook, options)
     advance = _stage(progress, "drawing", _years(results))
     html = report_html(loaded.workbook, results, loaded.report,
                        context(loaded.workbook, results, loaded.report), templates, progress=advance)  # fmt: skip
-    with atomic_file(Path(output)) as tmp:
+    with atomic_file(Path(output), inputs=[path]) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return loaded.report
+
+
+#: Result tables ``write_results`` writes, in this order.
+RESULT_TABLES = ("glacier_balance", "band_balance", "point_balance", "isoline_areas", "series",
+                 "comparison", "interval")  # fmt: skip
+
+
+def write_results(
+    results: Results,
+    directory: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    force: bool = False,
+) -> list[Path]:
+    """Write every non-empty result table as CSV into ``directory``, atomically.
+
+    Parameters
+    ----------
+    results
+        What :func:`compute` returned.
+    directory
+        The folder; replaced only when mbpack wrote it (or it is empty, or ``force``).
+    inputs
+        Files the results were computed from: a folder holding one is never replaced.
+    force
+        Replace a folder mbpack did not write.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files as they are after the move into place.
+    """
+    from mbpack.atomic import atomic_folder
+
+    names = [n for n in RESULT_TABLES if not getattr(results, n).empty]
+    with atomic_folder(directory, inputs=inputs, force=force) as tmp:
+        for name in names:
+            getattr(results, name).to_csv(
+                tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n"
+            )
+    return [Path(directory) / f"{name}.csv" for name in names]
 
 
 def template(path: str | os.PathLike[str]) -> Path:

@@ -133,6 +133,11 @@ def validate(
     sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
 
+#: --force: replace an output folder mbpack did not write (never one that holds an input).
+_force = click.option("--force", is_flag=True,
+                      help="Replace an existing output folder that mbpack did not write.")  # fmt: skip
+
+
 def _compute_options(command: Any) -> Any:
     """The options every command that computes shares: profile, DEM resolution, gating."""
     options = [
@@ -157,17 +162,6 @@ def _compute_options(command: Any) -> Any:
     return command
 
 
-def _write_tables(tables: dict[str, Any], directory: Path) -> None:
-    """CSV files written into a fresh temporary folder, then moved into place as a whole."""
-    from mbpack.atomic import atomic_folder
-
-    with atomic_folder(directory) as tmp:
-        for name, frame in tables.items():
-            frame.to_csv(
-                tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n"
-            )
-
-
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @click.option("--method", type=click.Choice(["band", "contour", "both"]), default="both", show_default=True,
@@ -185,8 +179,9 @@ def _write_tables(tables: dict[str, Any], directory: Path) -> None:
     "-o", "--output", type=click.Path(path_type=Path), help="Folder for the CSV result tables."
 )
 @_compute_options
+@_force
 def compute(workbook: Path, method: str, profile: str, dem_resolution: float | None, date_from: Any, date_to: Any, fmt: str,
-            output: Path | None, ignore_errors: bool) -> None:  # fmt: skip
+            output: Path | None, ignore_errors: bool, force: bool) -> None:  # fmt: skip
     """Compute point and glacier-wide balances (winter, summer, annual), ELA, AAR and uncertainties.
 
     Balances are in kg m-2 (= mm w.e.). With -o DIR every result table is
@@ -202,10 +197,8 @@ def compute(workbook: Path, method: str, profile: str, dem_resolution: float | N
     period = (date_from.date(), date_to.date()) if date_from is not None else None
     options = api.ComputeOptions(method, profile, dem_resolution, period)  # type: ignore[arg-type]
     results = api.compute(api.load(workbook, ignore_errors=ignore_errors).workbook, options)
-    tables = {name: getattr(results, name) for name in
-              ("glacier_balance", "band_balance", "point_balance", "isoline_areas", "series", "comparison", "interval")}  # fmt: skip
     if output is not None:
-        _write_tables({k: v for k, v in tables.items() if not v.empty}, output)
+        api.write_results(results, output, inputs=[workbook], force=force)
     if fmt == "json":
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -267,7 +260,7 @@ def import_glamos(source: Path, output: Path) -> None:
     """Read a GLAMOS/VAW mass-balance file (.dat) into a workbook (glacier-wide and band balances)."""
     from mbpack.formats.importers import import_glamos as run
 
-    _write_imported(run(source), output)
+    _write_imported(run(source), output, source)
 
 
 @main.command()
@@ -295,9 +288,11 @@ def example(directory: Path) -> None:
     "--strict", is_flag=True, help="Fail (and write nothing) when a target's metadata is missing."
 )
 @_compute_options
+@_force
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def package_command(workbook: Path, output: Path, templates: Path | None, method: str, strict: bool,
-                    profile: str, dem_resolution: float | None, ignore_errors: bool, quiet: bool) -> None:  # fmt: skip
+                    profile: str, dem_resolution: float | None, ignore_errors: bool, force: bool,
+                    quiet: bool) -> None:  # fmt: skip
     """Write the publishing folder: data/ CSV, datapackage.json, WGMS tables (both generations),
     DataCite/schema.org/CFF metadata, repository description, citation, report.md and report.html.
 
@@ -309,7 +304,7 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
     with _progress(quiet) as bar:
         summary = api.package(workbook, output, options=options, submitted=method,  # type: ignore[arg-type]
                               templates=templates, strict=strict, ignore_errors=ignore_errors,
-                              progress=bar.step)  # fmt: skip
+                              force=force, progress=bar.step)  # fmt: skip
     click.echo(f"wrote {len(summary.files)} files into {summary.directory}")
     for target, lacking in summary.skipped.items():
         click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)
@@ -393,10 +388,10 @@ def report_command(workbook: Path, output: Path, templates: Path | None, profile
     )
 
 
-def _write_imported(imported: Any, output: Path) -> None:
+def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
     from mbpack.workbook.writer import write_workbook
 
-    path = write_workbook(imported.workbook(), output)
+    path = write_workbook(imported.workbook(), output, inputs=[p for p in inputs if p is not None])
     click.echo(f"wrote {path}")
     for note in imported.notes:
         click.echo(f"note: {note}", err=True)
@@ -437,7 +432,7 @@ def import_stakes_command(stakes: Path, year: int, probes: Path | None, density:
     imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
                              resolution=resolution,
                              name=name, length_unit=length_unit, density_unit=density_unit)  # fmt: skip
-    _write_imported(imported, output)
+    _write_imported(imported, output, stakes, probes, density, dem, outline)
 
 
 @import_.command(name="wgms")
@@ -448,7 +443,7 @@ def import_wgms_command(source: Path, wgms_id: int | None, output: Path) -> None
     """WGMS FoG tables of either generation (folder, zip or single CSV) for one glacier."""
     from mbpack.formats.importers import import_wgms
 
-    _write_imported(import_wgms(source, wgms_id), output)
+    _write_imported(import_wgms(source, wgms_id), output, source)
 
 
 @import_.command(name="package")
@@ -458,4 +453,4 @@ def import_package_command(source: Path, output: Path) -> None:
     """The data/ folder of a package written by mbpack package, back into a workbook."""
     from mbpack.formats.importers import import_package
 
-    _write_imported(import_package(source), output)
+    _write_imported(import_package(source), output, source)

@@ -31,3 +31,8 @@ class InvalidWorkbook(MbpackError):
     def __init__(self, message: str, report: object) -> None:
         super().__init__(message)
         self.report = report
+
+
+class OutputRefused(MbpackError):
+    """An output location mbpack may not write: it holds an input, or something mbpack did not
+    write (exit code 2)."""

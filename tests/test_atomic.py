@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mbpack.atomic import atomic_file, atomic_folder
+from mbpack.atomic import MARKER, atomic_file, atomic_folder
 
 
 def test_file_replaced_only_on_success(tmp_path: Path) -> None:
@@ -24,12 +24,13 @@ def test_file_replaced_only_on_success(tmp_path: Path) -> None:
 def test_folder_replaced_only_on_success(tmp_path: Path) -> None:
     target = tmp_path / "out"
     target.mkdir()
+    (target / MARKER).write_text("written by mbpack\n")  # a folder an earlier run wrote
     (target / "old.txt").write_text("old")
     with pytest.raises(RuntimeError), atomic_folder(target) as tmp:
         (tmp / "new.txt").write_text("new")
         raise RuntimeError("stop")
-    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "old.txt"]
     with atomic_folder(target) as tmp:
         (tmp / "new.txt").write_text("new")
-    assert [p.name for p in target.iterdir()] == ["new.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

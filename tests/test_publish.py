@@ -17,6 +17,7 @@ from builders import stake_workbook
 from click.testing import CliRunner
 from conftest import write
 
+from mbpack.atomic import MARKER
 from mbpack.balance.compute import compute
 from mbpack.cli import main
 from mbpack.errors import MissingMetadata
@@ -173,6 +174,7 @@ def test_failure_leaves_the_folder_as_it_was(
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
+    (out / MARKER).write_text("written by mbpack\n")  # an earlier package
     (out / "keep.txt").write_text("old")
 
     def boom(*args: Any, **kwargs: Any) -> str:
@@ -182,7 +184,7 @@ def test_failure_leaves_the_folder_as_it_was(
     with pytest.raises(RuntimeError, match="disk full"):
         publish.package(small(), out, results=compute(small()), html=False)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "keep.txt"]
 
 
 def test_missing_metadata_is_reported_and_other_targets_written(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mbpack.atomic import MARKER
 from mbpack.errors import MissingMetadata, UnreadableWorkbook
 from mbpack.formats import wgms
 from mbpack.publish import wgms as submission
@@ -302,10 +303,13 @@ def test_name_without_ascii_form_asks_for_one() -> None:
 def test_write_replaces_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "u"
     out.mkdir()
+    (out / MARKER).write_text("written by mbpack\n")  # an earlier run's folder
     (out / "stale.csv").write_text("x\n")
     paths = submission.write_wgms(submission.wgms_tables(small(), "upper"), out, "upper")
     assert [p.name for p in paths] == [f"{t}.csv" for t in wgms.UPPER]
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.csv" for t in wgms.UPPER)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [MARKER, *(f"{t}.csv" for t in wgms.UPPER)]
+    )
     with pytest.raises(
         ValueError,
         match=r"^glacier, mass_balance, mass_balance_band, mass_balance_point: not upper-case WGMS tables",

@@ -12,12 +12,12 @@ as it was; re-running on the same input gives byte-identical files.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mbpack.atomic import atomic_folder
+from mbpack.atomic import MARKER, atomic_folder
 from mbpack.errors import MissingMetadata
 from mbpack.publish import metadata
 from mbpack.publish import wgms as submission
@@ -60,6 +60,8 @@ def package(
     method: str = "band",
     html: bool = True,
     progress: Callable[[], None] | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    force: bool = False,
 ) -> Summary:
     """Write the publishing folder of a workbook (see the module notes).
 
@@ -81,6 +83,10 @@ def package(
         Also write ``report.html`` (plots; needs matplotlib).
     progress
         Called once per balance year drawn (a progress bar's advance).
+    inputs
+        Files the package is made from (the workbook): a folder holding one is never replaced.
+    force
+        Replace an existing folder that mbpack did not write.
 
     Raises
     ------
@@ -90,7 +96,7 @@ def package(
     from mbpack.formats.datapackage import descriptor, export_tables, write_descriptor
 
     summary = Summary(Path(directory))
-    with atomic_folder(directory) as tmp:
+    with atomic_folder(directory, inputs=inputs, force=force) as tmp:
         paths = export_tables(workbook, tmp, results)
         for generation in ("upper", "lower"):
             try:
@@ -100,12 +106,12 @@ def package(
             except MissingMetadata as exc:
                 summary.skipped[f"wgms/{generation}"] = [str(exc)]
                 continue
-            submission.write_wgms(tables, tmp / "wgms" / generation, generation)
+            submission.write_wgms(tables, tmp / "wgms" / generation, generation, mark=False)
         summary.notes += submission.missing_metadata(workbook)
         files = {
             p.relative_to(tmp).as_posix(): p.stat().st_size
             for p in sorted(tmp.rglob("*"))
-            if p.is_file()
+            if p.is_file() and p.name != MARKER
         }
         ctx = metadata.context(workbook, results, report, files)
         write_descriptor(descriptor(workbook, paths, ctx, results), tmp)
@@ -128,5 +134,9 @@ def package(
         if strict and (summary.skipped or summary.notes):
             problems = [f"{t}: {', '.join(m)}" for t, m in summary.skipped.items()] + summary.notes
             raise MissingMetadata("missing metadata: " + "; ".join(problems))
-        summary.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        summary.files = sorted(
+            p.relative_to(tmp).as_posix()
+            for p in tmp.rglob("*")
+            if p.is_file() and p.name != MARKER
+        )
     return summary

@@ -350,7 +350,7 @@ def _iso(value: Any) -> str | None:
 
 
 def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str],
-               generation: Generation) -> list[Path]:  # fmt: skip
+               generation: Generation, *, mark: bool = True) -> list[Path]:  # fmt: skip
     """Write WGMS tables as CSV files in a folder that appears whole or not at all.
 
     Parameters
@@ -358,7 +358,7 @@ def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str
     tables
         From :func:`wgms_tables`.
     directory
-        The folder to write (replaced when it exists).
+        The folder to write (replaced when mbpack wrote it, see :mod:`mbpack.atomic`).
     generation
         ``upper``: one file per table named after it, ``A-GLACIER.csv`` ...
         ``EEE-MASS_BALANCE_POINT.csv`` (the release files
@@ -366,6 +366,8 @@ def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str
         prefix, which WGMS gives on publication; :func:`read_wgms` reads both
         names).  ``lower``: ``data/<table>.csv`` and a ``datapackage.json``
         (Data Package v2) whose resources carry the tables' Table Schemas.
+    mark
+        Leave mbpack's output marker in the folder (see :mod:`mbpack.atomic`).
 
     Returns
     -------
@@ -391,7 +393,7 @@ def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str
         )
     target = Path(directory)
     written = []
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target, mark=mark) as tmp:
         for name, frame in tables.items():
             path = tmp / FILE_NAME[name]
             path.parent.mkdir(exist_ok=True)

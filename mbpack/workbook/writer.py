@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ def write_workbook(
     path: str | os.PathLike[str],
     *,
     sheets: tuple[str, ...] | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> Path:
     """Write canonical tables to an ``.xlsx`` observation workbook, atomically.
 
@@ -55,6 +56,8 @@ def write_workbook(
     sheets
         Sheets to write (default: every sheet that has rows, plus
         ``glacier``).
+    inputs
+        Files the tables were read from: writing over one of them is refused.
 
     Returns
     -------
@@ -103,6 +106,6 @@ def write_workbook(
                             data_cell[0].number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
     target = Path(path)
-    with atomic_file(target) as tmp:
+    with atomic_file(target, inputs=inputs) as tmp:
         book.save(tmp)
     return target
