@@ -23,6 +23,7 @@ doi:10.5194/tc-7-1227-2013
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 #: b(z) profiles the altitude-band method and the ELA can use.
 PROFILES = ("linear", "piecewise")
@@ -245,14 +246,29 @@ class FileLimits:
     max_compression_ratio
         Largest ratio of uncompressed to compressed size above 50 MiB [1]
         (zip-bomb guard). 200: real xlsx files compress 5-20 times.
-    header_search_rows
-        Rows searched for a sheet's header row [1]. 20.
+    earliest_date
+        Dates before this are refused at their cell. 1800-01-01: before any
+        glaciological mass-balance measurement (the longest series start in
+        the late 19th century; Zemp et al. 2015, doi:10.3189/2015JoG15J017).
+    years_ahead
+        Dates more than this many years after today are refused at their
+        cell [a]. 1: a workbook may hold the planned dates of the coming year.
     """
 
     max_file_bytes: int = 100 * 1024**2
     max_uncompressed_bytes: int = 1024**3
     max_compression_ratio: float = 200.0
-    header_search_rows: int = 20
+    earliest_date: date = date(1800, 1, 1)
+    years_ahead: int = 1
+
+    def date_range(self) -> tuple[date, date]:
+        """The plausible dates: ``earliest_date`` to today plus ``years_ahead``."""
+        today = date.today()
+        try:
+            latest = today.replace(year=today.year + self.years_ahead)
+        except ValueError:  # 29 February
+            latest = today.replace(year=today.year + self.years_ahead, day=28)
+        return self.earliest_date, latest
 
 
 #: The documented thresholds of the checks and limits of the reader.

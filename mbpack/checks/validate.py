@@ -52,7 +52,8 @@ def validate(source: str | os.PathLike[str] | Workbook, *, report: Report | None
 
 
 #: Reader codes for cells whose value could not be read (not also reported as missing).
-UNREADABLE_CELL = frozenset({"type-error", "formula-without-value"})
+UNREADABLE_CELL = frozenset({"type-error", "formula-without-value", "error-cell", "date-out-of-range",
+                             "ambiguous-number"})  # fmt: skip
 
 
 def check_workbook(workbook: Workbook, report: Report) -> None:
@@ -75,6 +76,7 @@ def check_workbook(workbook: Workbook, report: Report) -> None:
     :func:`mbpack.checks.rules.pandera_schema`, and each failure becomes
     one issue addressed to its cell.
     """
+    _check_sheets_present(workbook, report)
     import pandera.pandas as pa
 
     from mbpack.checks.rules import Context, pandera_schema
@@ -143,8 +145,8 @@ def _issues(
             continue
         seen.add(dedupe)
         row, col = workbook.locate(sheet, index, target)
-        if meta.code == "missing-value" and row and cell_ref(name, row, col) in unreadable:
-            continue  # the cell had a value that could not be read: already reported
+        if row and cell_ref(name, row, col) in unreadable:
+            continue  # the cell had a value that could not be read: reported once, as that
         if meta.rule is not None:
             fields = message_fields(meta.rule, frame, index, ctx)
             message = meta.rule.message.format(**fields)
@@ -183,3 +185,20 @@ def _find(info: dict[str, Any], column: str | None, code: str) -> Any:
         if meta.code == code and meta.column == column:
             return meta
     return None
+
+
+#: Sheets whose rows are of no use without another sheet's: (sheet, needs, why).
+NEEDED = (
+    ("stakes", "stake_readings", "stakes without readings give no point balance"),
+    ("stake_readings", "stakes", "readings need their stakes"),
+)
+
+
+def _check_sheets_present(workbook: Workbook, report: Report) -> None:
+    """A sheet with rows whose companion sheet is missing or empty is reported once."""
+    for sheet, needs, why in NEEDED:
+        if not workbook[sheet].empty and workbook[needs].empty:
+            report.add(Issue("missing-sheet", "warning",
+                             f"the {workbook.sheet_name(sheet)!r} sheet has "
+                             f"{len(workbook[sheet])} rows but there is no {needs!r} sheet, or "
+                             f"it is empty: {why}", sheet=needs))  # fmt: skip

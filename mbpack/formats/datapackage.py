@@ -344,9 +344,21 @@ def read_package(directory: str | Path) -> Workbook:
     ------
     MbpackError
         When a value cannot be read as its field's type (naming file, column
-        and value).
+        and value), or the folder is not a package (no ``data/glacier.csv``).
     """
     directory = Path(directory)
+    if not (directory / "data").is_dir():
+        hint = (
+            f"; give its parent folder {directory.parent}"
+            if directory.name == "data" and (directory / "glacier.csv").is_file()
+            else ""
+        )
+        raise MbpackError(
+            f"{directory}: not a package folder written by mbpack package (it has no data/ "
+            f"folder){hint}"
+        )
+    if not (directory / "data" / "glacier.csv").is_file():
+        raise MbpackError(f"{directory}: data/glacier.csv is missing; nothing to import")
     tables: dict[str, pd.DataFrame] = {}
     for sheet in schema.SHEETS:
         path = directory / "data" / f"{sheet}.csv"

@@ -29,6 +29,8 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 SERIAL_RANGE = (1.0, 109574.0)
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+#: 1,530: a decimal comma or a thousands separator? Neither is assumed.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 _ISO = re.compile(
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
@@ -37,6 +39,13 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EUROPEAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 _OUTER_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+
+#: The values a spreadsheet shows in a cell whose formula failed (Excel, LibreOffice).
+ERROR_VALUES = frozenset({"#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#BUSY!",
+                          "#UNKNOWN!", "Err:502", "Err:504"})  # fmt: skip
+#: Largest whole number a float holds exactly (2**53): integer cells beyond it are refused.
+MAX_EXACT_INTEGER = 2.0**53
 
 _TRUE = {"true", "yes", "y", "1", "是", "真", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "假", "f"}
@@ -76,6 +85,12 @@ def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def _error_cell(pos: int, value: str) -> Note:
+    return Note(pos, "error-cell", "error", value,
+                f"cell holds the spreadsheet error {value} instead of a value; correct the "
+                "formula or type the value")  # fmt: skip
+
+
 def to_number(values: list[Any], unit: str | None = None) -> tuple[np.ndarray, list[Note]]:
     """Numbers from cells; text numbers (``" 1,5 "``) are read with a warning.
 
@@ -92,6 +107,15 @@ def to_number(values: list[Any], unit: str | None = None) -> tuple[np.ndarray, l
     for pos in np.flatnonzero(~numeric.to_numpy() & ~blank_mask(series)):
         value = values[pos]
         if is_blank(value):
+            continue
+        if isinstance(value, str) and value in ERROR_VALUES:
+            notes.append(_error_cell(int(pos), value))
+            continue
+        if isinstance(value, str) and _THOUSANDS.match(clean_text(value)):
+            notes.append(Note(int(pos), "ambiguous-number", "error", value,
+                              f"{value!r} may be {value.replace(',', '.')} (decimal comma) or "
+                              f"{value.replace(',', '')} (thousands separator); write it without "
+                              "the comma"))  # fmt: skip
             continue
         if isinstance(value, str):
             parsed = _parse_number(value)
@@ -116,11 +140,18 @@ def to_number(values: list[Any], unit: str | None = None) -> tuple[np.ndarray, l
                 f"{_describe(value)} is not a number" + (f" (expected {unit})" if unit else ""),
             )
         )
+    bad = ~np.isfinite(out) & numeric.to_numpy()
+    for pos in np.flatnonzero(bad & ~np.isnan(out)):  # inf from a cell
+        notes.append(Note(int(pos), "type-error", "error", values[pos],
+                          f"{_describe(values[pos])} is not a finite number"))  # fmt: skip
+        out[pos] = np.nan
     return out, notes
 
 
 def _parse_number(text: str) -> float | None:
     cleaned = clean_text(text).replace("\u2212", "-").replace(" ", "").replace("'", "")
+    if "_" in cleaned:  # Python reads 1_7 as 17; no spreadsheet does
+        return None
     if _DECIMAL_COMMA.match(cleaned):
         cleaned = cleaned.replace(",", ".")
     try:
@@ -133,6 +164,11 @@ def _parse_number(text: str) -> float | None:
 def to_integer(values: list[Any]) -> tuple[pd.Series, list[Note]]:
     """Whole numbers from cells (nullable ``Int64``)."""
     numbers, notes = to_number(values)
+    huge = np.isfinite(numbers) & (np.abs(numbers) > MAX_EXACT_INTEGER)
+    for pos in np.flatnonzero(huge):
+        notes.append(Note(int(pos), "type-error", "error", values[pos],
+                          f"{_describe(values[pos])} is too large for a whole number"))  # fmt: skip
+        numbers[pos] = np.nan
     fractional = np.isfinite(numbers) & (numbers != np.round(numbers))
     for pos in np.flatnonzero(fractional):
         notes.append(
@@ -160,7 +196,7 @@ def to_text(values: list[Any]) -> tuple[list[str | None], list[Note]]:
         joined = "\x00".join(values)
     except TypeError:
         joined = None
-    if joined is not None and not _OUTER_SPACE.search(joined):
+    if joined is not None and not _OUTER_SPACE.search(joined) and "#" not in joined:
         return [v or None for v in values], []
     series = pd.Series(values, dtype=object)
     try:
@@ -171,8 +207,13 @@ def to_text(values: list[Any]) -> tuple[list[str | None], list[Note]]:
     empty = (stripped == "").to_numpy()
     out = np.array(stripped.where(is_str & ~empty, None), dtype=object)
     notes: list[Note] = []
+    for pos in np.flatnonzero(is_str & stripped.isin(ERROR_VALUES).to_numpy()):
+        notes.append(_error_cell(int(pos), stripped.iat[pos]))
+        out[pos] = None
     for pos in np.flatnonzero(is_str & ~empty & (stripped != series).to_numpy()):
         value = values[pos]
+        if stripped.iat[pos] in ERROR_VALUES:
+            continue
         notes.append(
             Note(
                 int(pos),
@@ -206,6 +247,9 @@ def to_boolean(values: list[Any]) -> tuple[pd.Series, list[Note]]:
             continue
         if isinstance(value, bool):
             out[pos] = value
+            continue
+        if isinstance(value, str) and value in ERROR_VALUES:
+            notes.append(_error_cell(pos, value))
             continue
         key = clean_text(str(value)).casefold()
         if isinstance(value, float) and value.is_integer():
@@ -249,28 +293,48 @@ def parse_date_text(text: str) -> tuple[date | None, str]:
     return None, ""
 
 
-def to_date(values: list[Any]) -> tuple[np.ndarray, list[Note]]:
+def to_date(
+    values: list[Any], earliest: date | None = None, latest: date | None = None
+) -> tuple[np.ndarray, list[Note]]:
     """Dates from cells (``datetime64[ns]``, time of day dropped).
 
     Date cells are read as they are; text dates (ISO, ``2005年8月1日``,
     ``20050801``, ``01.08.2005``), ``YYYYMMDD`` numbers and Excel serial
     numbers in cells not formatted as dates are converted with a warning;
-    anything else is an error.
+    anything else is an error, and so is a date outside ``earliest`` to
+    ``latest`` (:meth:`mbpack.params.FileLimits.date_range`: 1800-01-01 to a
+    year from today by default), which is left missing.
+
+    >>> to_date(["1600-05-15", "2005-08-01"])[1][0].code
+    'date-out-of-range'
     """
+    if earliest is None or latest is None:
+        from mbpack.params import FILE_LIMITS
+
+        earliest, latest = FILE_LIMITS.date_range()
     series = pd.Series(values, dtype=object)
     kinds = series.map(type)
     is_date = kinds.isin((datetime, date, pd.Timestamp))
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if is_date.any():
-        out[is_date.to_numpy()] = (
-            pd.to_datetime(series[is_date]).dt.normalize().to_numpy(dtype="datetime64[ns]")
-        )
     notes: list[Note] = []
+    if is_date.any():
+        where = np.flatnonzero(is_date.to_numpy())
+        # range first, on the Python objects: datetime64[ns] cannot hold 9999-12-31 (it wraps)
+        day = series[is_date].map(lambda v: v.date() if isinstance(v, datetime) else v)
+        outside = ~day.map(lambda d: earliest <= d <= latest).to_numpy(dtype=bool)
+        for pos in where[outside]:
+            notes.append(_out_of_range(int(pos), values[pos], earliest, latest))
+        inside = where[~outside]
+        if inside.size:
+            out[inside] = pd.to_datetime(day[~outside]).to_numpy(dtype="datetime64[ns]")
     for pos in np.flatnonzero(~is_date.to_numpy() & ~blank_mask(series)):
         value = values[pos]
         if is_blank(value):
             continue
         parsed: date | None = None
+        if isinstance(value, str) and value in ERROR_VALUES:
+            notes.append(_error_cell(int(pos), value))
+            continue
         if isinstance(value, str):
             parsed, kind = parse_date_text(value)
             if parsed is not None:
@@ -332,5 +396,17 @@ def to_date(values: list[Any]) -> tuple[np.ndarray, list[Note]]:
                 )
             )
             continue
+        if not earliest <= parsed <= latest:
+            if notes and notes[-1].position == pos and notes[-1].severity == "warning":
+                notes.pop()  # not "read as": it is refused
+            notes.append(_out_of_range(int(pos), value, earliest, latest))
+            continue
         out[pos] = np.datetime64(parsed, "ns")
     return out, notes
+
+
+def _out_of_range(pos: int, value: Any, earliest: date, latest: date) -> Note:
+    shown = value.isoformat()[:10] if isinstance(value, (date, datetime)) else _describe(value)
+    return Note(pos, "date-out-of-range", "error", value,
+                f"date {shown} is outside the plausible range {earliest.isoformat()} to "
+                f"{latest.isoformat()}")  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -37,7 +38,9 @@ _NS = {
     "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
 #: Byte strings one of which any sheet XML holding a formula contains (``<f>``, ``<x:f>``).
-_FORMULA_HINTS = (b"<f", b":f>", b":f ")
+#: Bytes that a sheet XML holds only when it has something :func:`scan_sheet` looks for.
+_SCAN_HINTS = (b"<f", b":f>", b":f ", b't="e"', b"t='e'", b">INF<", b">-INF<", b">NaN<", b">nan<",
+               b">inf<", b">-inf<", b"<!DOCTYPE", b"<!ENTITY")  # fmt: skip
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 #: Other names of sheets, folded like headers.
@@ -159,32 +162,80 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def formulas_without_value(archive: zipfile.ZipFile, member: str) -> list[tuple[int, int, str]]:
-    """Cells holding a formula but no cached value: (row, column, formula)."""
+@dataclass
+class SheetScan:
+    """What the sheet XML says that calamine's values do not (1-based rows and columns).
+
+    Attributes
+    ----------
+    formulas
+        Cells holding a formula but no cached value: (row, column, formula).
+    errors
+        Cells holding a spreadsheet error (``t="e"``, e.g. ``#N/A``): (row, column, error).
+    non_finite
+        Number cells holding ``INF``, ``-INF`` or ``NaN``: (row, column, text).
+    problem
+        Why the XML could not be scanned, if it could not (the values calamine read are
+        still used).
+    """
+
+    formulas: list[tuple[int, int, str]] = field(default_factory=list)
+    errors: list[tuple[int, int, str]] = field(default_factory=list)
+    non_finite: list[tuple[int, int, str]] = field(default_factory=list)
+    problem: str | None = None
+
+
+def _position(ref: str) -> tuple[int, int] | None:
+    match = _CELL_REF.match(ref)
+    if not match:
+        return None
+    letters, row = match.groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(row), col
+
+
+def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
+    """Formulas without a value, error cells and non-finite numbers of one sheet's XML.
+
+    The XML is parsed only when it holds one of them (a byte search first), with
+    defusedxml: a document type declaration (entities) is refused, never expanded.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    scan = SheetScan()
     try:
         data = archive.read(member)
     except KeyError:
-        return []
-    if not any(hint in data for hint in _FORMULA_HINTS):
-        return []
-    found: list[tuple[int, int, str]] = []
+        return scan
+    if not any(hint in data for hint in _SCAN_HINTS):
+        return scan
     main = _NS["m"]
-    for _, elem in ElementTree.iterparse(_BytesReader(data), events=("end",)):
-        if elem.tag != f"{{{main}}}c":
-            continue
-        formula = elem.find(f"{{{main}}}f")
-        if formula is not None:
+    try:
+        for _, elem in iterparse(_BytesReader(data), events=("end",), forbid_dtd=True):
+            if elem.tag != f"{{{main}}}c":
+                continue
+            where = _position(elem.get("r", ""))
             value = elem.find(f"{{{main}}}v")
-            if value is None or value.text in (None, ""):
-                match = _CELL_REF.match(elem.get("r", ""))
-                if match:
-                    letters, row = match.groups()
-                    col = 0
-                    for ch in letters:
-                        col = col * 26 + ord(ch) - 64
-                    found.append((int(row), col, formula.text or ""))
-        elem.clear()
-    return found
+            text = value.text if value is not None else None
+            formula = elem.find(f"{{{main}}}f")
+            if where is not None:
+                if formula is not None and text in (None, ""):
+                    scan.formulas.append((*where, formula.text or ""))
+                elif elem.get("t") == "e" and text:
+                    scan.errors.append((*where, text))
+                elif (
+                    elem.get("t") in (None, "n")
+                    and text
+                    and text.strip().lstrip("+-").lower() in ("inf", "nan", "infinity")
+                ):
+                    scan.non_finite.append((*where, text))
+            elem.clear()
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        scan.problem = f"{type(exc).__name__}: {exc}"
+    return scan
 
 
 class _BytesReader:
@@ -260,8 +311,9 @@ def read(path: Path, report: Report | None = None) -> Workbook:
                     )
                 )
                 continue
-            formulas = formulas_without_value(archive, parts.get(name, ""))
-            _read_sheet(wb, report, key, name, rows, merged, formulas)
+            _read_sheet(
+                wb, report, key, name, rows, merged, scan_sheet(archive, parts.get(name, ""))
+            )
     for sheet in schema.SHEETS:
         if sheet not in tables:
             tables[sheet] = _empty(sheet)
@@ -316,7 +368,7 @@ def _read_sheet(
     name: str,
     rows: list[list[Any]],
     merged: list[Any],
-    formulas: list[tuple[int, int, str]],
+    scan: SheetScan,
 ) -> None:
     """Read one sheet into ``wb.tables[sheet]``; issues name the sheet as written (``name``)."""
     for (r0, c0), (r1, c1) in merged:
@@ -338,7 +390,18 @@ def _read_sheet(
             for c in range(c0, min(c1 + 1, len(rows[r]))):
                 if (r, c) != (r0, c0) and cells.is_blank(rows[r][c]):
                     rows[r][c] = value
-    for row, col, formula in formulas:
+    if scan.problem:
+        report.add(Issue("unscanned-sheet", "error",
+                         f"the XML of sheet {name!r} is malformed or declares entities "
+                         f"({scan.problem}); values were read, but formulas without a value and "
+                         "error cells could not be checked; re-save the file in a spreadsheet "
+                         "program", sheet=name, value=scan.problem))  # fmt: skip
+    for row, col, text in [*scan.errors, *scan.non_finite]:
+        # calamine reads both as blank: put back what the cell says, so the column's
+        # converter reports it at its cell (an error, never a default or "required")
+        if row - 1 < len(rows) and col - 1 < len(rows[row - 1]):
+            rows[row - 1][col - 1] = text.strip()
+    for row, col, formula in scan.formulas:
         report.add(
             Issue(
                 "formula-without-value",
@@ -400,7 +463,8 @@ def _fraction_as_percent(
 
 
 def _header_index(rows: list[list[Any]]) -> int | None:
-    for i, row in enumerate(rows[: FILE_LIMITS.header_search_rows]):
+    """The first row that holds anything is the header, however many blank rows precede it."""
+    for i, row in enumerate(rows):
         if not _blank_row(row):
             return i
     return None
@@ -546,6 +610,7 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
     fmap = _column_map(sheet)
     frame: dict[str, Any] = {}
     columns: dict[str, int] = {}
+    unread: dict[str, list[int]] = {}  # cells that could not be read: never given the default
 
     def column_values(pos: int) -> list[Any]:
         if columns_data is not None:
@@ -556,6 +621,7 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
         values = column_values(pos)
         typed, notes = _convert(values, fmap[fname], factor)
         _add_notes(report, name, fname, pos + 1, excel_rows, notes)
+        unread[fname] = [n.position for n in notes if n.severity == "error"]
         if fmap[fname]["type"] == "number":
             typed, converted = _fraction_as_percent(typed, fmap[fname], unit_given)
             if converted:
@@ -597,6 +663,8 @@ def _read_table(wb: Workbook, report: Report, sheet: str, name: str, rows: list[
                 )
         if "default" in f and n:
             out[fname] = out[fname].fillna(f["default"])
+            if unread.get(fname):
+                out.loc[unread[fname], fname] = None
     for pos, raw in unknown.items():
         if raw in out.columns:
             continue

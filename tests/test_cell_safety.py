@@ -1,0 +1,188 @@
+"""Nothing lost, nothing silently changed: bad cells are reported at their cell and only that
+cell is dropped.
+
+Each workbook is the clean test workbook (conftest) with one cell or one part of the XML
+changed by the test itself; the expected outcome (code, cell, the other rows kept) is read off
+the change, not off mbpack's output.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import clean_tables, write
+
+from mbpack.api import validate
+from mbpack.cli import main
+from mbpack.workbook.reader import read_workbook
+
+N_READINGS = len(clean_tables()["stake_readings"])
+
+
+def _column(ws: Any, name: str) -> int:
+    for cell in ws[1]:
+        if str(cell.value).split(" (")[0] == name:
+            return int(cell.column)
+    raise KeyError(name)
+
+
+def _edit(
+    path: Path, sheet: str, row: int, column: str, value: Any, kind: str | None = None
+) -> str:
+    """Set one cell with openpyxl; return its reference, e.g. ``G3``."""
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    cell = ws.cell(row=row, column=_column(ws, column))
+    cell.value = value
+    if kind is not None:
+        cell.data_type = kind
+    book.save(path)
+    return str(cell.coordinate)
+
+
+def _rewrite_sheet_xml(path: Path, sheet_index: int, change: Any) -> None:
+    member = f"xl/worksheets/sheet{sheet_index}.xml"
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[member] = change(parts[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def _sheet_index(path: Path, sheet: str) -> int:
+    return openpyxl.load_workbook(path).sheetnames.index(sheet) + 1
+
+
+def _issues(path: Path) -> list[dict[str, Any]]:
+    return [i.as_dict() for i in validate(path).issues]
+
+
+@pytest.fixture
+def xlsx(tmp_path: Path) -> Path:
+    return write(clean_tables(), tmp_path / "w.xlsx")
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#REF!", "#DIV/0!"])
+def test_error_cell_in_a_number_column(xlsx: Path, error: str) -> None:
+    ref = _edit(xlsx, "stake_readings", 3, "exposure", error, kind="e")
+    issues = _issues(xlsx)
+    at = [i for i in issues if i["cell"] == f"stake_readings!{ref}"]
+    assert [i["code"] for i in at] == ["error-cell"], at  # not "required but empty" as well
+    assert at[0]["value"] == error and error in at[0]["message"]
+    wb = read_workbook(xlsx)
+    assert len(wb["stake_readings"]) == N_READINGS  # the row is kept, only the cell is missing
+    assert wb["stake_readings"]["exposure"].isna().sum() == 1
+
+
+def test_error_cell_in_a_column_with_a_default_is_not_defaulted(xlsx: Path) -> None:
+    """`event` defaults to `reading` when blank; an error cell is not blank."""
+    ref = _edit(xlsx, "stake_readings", 5, "event", "#DIV/0!", kind="e")
+    wb = read_workbook(xlsx)
+    assert wb["stake_readings"]["event"].isna().sum() == 1  # was silently `reading`
+    assert any(
+        i["code"] == "error-cell" and i["cell"] == f"stake_readings!{ref}" for i in _issues(xlsx)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("1600-05-15", "date-out-of-range"),  # was published as 2184-12-02
+        (datetime(9999, 12, 31), "date-out-of-range"),  # was read as 1816-03-29
+        ("2015-04-31", "type-error"),  # 31 April
+    ],
+)
+def test_implausible_dates_are_errors_at_their_cell(xlsx: Path, value: Any, code: str) -> None:
+    ref = _edit(xlsx, "stake_readings", 2, "date", value)
+    issues = _issues(xlsx)
+    at = [i for i in issues if i["cell"] == f"stake_readings!{ref}"]
+    assert code in [i["code"] for i in at]
+    assert not any(i["code"] == "date-as-text" for i in at)  # never "read as"
+    wb = read_workbook(xlsx)
+    assert wb["stake_readings"]["date"].isna().sum() == 1
+    assert wb["stake_readings"]["date"].dropna().min() >= datetime(1800, 1, 1)
+
+
+@pytest.mark.parametrize(("text", "code"), [("1,530", "ambiguous-number"), ("1_7", "type-error")])
+def test_numbers_that_python_but_no_person_would_read(xlsx: Path, text: str, code: str) -> None:
+    """1,530 could be 1.53 or 1530; Python's float() reads 1_7 as 17."""
+    ref = _edit(xlsx, "stake_readings", 2, "exposure", text)
+    at = [i for i in _issues(xlsx) if i["cell"] == f"stake_readings!{ref}"]
+    assert [i["code"] for i in at] == [code]
+    assert read_workbook(xlsx)["stake_readings"]["exposure"].isna().sum() == 1
+
+
+def test_a_huge_year_is_an_error_not_a_wrapped_integer(xlsx: Path) -> None:
+    ref = _edit(xlsx, "balance_years", 2, "year", 1e20)
+    at = [i for i in _issues(xlsx) if i["cell"] == f"balance_years!{ref}"]
+    assert at and at[0]["code"] == "type-error" and "too large" in at[0]["message"]
+    assert read_workbook(xlsx)["balance_years"]["year"].dropna().tolist() == [2002]
+
+
+@pytest.mark.parametrize("text", ["INF", "NaN"])
+def test_non_finite_number_cells(xlsx: Path, text: str) -> None:
+    """<v>INF</v> in a number cell: calamine reads it as blank; mbpack reports it."""
+    ref = _edit(xlsx, "stake_readings", 4, "exposure", 1234.5)
+    _rewrite_sheet_xml(xlsx, _sheet_index(xlsx, "stake_readings"),
+                       lambda x: x.replace(b"<v>1234.5</v>", f"<v>{text}</v>".encode()))  # fmt: skip
+    at = [i for i in _issues(xlsx) if i["cell"] == f"stake_readings!{ref}"]
+    assert [i["code"] for i in at] == ["type-error"], at
+
+
+def test_entity_declarations_are_refused_not_expanded(xlsx: Path) -> None:
+    index = _sheet_index(xlsx, "stake_readings")
+
+    def add_dtd(x: bytes) -> bytes:
+        return b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]>' + x
+
+    _rewrite_sheet_xml(xlsx, index, add_dtd)
+    result = CliRunner().invoke(main, ["validate", str(xlsx), "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code in (1, 2), result.output
+    assert "unscanned-sheet" in result.output or "unreadable" in result.output
+
+
+def test_header_below_many_blank_rows(tmp_path: Path) -> None:
+    path = write(clean_tables(), tmp_path / "w.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["stake_readings"].insert_rows(1, amount=25)
+    book.save(path)
+    wb = read_workbook(path)
+    assert len(wb["stake_readings"]) == N_READINGS
+    assert wb.excel_rows["stake_readings"][0] == 27  # header on row 26, first reading on 27
+
+
+def test_stakes_without_readings_are_reported(tmp_path: Path) -> None:
+    tables = clean_tables()
+    tables.pop("stake_readings")
+    path = write(tables, tmp_path / "w.xlsx")
+    issues = _issues(path)
+    assert any(i["code"] == "missing-sheet" and i["sheet"] == "stake_readings" for i in issues)
+
+
+def test_import_package_of_the_data_folder_is_refused(tmp_path: Path, clean_xlsx: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["compute", str(clean_xlsx)]).exit_code == 0
+    pkg = tmp_path / "pkg"
+    assert runner.invoke(main, ["package", str(clean_xlsx), "-o", str(pkg), "-q"]).exit_code == 0
+    result = runner.invoke(
+        main, ["import", "package", str(pkg / "data"), "-o", str(tmp_path / "x.xlsx")]
+    )
+    assert result.exit_code == 2 and "not a package folder" in result.output
+    assert f"give its parent folder {pkg}" in result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_dates_in_range_are_untouched(xlsx: Path) -> None:
+    wb = read_workbook(xlsx)
+    assert wb["balance_years"]["begin_date"].dt.date.tolist() == [
+        date(2000, 8, 30),
+        date(2001, 8, 31),
+    ]
