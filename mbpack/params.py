@@ -246,6 +246,10 @@ class FileLimits:
     max_compression_ratio
         Largest ratio of uncompressed to compressed size above 50 MiB [1]
         (zip-bomb guard). 200: real xlsx files compress 5-20 times.
+    max_cells
+        Most cells (rows × columns of the used range) a sheet read cell by cell may span
+        [1]. 20 000 000: a full 1 048 575-row sheet of 19 columns; a stray cell in
+        column XFD of row 3 000 (49 million) is refused instead of allocated.
     earliest_date
         Dates before this are refused at their cell. 1800-01-01: before any
         glaciological mass-balance measurement (the longest series start in
@@ -258,6 +262,7 @@ class FileLimits:
     max_file_bytes: int = 100 * 1024**2
     max_uncompressed_bytes: int = 1024**3
     max_compression_ratio: float = 200.0
+    max_cells: int = 20_000_000
     earliest_date: date = date(1800, 1, 1)
     years_ahead: int = 1
 

@@ -186,3 +186,50 @@ def test_dates_in_range_are_untouched(xlsx: Path) -> None:
         date(2000, 8, 30),
         date(2001, 8, 31),
     ]
+
+
+def _break_cell(path: Path, old: bytes, new: bytes) -> None:
+    _rewrite_sheet_xml(path, _sheet_index(path, "stake_readings"), lambda x: x.replace(old, new, 1))
+
+
+def test_one_unreadable_number_cell_drops_that_cell_not_the_sheet(xlsx: Path) -> None:
+    """calamine refuses the whole sheet for <v>abc</v>; mbpack reads it cell by cell."""
+    ref = _edit(xlsx, "stake_readings", 4, "exposure", 4321.0)
+    _break_cell(xlsx, b"<v>4321</v>", b"<v>abc</v>")
+    issues = _issues(xlsx)
+    assert any(i["code"] == "sheet-read-cell-by-cell" for i in issues)
+    at = [i for i in issues if i["cell"] == f"stake_readings!{ref}"]
+    assert [i["code"] for i in at] == ["type-error"] and at[0]["value"] == "abc"
+    wb = read_workbook(xlsx)
+    readings = wb["stake_readings"]
+    assert len(readings) == N_READINGS and readings["exposure"].isna().sum() == 1
+    # the dates are dates again (their cell style), not serial numbers
+    assert readings["date"].iloc[0] == datetime(2000, 8, 30)
+    assert not any(i["code"] == "date-as-serial" for i in issues)
+
+
+def test_a_shared_string_index_out_of_range(xlsx: Path) -> None:
+    """A text cell pointing at shared string 999999 of a workbook that has no shared-strings
+    part: that cell is reported, the other rows are read."""
+    _break_cell(
+        xlsx,
+        b'<c r="A2" t="inlineStr"><is><t>S1</t></is></c>',
+        b'<c r="A2" t="s"><v>999999</v></c>',
+    )
+    wb = read_workbook(xlsx)
+    assert len(wb["stake_readings"]) == N_READINGS
+    at = [i for i in _issues(xlsx) if i["cell"] == "stake_readings!A2"]
+    assert at and at[0]["code"] == "unknown-stake"
+    assert "missing shared string 999999" in str(at[0]["value"])
+
+
+def test_a_stray_cell_far_away_is_refused_before_allocating(xlsx: Path) -> None:
+    """One value in column XFD of row 3000: 49 million cells; refused with the extent named."""
+    _edit(xlsx, "stake_readings", 2, "exposure", 2.0)
+    book = openpyxl.load_workbook(xlsx)
+    book["stake_readings"]["XFD3000"] = "x"
+    book.save(xlsx)
+    issues = _issues(xlsx)
+    (bad,) = [i for i in issues if i["code"] == "unreadable-sheet"]
+    assert "3000 rows × 16384 columns" in bad["message"]
+    assert validate(xlsx).sheets.get("stakes") is not None  # the other sheets are read

@@ -16,6 +16,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -238,6 +239,127 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
     return scan
 
 
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    """The workbook's shared strings (rich-text runs joined), parsed with defusedxml."""
+    from defusedxml.ElementTree import iterparse
+
+    try:
+        data = archive.read("xl/sharedStrings.xml")
+    except KeyError:
+        return []
+    main = _NS["m"]
+    out: list[str] = []
+    for _, elem in iterparse(_BytesReader(data), events=("end",), forbid_dtd=True):
+        if elem.tag == f"{{{main}}}si":
+            out.append("".join(x.text or "" for x in elem.iter(f"{{{main}}}t")))
+            elem.clear()
+    return out
+
+
+#: Built-in number formats that are dates (ECMA-376 part 1, 18.8.30).
+_DATE_FORMAT_IDS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
+
+
+def _date_styles(archive: zipfile.ZipFile) -> set[int]:
+    """Indices of the cell styles (``s`` attribute) whose number format shows a date."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        styles = fromstring(archive.read("xl/styles.xml"), forbid_dtd=True)
+    except KeyError:
+        return set()
+    custom = {
+        int(f.get("numFmtId", "0"))
+        for f in styles.iterfind("m:numFmts/m:numFmt", _NS)
+        if re.search(r"[dy]", re.sub(r'"[^"]*"|\[[^]]*\]', "", f.get("formatCode", "")), re.I)
+    }
+    return {
+        i
+        for i, xf in enumerate(styles.iterfind("m:cellXfs/m:xf", _NS))
+        if int(xf.get("numFmtId", "0")) in _DATE_FORMAT_IDS | custom
+    }
+
+
+def read_sheet_xml(
+    archive: zipfile.ZipFile, member: str, shared: list[str], max_cells: int
+) -> list[list[Any]]:
+    """A sheet's cell values read from its XML, cell by cell, as calamine would give them.
+
+    Used when calamine refuses a whole sheet because of one bad cell: every cell that can be
+    read is, and a cell that cannot keeps its raw text (``<v>abc</v>`` in a number cell, a
+    shared-string index that does not exist), so the column's converter reports it at its
+    cell and only that cell is dropped.  Numbers stay numbers (date-formatted numbers are
+    Excel serials, which the date columns read with a warning).
+
+    Raises
+    ------
+    mbpack.errors.UnreadableWorkbook
+        When the XML itself cannot be parsed, or the sheet would exceed ``max_cells``.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    from mbpack.workbook.cells import EXCEL_EPOCH
+
+    main = _NS["m"]
+    dates = _date_styles(archive)
+    cells_at: dict[tuple[int, int], Any] = {}
+    width = height = 0
+    try:
+        for _, elem in iterparse(
+            _BytesReader(archive.read(member)), events=("end",), forbid_dtd=True
+        ):
+            if elem.tag != f"{{{main}}}c":
+                continue
+            where = _position(elem.get("r", ""))
+            if where is None:
+                elem.clear()
+                continue
+            kind = elem.get("t", "n")
+            v = elem.find(f"{{{main}}}v")
+            text = v.text if v is not None else None
+            value: Any = ""
+            if kind == "inlineStr":
+                value = "".join(x.text or "" for x in elem.iter(f"{{{main}}}t"))
+            elif text is None:
+                value = ""
+            elif kind == "s":
+                index = int(text) if text.strip().isdigit() else -1
+                value = (
+                    shared[index] if 0 <= index < len(shared) else f"<missing shared string {text}>"
+                )
+            elif kind == "b":
+                value = {"1": True, "0": False}.get(text.strip(), text)
+            elif kind in ("str", "e", "d"):
+                value = text
+            else:
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = text  # reported by the column's converter at this cell
+                else:
+                    style = elem.get("s", "0")
+                    if style.isdigit() and int(style) in dates and 0 < value < 2958466:
+                        value = EXCEL_EPOCH + timedelta(days=value)
+            row, col = where
+            cells_at[(row, col)] = value
+            height, width = max(height, row), max(width, col)
+            if len(cells_at) > max_cells:
+                raise UnreadableWorkbook(f"{member}: more than {max_cells} cells")
+            elem.clear()
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise UnreadableWorkbook(f"{member}: the sheet XML cannot be parsed ({exc})") from None
+    if height * width > max_cells:
+        raise UnreadableWorkbook(
+            f"{member}: cells reach row {height} and column {column_letter(width)} "
+            f"({height * width} cells, more than {max_cells}); delete the stray cells far away"
+        )
+    rows = [[""] * width for _ in range(height)]
+    for (row, col), value in cells_at.items():
+        rows[row - 1][col - 1] = value
+    return rows
+
+
 class _BytesReader:
     def __init__(self, data: bytes) -> None:
         import io
@@ -270,6 +392,7 @@ def read(path: Path, report: Report | None = None) -> Workbook:
         tables: dict[str, pd.DataFrame] = {}
         wb = Workbook(tables=tables, path=path)
         seen: dict[str, str] = {}
+        shared: list[str] | None = None
         for name in book.sheet_names:
             key = _sheet_key(name)
             if key is None:
@@ -299,18 +422,29 @@ def read(path: Path, report: Report | None = None) -> Workbook:
             seen[key] = name
             try:
                 sheet_data = book.get_sheet_by_name(name)
+                if sheet_data.width * sheet_data.height > FILE_LIMITS.max_cells:
+                    raise UnreadableWorkbook(  # a stray far cell: measured before allocating
+                        f"the used range is {sheet_data.height} rows × {sheet_data.width} "
+                        f"columns, more than {FILE_LIMITS.max_cells} cells"
+                    )
                 rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
-            except Exception as exc:
-                report.add(
-                    Issue(
-                        "unreadable-sheet",
-                        "error",
-                        f"sheet {name!r} cannot be read: {exc}",
-                        sheet=name,
-                    )
-                )
-                continue
+            except Exception as exc:  # calamine refuses the whole sheet for one bad cell
+                try:
+                    if shared is None:
+                        shared = _shared_strings(archive)
+                    rows = read_sheet_xml(archive, parts.get(name, ""), shared,
+                                          FILE_LIMITS.max_cells)  # fmt: skip
+                    merged = []
+                except (UnreadableWorkbook, KeyError, ElementTree.ParseError) as inner:
+                    report.add(Issue("unreadable-sheet", "error",
+                                     f"sheet {name!r} cannot be read: {exc}; {inner}",
+                                     sheet=name))  # fmt: skip
+                    continue
+                report.add(Issue("sheet-read-cell-by-cell", "warning",
+                                 f"sheet {name!r} was read cell by cell because the fast reader "
+                                 f"refused it ({exc}); merged cells are not filled in",
+                                 sheet=name))  # fmt: skip
             _read_sheet(
                 wb, report, key, name, rows, merged, scan_sheet(archive, parts.get(name, ""))
             )
