@@ -9,6 +9,7 @@ that ``mbpack --help`` answers at once.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,15 +31,34 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from mbpack.errors import InvalidWorkbook, MbpackError
+        from mbpack.escape import terminal
 
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]  # click clears them in invoke
         try:
             return super().invoke(ctx)
         except InvalidWorkbook as exc:
-            click.echo(f"mbpack: {exc} (or pass --ignore-errors)", err=True)
+            self._fatal(args, exc, "invalid-workbook")
+            click.echo(f"mbpack: {terminal(exc)} (or pass --ignore-errors)", err=True)
             ctx.exit(EXIT_INVALID)
         except MbpackError as exc:
-            click.echo(f"mbpack: {exc}", err=True)
+            self._fatal(args, exc, type(exc).__name__)
+            click.echo(f"mbpack: {terminal(exc)}", err=True)
             ctx.exit(EXIT_UNREADABLE)
+
+    @staticmethod
+    def _fatal(args: list[str], exc: Exception, kind: str) -> None:
+        """With ``--format json``, a failure is a JSON object on standard output too."""
+        import json
+
+        wants = any(a == "--format=json" for a in args) or any(
+            a == "--format" and b == "json" for a, b in itertools.pairwise(args)
+        )
+        if wants:
+            report = getattr(exc, "report", None)
+            out = report.as_dict() if report is not None else {"valid": False}
+            out["valid"] = False
+            out["fatal"] = {"kind": kind, "message": str(exc)}
+            click.echo(json.dumps(out, ensure_ascii=False))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,33 +67,49 @@ def main() -> None:
     """Validate, compute and publish glaciological mass-balance workbooks."""
 
 
+def _terminal(text: str) -> str:
+    from mbpack.escape import terminal
+
+    return terminal(text)
+
+
 def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
     if fmt == "json":
         click.echo(report.to_json())
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from mbpack.escape import terminal
+
+    def shown(text: str) -> str:  # workbook text: no escape sequences, no rich markup
+        return escape(terminal(text))
 
     console = Console(highlight=False, soft_wrap=True)
     issues = report.sorted_issues()
     if issues and not quiet and not console.is_terminal:
         for issue in issues:
-            click.echo(
-                f"{issue.cell or issue.sheet or report.file}\t{issue.severity}\t{issue.code}\t{issue.message}"
+            fields = (
+                issue.cell or issue.sheet or report.file,
+                issue.severity,
+                issue.code,
+                issue.message,
             )
+            click.echo("\t".join(terminal(f) for f in fields))
     elif issues and not quiet:
-        table = Table(title=f"{report.file}", show_lines=False, expand=False)
+        table = Table(title=shown(str(report.file)), show_lines=False, expand=False)
         for col in ("cell", "severity", "code", "value", "message"):
             table.add_column(col, overflow="fold")
         for issue in issues[:SHOWN_ISSUES]:
             style = "red" if issue.severity == "error" else "yellow"
             value = "" if issue.value is None else str(issue.as_dict()["value"])
             table.add_row(
-                issue.cell or issue.sheet or "",
+                shown(issue.cell or issue.sheet or ""),
                 f"[{style}]{issue.severity}[/]",
                 issue.code,
-                value[:40],
-                issue.message,
+                shown(value[:40]),
+                shown(issue.message),
             )
         console.print(table)
         if len(issues) > SHOWN_ISSUES:
@@ -92,7 +128,7 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
     blank = sum(s.blank_rows for s in report.sheets.values())
     verdict = "[green]valid[/]" if report.valid else "[red]invalid[/]"
     console.print(
-        f"{report.file}: {verdict}: {report.errors} errors, {report.warnings} warnings "
+        f"{shown(str(report.file))}: {verdict}: {report.errors} errors, {report.warnings} warnings "
         f"in {rows} rows of {len(report.sheets)} sheets"
         + (f" ({blank} blank rows skipped)" if blank else "")
     )
@@ -211,7 +247,7 @@ def compute(workbook: Path, method: str, profile: str, dem_resolution: float | N
     else:
         _print_results(results)
     for issue in results.issues:
-        click.echo(f"{issue.severity}: {issue.code}: {issue.message}", err=True)
+        click.echo(_terminal(f"{issue.severity}: {issue.code}: {issue.message}"), err=True)
 
 
 def _print_results(results: Any) -> None:
@@ -309,7 +345,7 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
     for target, lacking in summary.skipped.items():
         click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)
     for note in summary.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_terminal(f"note: {note}"), err=True)
 
 
 class _progress:
@@ -394,7 +430,7 @@ def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
     path = write_workbook(imported.workbook(), output, inputs=[p for p in inputs if p is not None])
     click.echo(f"wrote {path}")
     for note in imported.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_terminal(f"note: {note}"), err=True)
 
 
 @import_.command(name="stakes")

@@ -1,7 +1,8 @@
 """Escaping for every format text from a workbook lands in.
 
 Spreadsheet cells (CSV and XLSX: :func:`neutralise`, :func:`restore`),
-YAML (:func:`yaml_string`) and BibTeX (:func:`bibtex`).  XML and HTML are
+YAML (:func:`yaml_string`), BibTeX (:func:`bibtex`) and the terminal
+(:func:`terminal`).  XML and HTML are
 escaped by Jinja2's autoescape (:mod:`mbpack.publish.render`).
 """
 
@@ -113,3 +114,18 @@ def bibtex(value: Any) -> str:
     return re.sub(
         r"[\\{}%&$#_~^]", lambda m: _BIBTEX[m.group()], "" if value is None else str(value)
     )
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal(text: Any) -> str:
+    r"""Text safe to print on a terminal: control characters (escape sequences) shown as ``\xNN``.
+
+    A stake id such as ``"\x1b[2J"`` would clear the user's screen; printed through this it
+    reads ``\x1b[2J``.
+
+    >>> print(terminal("B9\x1b[2J"))
+    B9\x1b[2J
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if text is None else str(text))

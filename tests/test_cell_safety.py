@@ -8,6 +8,7 @@ the change, not off mbpack's output.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -233,3 +234,66 @@ def test_a_stray_cell_far_away_is_refused_before_allocating(xlsx: Path) -> None:
     (bad,) = [i for i in issues if i["code"] == "unreadable-sheet"]
     assert "3000 rows × 16384 columns" in bad["message"]
     assert validate(xlsx).sheets.get("stakes") is not None  # the other sheets are read
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "kind"),
+    [
+        (["validate", "{missing}", "--format", "json"], 2, None),
+        (["compute", "{invalid}", "--format", "json"], 1, "invalid-workbook"),
+        (["compute", "{notxlsx}", "--format=json"], 2, "UnreadableWorkbook"),
+    ],
+)
+def test_json_is_printed_for_every_outcome(
+    tmp_path: Path, args: list[str], code: int, kind: str | None
+) -> None:
+    """--format json prints one JSON object on standard output, failures included."""
+    import json
+
+    tables = clean_tables()
+    tables["stake_readings"][0]["stake_id"] = "NOPE"
+    paths = {
+        "missing": str(tmp_path / "nothing.xlsx"),
+        "invalid": str(write(tables, tmp_path / "invalid.xlsx")),
+        "notxlsx": str(tmp_path / "text.xlsx"),
+    }
+    Path(paths["notxlsx"]).write_text("not a workbook")
+    result = CliRunner().invoke(main, [a.format(**paths) for a in args])
+    assert result.exit_code == code
+    out = json.loads(result.stdout.strip().splitlines()[0] if kind else result.stdout)
+    assert out["valid"] is False
+    if kind:
+        assert out["fatal"]["kind"] == kind and out["fatal"]["message"]
+    if kind == "invalid-workbook":
+        assert out["errors"] >= 1 and any(i["code"] == "unknown-stake" for i in out["issues"])
+
+
+def test_escape_sequences_from_the_workbook_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    tables = clean_tables()
+    # how a spreadsheet stores control characters (OOXML _xHHHH_); calamine decodes them
+    tables["stake_readings"][0]["stake_id"] = "B9_x001B_[2J_x001B_]0;pwned_x0007_"
+    path = write(tables, tmp_path / "w.xlsx")
+    assert read_workbook(path)["stake_readings"]["stake_id"].iloc[0] == "B9\x1b[2J\x1b]0;pwned\x07"
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "B9\\x1b[2J" in result.output
+
+
+@pytest.mark.parametrize(
+    "dem",
+    ["../outside.tif", "/etc/passwd", "/proc/self/environ", "/vsicurl/http://example.org/d.tif",
+     "http://example.org/d.tif", "fifo.tif", "nothing-here.tif"],
+)  # fmt: skip
+def test_surfaces_paths_stay_inside_the_workbook_folder(tmp_path: Path, dem: str) -> None:
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (tmp_path / "outside.tif").write_bytes(b"II*\x00")
+    (folder / "dem.tif").write_bytes(b"II*\x00")
+    os.mkfifo(folder / "fifo.tif")
+    tables = clean_tables()
+    tables["surfaces"] = [{"year": 2000, "dem": dem}, {"year": 2001, "dem": "dem.tif"}]
+    path = write(tables, folder / "w.xlsx")
+    bad = [i for i in _issues(path) if i["code"] == "unsafe-path"]
+    assert len(bad) == 1 and bad[0]["sheet"] == "surfaces" and bad[0]["value"] == dem
+    assert bad[0]["row"] == 2  # the first survey's row; dem.tif beside the workbook is fine

@@ -25,7 +25,7 @@ from mbpack.errors import ComputationError
 from mbpack.issues import Issue, plain
 from mbpack.params import DEFAULT, Parameters
 from mbpack.workbook.model import Workbook, conform
-from mbpack.workbook.surface import Grid, Hypsometry, survey_rows
+from mbpack.workbook.surface import Grid, Hypsometry, input_path, survey_rows
 
 Method = Literal["band", "contour", "both"]
 #: The sheet a method's refusal points to.
@@ -382,9 +382,14 @@ def _dem_grid(wb: Workbook, surface: pd.Series, resolution: float | None) -> pd.
 
     base = wb.path.parent if wb.path is not None else Path(".")
     outline = surface["outline"] if isinstance(surface["outline"], str) else None
+    try:  # validation reports these at their cell (unsafe-path); never open anything else
+        dem = input_path(base, surface["dem"])
+        mask = input_path(base, outline) if outline else None
+    except ValueError as exc:
+        raise ComputationError(f"surfaces sheet, year {int(surface['year'])}: {exc}") from None
     key = (
-        str(base / surface["dem"]),
-        str(base / outline) if outline else None,
+        str(dem),
+        str(mask) if mask else None,
         int(surface["year"]),
         resolution,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 from mbpack.params import DEFAULT, THRESHOLDS
 from mbpack.workbook import schema
 from mbpack.workbook.model import Workbook
-from mbpack.workbook.surface import nearest_cell, spacing
+from mbpack.workbook.surface import input_path, nearest_cell, spacing
 
 
 @dataclass
@@ -606,6 +607,39 @@ def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
         first = df.loc[df["year"] == latest].index[0]
         ok.loc[first] = False
     return ok
+
+
+# --- surfaces ------------------------------------------------------------------------------
+
+
+def _paths_inside(df: pd.DataFrame, ctx: Context, column: str) -> pd.Series:
+    base = ctx.workbook.path.parent if ctx.workbook.path is not None else Path(".")
+    ok = pd.Series(True, index=df.index)
+    for index, text in df[column].items():
+        if isinstance(text, str) and text.strip():
+            try:
+                input_path(base, text)
+            except ValueError:
+                ok.loc[index] = False
+    return ok
+
+
+@rule("unsafe-path", "error", "surfaces", "dem",
+      "dem {value} must name a regular file inside the workbook's folder (no URL, no absolute "
+      "path, no ../)")  # fmt: skip
+def _dem_inside(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The DEM of a survey names a regular file inside the workbook's folder: no URL or GDAL
+    virtual file system (mbpack makes no network requests), no absolute path, nothing outside
+    the folder, no FIFO or device."""
+    return _paths_inside(df, ctx, "dem")
+
+
+@rule("unsafe-path", "error", "surfaces", "outline",
+      "outline {value} must name a regular file inside the workbook's folder (no URL, no "
+      "absolute path, no ../)")  # fmt: skip
+def _outline_inside(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The outline of a survey names a regular file inside the workbook's folder (as the DEM)."""
+    return _paths_inside(df, ctx, "outline")
 
 
 # --- results -----------------------------------------------------------------------------

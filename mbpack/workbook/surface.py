@@ -7,6 +7,7 @@ glacier-wide methods) use these, so they live with the workbook model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -140,3 +141,60 @@ def survey_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     before = years[years <= year]
     chosen = before.max() if before.size else years.min()
     return frame[frame["year"] == chosen]
+
+
+#: Prefixes that make GDAL (rasterio) open a URL or a virtual file system instead of a file.
+_REMOTE = ("/vsi", "http:", "https:", "ftp:", "s3:", "gs:", "file:", "zip:", "tar:")
+
+
+def input_path(base: Path, text: str) -> Path:
+    """The file a ``surfaces`` sheet path names: relative to the workbook, inside its folder.
+
+    Parameters
+    ----------
+    base
+        The workbook's folder.
+    text
+        The path as written in the cell.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved path of a regular file inside ``base``.
+
+    Raises
+    ------
+    ValueError
+        With the reason, for a URL or GDAL virtual file system (``/vsicurl/``, ``http://``:
+        mbpack makes no network requests), an absolute path, a path leaving the workbook's
+        folder (``../``, or a link pointing out of it), a missing file, or anything that is
+        not a regular file (a FIFO would hang the reader).
+
+    Examples
+    --------
+    >>> input_path(Path("."), "/vsicurl/http://example.org/dem.tif")
+    Traceback (most recent call last):
+    ...
+    ValueError: '/vsicurl/http://example.org/dem.tif' is a URL or a GDAL virtual file system; give a file beside the workbook
+    """
+    import stat
+
+    cleaned = text.strip()
+    if cleaned.lower().startswith(_REMOTE) or "://" in cleaned:
+        raise ValueError(
+            f"{text!r} is a URL or a GDAL virtual file system; give a file beside the workbook"
+        )
+    relative = Path(cleaned)
+    if relative.is_absolute() or cleaned.startswith("\\"):
+        raise ValueError(f"{text!r} is an absolute path; give it relative to the workbook's folder")
+    root = base.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{text!r} leaves the workbook's folder {root}")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise ValueError(f"{text!r}: no such file beside the workbook (in {root})") from None
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{text!r} is not a regular file")
+    return path
