@@ -352,6 +352,13 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
     ("max-length", _set("glacier", 0, spec_location="x" * 31), "too-long", "error", "glacier!B17"),
     ("required", _set("stakes", 0, elevation=None), "missing-value", "error", "stakes!F2"),
     ("duplicate-id", _set("stakes", 1, stake_id="S1"), "duplicate-key", "error", "stakes!A3"),
+    (
+        "dem-outside",
+        _append("surfaces", {"year": 2000, "dem": "/etc/passwd"}),
+        "unsafe-path",
+        "error",
+        "surfaces!B2",
+    ),
 ]
 
 
