@@ -255,6 +255,9 @@ def write_results(
 ) -> list[Path]:
     """Write every non-empty result table as CSV into ``directory``, atomically.
 
+    Text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM``) is
+    written with a leading apostrophe, as in the package's ``data/`` folder.
+
     Parameters
     ----------
     results
@@ -272,13 +275,13 @@ def write_results(
         The files as they are after the move into place.
     """
     from mbpack.atomic import atomic_folder
+    from mbpack.formats.datapackage import text_columns, write_csv
 
     names = [n for n in RESULT_TABLES if not getattr(results, n).empty]
     with atomic_folder(directory, inputs=inputs, force=force) as tmp:
-        for name in names:
-            getattr(results, name).to_csv(
-                tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n"
-            )
+        for name in names:  # text from the workbook (point ids, remarks) is neutralised
+            frame = getattr(results, name)
+            write_csv(frame, tmp / f"{name}.csv", text_columns(frame, None))
     return [Path(directory) / f"{name}.csv" for name in names]
 
 

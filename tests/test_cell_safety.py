@@ -297,3 +297,19 @@ def test_surfaces_paths_stay_inside_the_workbook_folder(tmp_path: Path, dem: str
     bad = [i for i in _issues(path) if i["code"] == "unsafe-path"]
     assert len(bad) == 1 and bad[0]["sheet"] == "surfaces" and bad[0]["value"] == dem
     assert bad[0]["row"] == 2  # the first survey's row; dem.tif beside the workbook is fine
+
+
+def test_compute_csv_neutralises_formulas_from_the_workbook(tmp_path: Path) -> None:
+    tables = clean_tables()
+    for row in tables["stake_readings"]:
+        if row["stake_id"] == "S2":
+            row["stake_id"] = '=HYPERLINK("http://x","S2")'
+    for stake in tables["stakes"]:
+        if stake["stake_id"] == "S2":
+            stake["stake_id"] = '=HYPERLINK("http://x","S2")'
+    path = write(tables, tmp_path / "w.xlsx")
+    out = tmp_path / "results"
+    result = CliRunner().invoke(main, ["compute", str(path), "-o", str(out), "--ignore-errors"])
+    assert result.exit_code == 0, result.output
+    text = (out / "point_balance.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ',=HYPERLINK' not in text and '"=HYPERLINK' not in text

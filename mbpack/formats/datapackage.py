@@ -79,7 +79,7 @@ def free_text(sheet: str) -> set[str]:
             if f["type"] == "string" and not {"enum", "pattern"} & set(f.get("constraints", {}))}  # fmt: skip
 
 
-def _text_columns(frame: pd.DataFrame, sheet: str | None) -> set[str]:
+def text_columns(frame: pd.DataFrame, sheet: str | None) -> set[str]:
     """Columns written through :func:`neutralise`: the sheet's free text and any column of text
     that the sheet's schema does not describe."""
     known = set(schema.field_names(sheet)) if sheet else set()
@@ -88,7 +88,19 @@ def _text_columns(frame: pd.DataFrame, sheet: str | None) -> set[str]:
     return (free_text(sheet) if sheet else set()) | other
 
 
-def _csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
+    """Write a table as UTF-8 CSV with ISO dates; text in ``neutralised`` columns made safe for
+    a spreadsheet (:func:`mbpack.escape.neutralise`).
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The CSV file (its folder is created).
+    neutralised
+        Columns of text that came from a workbook (:func:`text_columns`).
+    """
     out = frame.copy()
     for col in out.columns:
         if col in neutralised:
@@ -197,7 +209,7 @@ def export_tables(
         if frame.empty or (sheet in schema.KEY_VALUE_SHEETS and frame.isna().all().all()):
             continue
         rel = Path("data") / f"{sheet}.csv"
-        _csv(frame, directory / rel, _text_columns(frame, sheet))
+        write_csv(frame, directory / rel, text_columns(frame, sheet))
         written[sheet] = rel
     if results is not None:
         for name in RESULT_TABLES:
@@ -205,7 +217,7 @@ def export_tables(
             if frame is None or frame.empty:
                 continue
             rel = Path("data") / "results" / f"{name}.csv"
-            _csv(frame, directory / rel, _text_columns(frame, None))
+            write_csv(frame, directory / rel, text_columns(frame, None))
             written[f"computed_{name}"] = rel
     for name, frame in (extra_tables or {}).items():
         if not EXTRA_NAME.match(name) or name in written:
@@ -214,7 +226,7 @@ def export_tables(
                 f"(not one of {sorted(written)})"
             )
         rel = Path("data") / "extra" / f"{name}.csv"
-        _csv(frame, directory / rel, _text_columns(frame, None))
+        write_csv(frame, directory / rel, text_columns(frame, None))
         written[name] = rel
     return written
 
