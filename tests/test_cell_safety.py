@@ -312,4 +312,4 @@ def test_compute_csv_neutralises_formulas_from_the_workbook(tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["compute", str(path), "-o", str(out), "--ignore-errors"])
     assert result.exit_code == 0, result.output
     text = (out / "point_balance.csv").read_text(encoding="utf-8")
-    assert "'=HYPERLINK" in text and ',=HYPERLINK' not in text and '"=HYPERLINK' not in text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
