@@ -9,6 +9,7 @@ the change, not off mbpack's output.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -313,3 +314,27 @@ def test_compute_csv_neutralises_formulas_from_the_workbook(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     text = (out / "point_balance.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+
+
+def test_a_duplicate_zip_member_is_refused(xlsx: Path) -> None:
+    index = _sheet_index(xlsx, "stake_readings")
+    member = f"xl/worksheets/sheet{index}.xml"
+    with zipfile.ZipFile(xlsx) as z:
+        data = z.read(member)
+    with zipfile.ZipFile(xlsx, "a") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        z.writestr(member, data.replace(b"<v>1</v>", b"<v>7</v>", 1))
+    result = CliRunner().invoke(main, ["validate", str(xlsx)])
+    assert result.exit_code == 2 and f"holds {member} twice" in result.output
+
+
+def test_a_duplicate_row_element_is_reported(xlsx: Path) -> None:
+    index = _sheet_index(xlsx, "stake_readings")
+
+    def twice(x: bytes) -> bytes:
+        row = re.search(rb'<row r="3".*?</row>', x, re.S)
+        assert row is not None
+        return x.replace(row.group(0), row.group(0) + row.group(0), 1)
+
+    _rewrite_sheet_xml(xlsx, index, twice)
+    at = [i for i in _issues(xlsx) if i["code"] == "duplicate-row"]
+    assert len(at) == 1 and at[0]["row"] == 3 and at[0]["sheet"] == "stake_readings"

@@ -43,6 +43,7 @@ _NS = {
 _SCAN_HINTS = (b"<f", b":f>", b":f ", b't="e"', b"t='e'", b">INF<", b">-INF<", b">NaN<", b">nan<",
                b">inf<", b">-inf<", b"<!DOCTYPE", b"<!ENTITY")  # fmt: skip
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
 
 #: Other names of sheets, folded like headers.
 SHEET_ALIASES: dict[str, str] = {
@@ -138,6 +139,14 @@ def check_file(path: Path) -> None:
         raise UnreadableWorkbook(
             f"{path}: a zip file but not an Excel workbook (no xl/workbook.xml)"
         )
+    if len(names) < len(members):
+        from collections import Counter
+
+        twice = sorted(n for n, k in Counter(m.filename for m in members).items() if k > 1)
+        raise UnreadableWorkbook(
+            f"{path}: the file holds {', '.join(twice)} twice; which copy a program reads differs "
+            "(a tampered or badly repaired file); re-save it in a spreadsheet program"
+        )
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > FILE_LIMITS.max_uncompressed_bytes or (
@@ -175,6 +184,8 @@ class SheetScan:
         Cells holding a spreadsheet error (``t="e"``, e.g. ``#N/A``): (row, column, error).
     non_finite
         Number cells holding ``INF``, ``-INF`` or ``NaN``: (row, column, text).
+    duplicate_rows
+        Row numbers that stand more than once (``<row r="5">`` twice).
     problem
         Why the XML could not be scanned, if it could not (the values calamine read are
         still used).
@@ -183,6 +194,7 @@ class SheetScan:
     formulas: list[tuple[int, int, str]] = field(default_factory=list)
     errors: list[tuple[int, int, str]] = field(default_factory=list)
     non_finite: list[tuple[int, int, str]] = field(default_factory=list)
+    duplicate_rows: list[int] = field(default_factory=list)
     problem: str | None = None
 
 
@@ -211,6 +223,10 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
         data = archive.read(member)
     except KeyError:
         return scan
+    numbers = np.array(_ROW_NUMBER.findall(data), dtype=np.int64)
+    if numbers.size:
+        values, counts = np.unique(numbers, return_counts=True)
+        scan.duplicate_rows = [int(v) for v in values[counts > 1]]
     if not any(hint in data for hint in _SCAN_HINTS):
         return scan
     main = _NS["m"]
@@ -524,6 +540,11 @@ def _read_sheet(
             for c in range(c0, min(c1 + 1, len(rows[r]))):
                 if (r, c) != (r0, c0) and cells.is_blank(rows[r][c]):
                     rows[r][c] = value
+    for row in scan.duplicate_rows:
+        report.add(Issue("duplicate-row", "error",
+                         f"the sheet XML holds row {row} more than once (a tampered or badly "
+                         "repaired file); the later copy was read; re-save the file in a "
+                         "spreadsheet program", sheet=name, row=row, value=row))  # fmt: skip
     if scan.problem:
         report.add(Issue("unscanned-sheet", "error",
                          f"the XML of sheet {name!r} is malformed or declares entities "
