@@ -117,21 +117,22 @@ def test_workbook_values_are_data_never_template_source(tmp_path: Path) -> None:
 
 
 def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
-    from jinja2.exceptions import SecurityError
-
     folder = _folder(tmp_path, evil__md__j2="{{ ''.__class__.__mro__[1].__subclasses__() }}")
-    with pytest.raises(SecurityError):
+    with pytest.raises(MbpackError, match=r"^template evil\.md\.j2 line 1: SecurityError"):
         render("evil.md.j2", {}, folder)
 
 
 def test_missing_value_names_template_and_field(tmp_path: Path) -> None:
     folder = _folder(tmp_path, a__md__j2="{{ funder }}", b__md__j2="{{ dataset.funder }}")
-    with pytest.raises(MissingMetadata, match=r"^template a\.md\.j2: 'funder' is undefined$"):
+    with pytest.raises(
+        MissingMetadata, match=r"^template a\.md\.j2 line 1: 'funder' is undefined$"
+    ):
         render("a.md.j2", {}, folder)
     with pytest.raises(MissingMetadata) as exc:
         render("b.md.j2", {"dataset": Record("dataset", {"title": "T"})}, folder)
     assert (
-        str(exc.value) == "template b.md.j2: 'dataset' has no field 'funder' (fill dataset!funder)"
+        str(exc.value)
+        == "template b.md.j2 line 1: 'dataset' has no field 'funder' (fill dataset!funder)"
     )
 
 

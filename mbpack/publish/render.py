@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mbpack.errors import MbpackError, MissingMetadata
@@ -126,6 +127,51 @@ def degrees(value: Any, hemispheres: str = "NS") -> str:
     return f"{text}° {hemispheres[0] if float(value) >= 0 else hemispheres[1]}"
 
 
+#: Longest text a template may make by repeating a string (``'A' * 10**10``) [characters].
+MAX_TEXT = 10_000_000
+
+
+def _loader(folder: str | os.PathLike[str]) -> Any:
+    """A loader of regular files inside ``folder``: a symlinked template (``/etc/passwd``)
+    or any other kind of file is not found."""
+    from jinja2 import FileSystemLoader, TemplateNotFound
+
+    class RegularFiles(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            root = Path(folder).resolve()
+            path = Path(folder) / template
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                raise TemplateNotFound(template)
+            if path.exists() and not path.resolve().is_relative_to(root):
+                raise TemplateNotFound(template)
+            return super().get_source(environment, template)
+
+    return RegularFiles(str(folder))
+
+
+def _sandbox() -> type:
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class Sandbox(ImmutableSandboxedEnvironment):
+        """Immutable (``dataset.update()`` refused) and bounded: no string of more than
+        :data:`MAX_TEXT` characters made by ``*``."""
+
+        intercepted_binops = frozenset({"*"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "*":
+                for text, times in ((left, right), (right, left)):
+                    if (isinstance(text, (str, list)) and isinstance(times, int)
+                            and len(text) * times > MAX_TEXT):  # fmt: skip
+                        raise SecurityError(
+                            f"the template makes a text of more than {MAX_TEXT} characters"
+                        )
+            return super().call_binop(context, operator, left, right)
+
+    return Sandbox
+
+
 def environment(templates: str | os.PathLike[str] | None = None) -> SandboxedEnvironment:
     """The sandboxed, strict Jinja2 environment.
 
@@ -141,12 +187,11 @@ def environment(templates: str | os.PathLike[str] | None = None) -> SandboxedEnv
         With the filters ``mwe``, ``isodate``, ``degrees``, ``yaml``, ``bibtex`` and
         ``neutralise`` (plus Jinja's ``tojson``).
     """
-    from jinja2 import ChoiceLoader, FileSystemLoader, select_autoescape
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import ChoiceLoader, select_autoescape
 
-    loaders = [FileSystemLoader(str(templates))] if templates else []
-    loaders.append(FileSystemLoader(str(data_path("templates"))))
-    env = SandboxedEnvironment(
+    loaders = [_loader(templates)] if templates else []
+    loaders.append(_loader(data_path("templates")))
+    env = _sandbox()(
         loader=ChoiceLoader(loaders),
         undefined=_undefined_class(),
         autoescape=select_autoescape(enabled_extensions=ESCAPED_EXTENSIONS, default=False),
@@ -188,14 +233,31 @@ def render(
         names the template, the value and, for workbook records, the
         ``sheet!field`` to fill.
     """
-    from jinja2 import TemplateNotFound, UndefinedError
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 
     try:
         template = environment(templates).get_template(name)
+    except TemplateSyntaxError as exc:
+        raise MbpackError(
+            f"template {exc.name or name} line {exc.lineno}: {exc.message}"
+        ) from None
     except TemplateNotFound:
         where = f"{templates} or the shipped templates" if templates else "the shipped templates"
         raise MbpackError(f"template {name} not found in {where}") from None
     try:
         return str(template.render(**context))
     except UndefinedError as exc:
-        raise MissingMetadata(f"template {name}: {exc.message}") from None
+        raise MissingMetadata(f"template {name}{_line(exc)}: {exc.message}") from None
+    except Exception as exc:  # any error of a user's template: named, never a traceback
+        raise MbpackError(f"template {name}{_line(exc)}: {type(exc).__name__}: {exc}") from None
+
+
+def _line(exc: BaseException) -> str:
+    """`` line N`` of the template frame the error came from (Jinja rewrites tracebacks)."""
+    import traceback
+
+    lineno = getattr(exc, "lineno", None)
+    if lineno is None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+        lineno = frames[-1].lineno if frames else None
+    return f" line {lineno}" if lineno else ""
