@@ -110,12 +110,17 @@ def atomic_file(
     Raises
     ------
     mbpack.errors.OutputRefused
-        When ``target`` is a folder or one of ``inputs``.
+        When ``target`` is a folder, a device, FIFO or socket, or one of ``inputs``.
     """
     target = Path(target)
     _refuse_inputs(target, inputs)
     if target.is_dir():
         raise OutputRefused(f"{target}: refusing to write a file there: it is a folder")
+    if target.exists() and not target.is_file():
+        raise OutputRefused(
+            f"{target}: refusing to write there: it is not a regular file (a device, FIFO or "
+            "socket would be replaced)"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)

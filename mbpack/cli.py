@@ -44,6 +44,11 @@ class _Group(click.Group):
             self._fatal(args, exc, type(exc).__name__)
             click.echo(f"mbpack: {terminal(exc)}", err=True)
             ctx.exit(EXIT_UNREADABLE)
+        except OSError as exc:  # a read-only or full disk, no permission: said, not a traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            self._fatal(args, exc, "OSError")
+            click.echo(f"mbpack: {terminal(where)}{terminal(exc.strerror or exc)}", err=True)
+            ctx.exit(EXIT_UNREADABLE)
 
     @staticmethod
     def _fatal(args: list[str], exc: Exception, kind: str) -> None:

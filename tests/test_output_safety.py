@@ -163,3 +163,28 @@ def test_refusal_is_an_mbpack_error_with_exit_code_2() -> None:
     from mbpack.errors import MbpackError
 
     assert issubclass(OutputRefused, MbpackError)
+
+
+def test_a_device_is_never_replaced(station: Path) -> None:
+    """As root, a rename onto /dev/full would replace the device node with the report."""
+    before = os.stat("/dev/null")
+    code, out = _run("report", station / "glacier.xlsx", "-o", "/dev/null", "-q")
+    assert code == 2 and "it is not a regular file" in out
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+
+
+def test_a_full_disk_is_a_message_not_a_traceback(
+    station: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails with ENOSPC (as on a full disk): exit 2, the file and the reason."""
+    import errno
+
+    def full(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+
+    monkeypatch.setattr(atomic.os, "replace", full)
+    target = station.parent / "report.html"
+    code, out = _run("report", station / "glacier.xlsx", "-o", target, "-q")
+    assert code == 2 and f"mbpack: {target}: No space left on device" in out
+    assert not target.exists() and not list(station.parent.glob(".report.html.*"))

@@ -238,9 +238,7 @@ def render(
     try:
         template = environment(templates).get_template(name)
     except TemplateSyntaxError as exc:
-        raise MbpackError(
-            f"template {exc.name or name} line {exc.lineno}: {exc.message}"
-        ) from None
+        raise MbpackError(f"template {exc.name or name} line {exc.lineno}: {exc.message}") from None
     except TemplateNotFound:
         where = f"{templates} or the shipped templates" if templates else "the shipped templates"
         raise MbpackError(f"template {name} not found in {where}") from None
