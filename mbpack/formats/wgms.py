@@ -32,6 +32,7 @@ Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
 
 from __future__ import annotations
 
+import calendar
 import io
 import json
 import math
@@ -39,6 +40,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -89,8 +91,46 @@ NAME_PUNCTUATION = ".,'()/&-"
 #: Upper-generation NAME: capitals, digits and :data:`NAME_PUNCTUATION`, single spaces inside
 #: (at most 60 characters: the schema's ``maxLength``).
 NAME_PATTERN = r"^[A-Z0-9.,'()/&-]+(?: [A-Z0-9.,'()/&-]+)*$"
-#: Free text (REMARKS, INVESTIGATOR ...): no leading, trailing or double spaces.
+#: Free text as mbpack writes it (:func:`clean_text`): no leading, trailing or double spaces.
+#: Not a rule of the tables: real releases hold such spaces, and free text is free.
 TEXT_PATTERN = r"^(\S+( \S+)*)?$"
+#: Free-text columns of both generations: only control characters and a formula-like leading
+#: character (``= + - @``, read as a formula by spreadsheets) are warned about.
+FREE_TEXT = frozenset({
+    "NAME", "GEN_LOCATION", "SPEC_LOCATION", "REMARKS", "INVESTIGATOR", "SPONS_AGENCY", "REFERENCE",
+    "PSFG_ID", "glacier_name", "short_name", "names", "investigators", "agencies", "references", "remarks",
+    "original_id",
+})  # fmt: skip
+#: A control character (tab, line breaks inside a quoted cell included) in free text.
+CONTROL_PATTERN = r"[\x00-\x1f\x7f]"
+#: Leading characters a spreadsheet reads as a formula (``=SUM(...)``, ``@cmd``, ``+A1``,
+#: ``-A1``); ``-`` or ``+`` followed by a digit is a number, not a formula.
+FORMULA_PATTERN = r"^(?:[=@]|[+-](?![\d.\s]))"
+#: Upper-generation date columns (``YYYYMMDD``).
+UPPER_DATE_FIELDS = frozenset(
+    {"SURVEY_DATE", "BEGIN_PERIOD", "END_WINTER", "END_PERIOD", "FROM_DATE", "TO_DATE"}
+)
+#: Numbers real releases use for "no data": always a sentinel (``-9999``, ``±99999``), or a
+#: sentinel when outside the column's range (``9999``, ``-999``; 9999 is also the glacier-wide
+#: LOWER_BOUND/UPPER_BOUND, which is in range there).
+SENTINELS_ALWAYS = (-9999.0, -99999.0, 99999.0)
+SENTINELS_OUT_OF_RANGE = (9999.0, -999.0)
+#: A code-like text cell (country, region code) holding a number of nines: a sentinel (``99``).
+TEXT_SENTINEL_PATTERN = r"^-?9{2,}$"
+#: GTN-G first-order glacier regions in the 2025+ ``gtng_region`` spelling, by the classic
+#: GLACIER_REGION_CODE.  Names as used in GlaMBIE and WGMS products (e.g. ``13_central_asia``,
+#: ``11_central_europe``); NOT confirmed from the 2025 release's ``datapackage.json``: correct here.
+GTNG_REGIONS: dict[str, str] = {
+    "ALA": "1_alaska", "WNA": "2_western_canada_us", "ACN": "3_arctic_canada_north",
+    "ACS": "4_arctic_canada_south", "GRL": "5_greenland_periphery", "ISL": "6_iceland",
+    "SJM": "7_svalbard", "SCA": "8_scandinavia", "RUA": "9_russian_arctic", "ASN": "10_north_asia",
+    "CEU": "11_central_europe", "CAU": "12_caucasus_middle_east", "ASC": "13_central_asia",
+    "ASW": "14_south_asia_west", "ASE": "15_south_asia_east", "TRP": "16_low_latitudes",
+    "SAN": "17_southern_andes", "NZL": "18_new_zealand", "ANT": "19_antarctic_and_subantarctic",
+}  # fmt: skip
+#: Temporary WGMS ids of a new glacier's submission: ``900000`` to ``999999`` (mbpack's
+#: convention, inside WGMS_ID's range; WGMS replaces it when it assigns the glacier's id).
+TEMPORARY_ID_RANGE = (900000, 999999)
 #: Where each table's file goes inside the folder :func:`write_wgms` writes.
 FILE_NAME = {**{t: f"{t}.csv" for t in UPPER}, **{t: f"data/{t}.csv" for t in LOWER}}
 
@@ -237,6 +277,95 @@ def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
     return when, (f"{what} in {raw}, read as {when.isoformat()}" if what else None)
 
 
+def header_key(name: str) -> str:
+    """A column name compared case- and space-insensitively (``Year`` = ``YEAR`` = `` year``).
+
+    >>> header_key(" Wgms id "), header_key("ELA_UNC")
+    ('WGMS_ID', 'ELA_UNC')
+    """
+    return re.sub(r"[\s_]+", "_", str(name).strip()).upper()
+
+
+def normalise_header(frame: pd.DataFrame, names: list[str]) -> dict[str, str]:
+    """Rename ``frame``'s columns in place to the schema spelling ``names`` (case and spaces ignored).
+
+    Returns the renamings made (original → schema name), for a note to the user.
+    """
+    wanted = {header_key(n): n for n in names}
+    renamed = {c: wanted[header_key(c)] for c in frame.columns
+               if header_key(c) in wanted and wanted[header_key(c)] != c}  # fmt: skip
+    if renamed:
+        frame.columns = [renamed.get(c, c) for c in frame.columns]
+    return renamed
+
+
+def upper_date_faults(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Faults of ``YYYYMMDD`` cells: (error text or ``None``, warning text or ``None``) per cell.
+
+    An error is a cell that is no calendar date: not eight digits, month 13-98
+    (with a hint when the day would be a month: day and month swapped), a day
+    beyond the month's end (``20150431``: April has 30 days), an unknown month
+    ``99`` with a known day.  A warning is ``00`` for an unknown month or day
+    (old data; WGMS writes ``99``).  ``99`` for an unknown day, or month and
+    day, is valid (the attribute description's rule).
+
+    >>> err, warn = upper_date_faults(pd.Series(["20150431", "20103108", "20100100", "20109999"]))
+    >>> list(err)[:2]
+    ['20150431 is not a date: month 04 has 30 days', '20103108 is not a date: month 31 (day and month swapped?)']
+    >>> list(warn)[2], list(err)[3], list(warn)[3]
+    ('20100100: day 00 read as unknown (WGMS writes 99)', None, None)
+    """
+    text = col.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    present = text.notna().to_numpy()
+    ok_shape = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool).to_numpy()
+    year = pd.to_numeric(text.str[:4], errors="coerce").to_numpy()
+    month = pd.to_numeric(text.str[4:6], errors="coerce").to_numpy()
+    day = pd.to_numeric(text.str[6:8], errors="coerce").to_numpy()
+    errors: list[str | None] = [None] * len(col)
+    warnings: list[str | None] = [None] * len(col)
+    values = text.to_numpy()
+    for i in np.flatnonzero(present):
+        raw = values[i]
+        if not ok_shape[i]:
+            errors[i] = f"{raw} is not a date YYYYMMDD"
+            continue
+        y, m, d = int(year[i]), int(month[i]), int(day[i])
+        if m == 0 or d == 0:
+            what = "month and day 00" if m == d == 0 else ("month 00" if m == 0 else "day 00")
+            warnings[i] = f"{raw}: {what} read as unknown (WGMS writes 99)"
+        mm = None if m in (0, 99) else m
+        dd = None if d in (0, 99) else d
+        if m == 99 and dd is not None:
+            errors[i] = f"{raw} is not a date: an unknown month (99) needs an unknown day (99)"
+        elif mm is not None and not 1 <= mm <= 12:
+            hint = " (day and month swapped?)" if dd is not None and 1 <= dd <= 12 else ""
+            errors[i] = f"{raw} is not a date: month {m:02d}{hint}"
+        elif mm is not None and dd is not None:
+            last = calendar.monthrange(y, mm)[1]
+            if dd > last:
+                errors[i] = f"{raw} is not a date: month {m:02d} has {last} days"
+        elif dd is not None and dd > 31:
+            errors[i] = f"{raw} is not a date: day {d:02d}"
+    return pd.Series(errors, index=col.index, dtype=object), pd.Series(
+        warnings, index=col.index, dtype=object
+    )
+
+
+def temporary_wgms_id(name: str) -> int:
+    """A temporary WGMS id for a glacier new to WGMS: 9xxxxx from its name (stable across runs).
+
+    The convention (:data:`TEMPORARY_ID_RANGE`): ``900000 + crc32(name) mod 100000``; set one
+    yourself in the glacier sheet's ``wgms_id`` (any id from 900000 to 999999 is temporary).
+
+    >>> temporary_wgms_id("Example Glacier") == temporary_wgms_id("Example Glacier")
+    True
+    >>> 900000 <= temporary_wgms_id("Example Glacier") <= 999999
+    True
+    """
+    lo, hi = TEMPORARY_ID_RANGE
+    return lo + zlib.crc32(str(name).encode("utf-8")) % (hi - lo + 1)
+
+
 # ---------------------------------------------------------------------------------------- reading
 
 
@@ -361,6 +490,7 @@ def read_wgms(path: str | os.PathLike[str], generation: Generation | None = None
         gen = generation or detect_generation(list(frame.columns))
         key = table_key(stem, gen)
         if key in (UPPER if gen == "upper" else LOWER):
+            normalise_header(frame, columns(gen, key))
             frames[key] = frame
             generations.add(gen)
     if not frames:

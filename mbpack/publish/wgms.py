@@ -23,12 +23,14 @@ from mbpack.formats.wgms import (
     FILE_NAME,
     GLACIER_WIDE,
     LOWER,
+    TEMPORARY_ID_RANGE,
     UPPER,
     UPPER_CODES,
     Generation,
     clean_text,
     columns,
     load,
+    temporary_wgms_id,
     transliterate,
     unit_factor,
     upper_date,
@@ -51,7 +53,7 @@ def missing_metadata(workbook: Workbook) -> list[str]:
     for field, why in (("name", "the glacier name"), ("country", "POLITICAL_UNIT (ISO 3166 alpha-2)"),
                        ("latitude", "LATITUDE"), ("longitude", "LONGITUDE"),
                        ("wgms_id", "the WGMS glacier id (WGMS assigns it to a glacier new to the database; "
-                                   "the tables are written without it)")):  # fmt: skip
+                                   "the tables carry a temporary id 900000-999999, the same in every table)")):  # fmt: skip
         if g.get(field) is None:
             out.append(f"glacier!{field} is empty: WGMS tables need {why}")
     if g.get("name") is not None:
@@ -201,6 +203,25 @@ def _period(r: Any, y: Any, column: str) -> Any:
     return value if pd.notna(value) else y[column]
 
 
+def _wgms_id(g: dict[str, Any]) -> tuple[int, str | None]:
+    """The glacier's WGMS id, or a temporary one, and a remark when it is temporary.
+
+    A glacier new to WGMS has no id yet; its submission carries a temporary id,
+    the same in every table (:data:`mbpack.formats.wgms.TEMPORARY_ID_RANGE`,
+    ``900000``-``999999``): the one set in the glacier sheet's ``wgms_id``, or
+    :func:`mbpack.formats.wgms.temporary_wgms_id` of the glacier's name.
+    """
+    lo, hi = TEMPORARY_ID_RANGE
+    given = g.get("wgms_id")
+    if given is not None and not pd.isna(given):
+        wid = int(given)
+        return wid, (
+            f"temporary WGMS_ID {wid}, to be replaced by WGMS" if lo <= wid <= hi else None
+        )
+    wid = temporary_wgms_id(str(g["name"]))
+    return wid, f"temporary WGMS_ID {wid} (mbpack convention {lo}-{hi}), to be replaced by WGMS"
+
+
 def _median_elevation(h: pd.DataFrame) -> float:
     """Elevation with half the area below it [m], band areas spread evenly over each band."""
     h = h.sort_values("lower_elevation")
@@ -213,9 +234,12 @@ def _upper(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
            hyps: pd.DataFrame) -> dict[str, pd.DataFrame]:  # fmt: skip
     mm = unit_factor("upper", "EE-MASS_BALANCE", "ANNUAL_BALANCE", "kg m-2")
     pct = unit_factor("upper", "E-MASS_BALANCE_OVERVIEW", "AAR", "1")
-    base = {"POLITICAL_UNIT": g["country"], "NAME": transliterate(str(g["name"])),
-            "WGMS_ID": g.get("wgms_id")}  # fmt: skip
-    remark = None if g.get("wgms_id") is not None else "WGMS_ID to be assigned by WGMS"
+    wgms_id, remark = _wgms_id(g)
+    base = {
+        "POLITICAL_UNIT": g["country"],
+        "NAME": transliterate(str(g["name"])),
+        "WGMS_ID": wgms_id,
+    }
     people = {"INVESTIGATOR": clean_text(g.get("investigators")), "SPONS_AGENCY": clean_text(g.get("agencies")),
               "REFERENCE": clean_text(g.get("references"))}  # fmt: skip
     rgi = g.get("rgi_id")
@@ -293,19 +317,20 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
            years: pd.DataFrame) -> dict[str, pd.DataFrame]:  # fmt: skip
     m_we = unit_factor("lower", "mass_balance", "annual_balance", "kg m-2")
     name = clean_text(g["name"])
-    base = {"country": g["country"], "glacier_name": name, "glacier_id": g.get("wgms_id")}
+    wgms_id, remark = _wgms_id(g)
+    base = {"country": g["country"], "glacier_name": name, "glacier_id": wgms_id}
     people = {"investigators": clean_text(g.get("investigators")), "agencies": clean_text(g.get("agencies")),
               "references": clean_text(g.get("references"))}  # fmt: skip
     out: dict[str, pd.DataFrame] = {}
     out["glacier"] = _frame("lower", "glacier", [{
-        "id": g.get("wgms_id"), "country": g["country"], "short_name": name,
+        "id": wgms_id, "country": g["country"], "short_name": name,
         "latitude": round(float(g["latitude"]), 6), "longitude": round(float(g["longitude"]), 6),
         "gtng_region": g.get("gtng_subregion") or g.get("gtng_region"), "glims_id": g.get("glims_id"),
         "rgi50_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI50") else None,
         "rgi60_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI60") else None,
         "rgi70_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI2000") else None,
         "wgi_id": g.get("wgi_id"), "parent_glacier_id": g.get("parent_glacier"),
-        "references": people["references"], "remarks": clean_text(g.get("remarks")),
+        "references": people["references"], "remarks": clean_text(g.get("remarks") or remark),
     }])  # fmt: skip
     rows, band_rows = [], []
     for r in gb.itertuples():
