@@ -219,14 +219,15 @@ def test_lower_tables_exact() -> None:
         (2001, 3550.0, 3600.0, 0.5, 0.16, -0.46, -0.3),
         (2001, 3600.0, 3650.0, 0.2, 0.24, 0.01, 0.25),
     ]
-    pt = ["year", "id", "time_system", "begin_date", "end_date", "balance", "balance_unc", "density",
-          "method", "balance_code"]  # fmt: skip
-    # the index point has no lower-generation balance code and is left out
+    pt = ["year", "id", "original_id", "time_system", "begin_date", "end_date", "balance", "balance_unc",
+          "density", "method", "balance_code"]  # fmt: skip
+    # integer ids, the station's point name in original_id; the index point is part of the table
     assert rows(t["mass_balance_point"], pt) == [
-        (2001, "S1", "FLO", "2000-08-30", "2001-08-31", -1.35, None, 900.0, "stake", "annual"),
-        (2001, "S1", "FLO", "2000-08-30", "2001-05-10", 0.27, 0.03, None, "stake", "winter"),
-        (2001, "S1", "FLO", "2001-05-10", "2001-08-31", -1.62, None, None, "stake", "summer"),
-    ]
+        (2001, 1, "S1", "FLO", "2000-08-30", "2001-08-31", -1.35, None, 900.0, "stake", "annual"),
+        (2001, 2, "S1", "FLO", "2000-08-30", "2001-05-10", 0.27, 0.03, None, "stake", "winter"),
+        (2001, 3, "S1", "FLO", "2001-05-10", "2001-08-31", -1.62, None, None, "stake", "summer"),
+        (2002, 4, "P7", "FXD", "2001-09-01", "2002-08-31", 0.41, None, 550.0, "pit", "index"),
+    ]  # fmt: skip
     assert rows(t["glacier"], ["id", "country", "short_name", "rgi60_ids", "wgi_id"]) == [
         (4321, "CN", "Glacier Nº 51, Kuitun", "RGI60-13.45335", "CN5Y741C0051")
     ]
@@ -327,7 +328,7 @@ def test_write_replaces_the_folder(tmp_path: Path) -> None:
     )
     with pytest.raises(
         ValueError,
-        match=r"^glacier, mass_balance, mass_balance_band, mass_balance_point: not upper-case WGMS tables",
+        match=r"^glacier, state, mass_balance, mass_balance_band, mass_balance_point: not upper-case WGMS tables",
     ):
         submission.write_wgms(submission.wgms_tables(small(), "lower"), out, "upper")
     assert (out / "A-GLACIER.csv").exists()  # left as it was
@@ -344,7 +345,7 @@ def test_lower_datapackage(tmp_path: Path) -> None:
     descriptor = json.loads((tmp_path / "low" / "datapackage.json").read_text())
     assert [r["path"] for r in descriptor["resources"]] == [f"data/{t}.csv" for t in wgms.LOWER]
     assert (
-        descriptor["resources"][1]["schema"]["fields"]
+        descriptor["resources"][2]["schema"]["fields"]
         == wgms.load("lower", "mass_balance")["fields"]
     )
 
@@ -603,9 +604,7 @@ def picked(generation: str) -> dict[str, pd.DataFrame]:
     else:
         gb[balances] = (gb[balances] / 1000).round(3) * 1000
         gb["ela"] = gb["ela"].round()
-    points = wb["point_balance"]
-    if generation == "lower":
-        points = points[points["balance_code"] != "index"].reset_index(drop=True)
+    points = wb["point_balance"]  # index points in both generations
     points = points.assign(
         balance_unc=points["balance_unc"].round(-1 if generation == "lower" else 0)
     )

@@ -59,17 +59,18 @@ Generation = Literal["upper", "lower"]
 UPPER = ("A-GLACIER", "AA-GLACIER_ID_LUT", "B-STATE", "E-MASS_BALANCE_OVERVIEW", "EE-MASS_BALANCE",
          "EEE-MASS_BALANCE_POINT")  # fmt: skip
 #: Lower-case tables; the file of each is ``data/<table>.csv``.
-LOWER = ("glacier", "mass_balance", "mass_balance_band", "mass_balance_point")
+LOWER = ("glacier", "state", "mass_balance", "mass_balance_band", "mass_balance_point")
 
 #: Enumerations of the lower generation.  ``ela_position``, ``method`` and
 #: ``time_system`` are NOT confirmed from a primary WGMS source: they follow
 #: the upper generation's codes (TIME_SYSTEM, ELA_PREFIX) and mbpack's point
 #: sources.  Correct them here; a test fails until the schemas agree.
-#: ``balance_code`` is documented (annual, winter, summer).
+#: ``balance_code`` is documented (annual, winter, summer, index: index points are part of
+#: the release); ``gtng_region`` is :data:`GTNG_REGIONS` (number_name, ``13_central_asia``).
 LOWER_ENUMS: dict[str, list[str]] = {
     "ela_position": ["below", "above"],
     "method": ["stake", "pit", "probe", "other"],
-    "balance_code": ["annual", "winter", "summer"],
+    "balance_code": ["annual", "winter", "summer", "index"],
     "time_system": ["FLO", "FXD", "STR", "COM", "OTH"],
 }
 #: mbpack point ``balance_code`` → upper-generation BALANCE_CODE (BA/BW/BS: used for
@@ -128,6 +129,7 @@ GTNG_REGIONS: dict[str, str] = {
     "ASW": "14_south_asia_west", "ASE": "15_south_asia_east", "TRP": "16_low_latitudes",
     "SAN": "17_southern_andes", "NZL": "18_new_zealand", "ANT": "19_antarctic_and_subantarctic",
 }  # fmt: skip
+LOWER_ENUMS["gtng_region"] = list(GTNG_REGIONS.values())
 #: Temporary WGMS ids of a new glacier's submission: ``900000`` to ``999999`` (mbpack's
 #: convention, inside WGMS_ID's range; WGMS replaces it when it assigns the glacier's id).
 TEMPORARY_ID_RANGE = (900000, 999999)
@@ -694,6 +696,7 @@ def _read_lower(frames: dict[str, pd.DataFrame], wgms_id: int | None, where: str
     if g is not None and len(g):
         row = g.iloc[0].to_dict()
         region = _text(row.get("gtng_region"))
+        region = {v: k for k, v in GTNG_REGIONS.items()}.get(region or "", region)
         sub = region is not None and re.fullmatch(r"[A-Z]{3}-\d{2}", region) is not None
         glacier = {
             "name": _text(row.get("short_name")), "country": _text(row.get("country")),
@@ -740,7 +743,7 @@ def _read_lower(frames: dict[str, pd.DataFrame], wgms_id: int | None, where: str
     pt = frames.get("mass_balance_point")
     if pt is not None:
         out["point_balance"] = _table("point_balance", [
-            {"point_id": _text(r.get("id")), "year": int(float(r["year"])),
+            {"point_id": _text(r.get("original_id")) or _text(r.get("id")), "year": int(float(r["year"])),
              "from_date": _d(r.get("begin_date"), "begin_date"), "to_date": _d(r.get("end_date"), "end_date"),
              "balance_code": _text(r.get("balance_code")), "balance": _f(r.get("balance"), m_we),
              "balance_unc": _f(r.get("balance_unc"), m_we), "density": _f(r.get("density")),

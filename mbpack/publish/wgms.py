@@ -22,6 +22,7 @@ from mbpack.formats.wgms import (
     ELA_POSITION,
     FILE_NAME,
     GLACIER_WIDE,
+    GTNG_REGIONS,
     LOWER,
     TEMPORARY_ID_RANGE,
     UPPER,
@@ -37,6 +38,7 @@ from mbpack.formats.wgms import (
 )
 from mbpack.issues import Issue
 from mbpack.workbook.model import Workbook
+from mbpack.workbook.surface import survey_rows
 
 if TYPE_CHECKING:
     from mbpack.balance.compute import Results
@@ -143,9 +145,11 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Results 
                                 "system and the begin and end dates of every balance year")  # fmt: skip
     if problems:
         raise MissingMetadata("; ".join(problems))
+    points = _submitted_points(points)
+    state = _state(g, workbook["hypsometry"], workbook["surface_grid"])
     if generation == "upper":
-        return _upper(g, gb, bands, points, years, workbook["hypsometry"])
-    return _lower(g, gb, bands, points, years)
+        return _upper(g, gb, bands, points, years, state)
+    return _lower(g, gb, bands, points, years, state)
 
 
 def points_of(results: Results | None, workbook: Workbook) -> pd.DataFrame:
@@ -230,8 +234,55 @@ def _median_elevation(h: pd.DataFrame) -> float:
     return float(np.interp(0.5, cum, limits))
 
 
+def _submitted_points(points: pd.DataFrame) -> pd.DataFrame:
+    """Points as WGMS wants them: an index point once, and not where it repeats a BW/BS/BA period.
+
+    mbpack's ``index`` rows are the balances between successive readings of a
+    stake; one that covers the same period as the point's winter, summer or
+    annual balance (same point, year, from and to date) repeats that
+    measurement with another value and is left out; duplicates are dropped.
+    """
+    if points.empty:
+        return points
+    key = ["point_id", "year", "from_date", "to_date"]
+    index = points["balance_code"] == "index"
+    used = pd.MultiIndex.from_frame(points.loc[~index, key].astype(str))
+    repeats = index & pd.MultiIndex.from_frame(points[key].astype(str)).isin(used)
+    kept = points[~repeats]
+    return kept[~(kept["balance_code"] == "index") | ~kept.duplicated([*key, "balance_code"])]
+
+
+def _state(g: dict[str, Any], hyps: pd.DataFrame, grid: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per survey year of the hypsometry: area [km2] and the glacier's highest, median, lowest elevation [m].
+
+    The elevations come from the glacier surface: the survey's ``surface_grid``
+    cells (highest and lowest cell, median cell elevation: cells have equal
+    areas), else the glacier sheet's ``min_elevation``/``max_elevation`` with
+    the hypsometry's area-median; band limits only when neither is given
+    (with a remark saying so).
+    """
+    rows = []
+    for year, h in hyps.dropna(subset=["area"]).groupby("year"):
+        cells = (
+            survey_rows(grid.dropna(subset=["elevation"]), int(year)) if not grid.empty else grid
+        )
+        remark, high, low = None, None, None
+        if len(cells):
+            z = cells["elevation"].to_numpy(float)
+            high, median, low = z.max(), float(np.median(z)), z.min()
+        else:
+            median = _median_elevation(h)
+            high, low = g.get("max_elevation"), g.get("min_elevation")
+            if high is None or low is None:
+                high, low = float(h["upper_elevation"].max()), float(h["lower_elevation"].min())
+                remark = "highest and lowest elevation are the hypsometry's band limits"
+        rows.append({"year": int(year), "highest": round(float(high), 1), "median": round(median),
+                     "lowest": round(float(low), 1), "area": round(float(h["area"].sum()), 6), "remarks": remark})  # fmt: skip
+    return rows
+
+
 def _upper(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.DataFrame, years: pd.DataFrame,
-           hyps: pd.DataFrame) -> dict[str, pd.DataFrame]:  # fmt: skip
+           state_rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:  # fmt: skip
     mm = unit_factor("upper", "EE-MASS_BALANCE", "ANNUAL_BALANCE", "kg m-2")
     pct = unit_factor("upper", "E-MASS_BALANCE_OVERVIEW", "AAR", "1")
     wgms_id, remark = _wgms_id(g)
@@ -259,10 +310,9 @@ def _upper(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
             "RGI60_ID": rgi if str(rgi or "").startswith("RGI60") else None,
         }]),
     }  # fmt: skip
-    state = [{**base, "YEAR": int(year), "HIGHEST_ELEVATION": float(h["upper_elevation"].max()),
-              "MEDIAN_ELEVATION": round(_median_elevation(h)), "LOWEST_ELEVATION": float(h["lower_elevation"].min()),
-              "AREA": round(float(h["area"].sum()), 6), **people}
-             for year, h in hyps.dropna(subset=["area"]).groupby("year")]  # fmt: skip
+    state = [{**base, "YEAR": s["year"], "HIGHEST_ELEVATION": s["highest"], "MEDIAN_ELEVATION": s["median"],
+              "LOWEST_ELEVATION": s["lowest"], "AREA": s["area"], **people, "REMARKS": s["remarks"]}
+             for s in state_rows]  # fmt: skip
     out["B-STATE"] = _frame("upper", "B-STATE", state)
     overview, balance = [], []
     for r in gb.itertuples():
@@ -314,7 +364,7 @@ def _balances(r: Any, divide: float, upper: bool) -> dict[str, Any]:
 
 
 def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.DataFrame,
-           years: pd.DataFrame) -> dict[str, pd.DataFrame]:  # fmt: skip
+           years: pd.DataFrame, state_rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:  # fmt: skip
     m_we = unit_factor("lower", "mass_balance", "annual_balance", "kg m-2")
     name = clean_text(g["name"])
     wgms_id, remark = _wgms_id(g)
@@ -325,13 +375,18 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
     out["glacier"] = _frame("lower", "glacier", [{
         "id": wgms_id, "country": g["country"], "short_name": name,
         "latitude": round(float(g["latitude"]), 6), "longitude": round(float(g["longitude"]), 6),
-        "gtng_region": g.get("gtng_subregion") or g.get("gtng_region"), "glims_id": g.get("glims_id"),
+        "gtng_region": _gtng_region(g), "glims_id": g.get("glims_id"),
         "rgi50_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI50") else None,
         "rgi60_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI60") else None,
         "rgi70_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI2000") else None,
         "wgi_id": g.get("wgi_id"), "parent_glacier_id": g.get("parent_glacier"),
         "references": people["references"], "remarks": clean_text(g.get("remarks") or remark),
     }])  # fmt: skip
+    out["state"] = _frame("lower", "state", [
+        {**base, "year": s["year"], "highest_elevation": s["highest"], "median_elevation": s["median"],
+         "lowest_elevation": s["lowest"], "area": s["area"], **people, "remarks": s["remarks"]}
+        for s in state_rows
+    ])  # fmt: skip
     rows, band_rows = [], []
     for r in gb.itertuples():
         y = years.loc[r.year]
@@ -350,13 +405,9 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
                               **_balances(b, m_we, upper=False), "remarks": clean_text(getattr(b, "remarks", None))})  # fmt: skip
     out["mass_balance"] = _frame("lower", "mass_balance", rows)
     out["mass_balance_band"] = _frame("lower", "mass_balance_band", band_rows)
-    pts = (
-        points[points["year"].isin(gb["year"]) & (points["balance_code"] != "index")]
-        if not points.empty
-        else points
-    )
+    pts = points[points["year"].isin(gb["year"])] if not points.empty else points
     out["mass_balance_point"] = _frame("lower", "mass_balance_point", [
-        {**base, "year": int(p.year), "id": str(p.point_id), "original_id": str(p.point_id),
+        {**base, "year": int(p.year), "id": number, "original_id": str(p.point_id),
          "time_system": years.loc[p.year, "time_system"] if p.year in years.index else None,
          "begin_date": _iso(p.from_date), "end_date": _iso(p.to_date),
          "latitude": _value(p.latitude, digits=6), "longitude": _value(p.longitude, digits=6),
@@ -365,9 +416,23 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
          "density_unc": _value(p.density_unc, digits=1),
          "method": p.source if isinstance(p.source, str) else None, "balance_code": p.balance_code,
          "remarks": clean_text(p.remarks)}
-        for p in pts.itertuples()
+        for number, p in enumerate(pts.itertuples(), start=1)
     ])  # fmt: skip
     return out
+
+
+def _gtng_region(g: dict[str, Any]) -> str | None:
+    """The 2025+ ``gtng_region`` (``13_central_asia``) of the glacier sheet's ``ASC``/``ASC-04`` codes.
+
+    A value already in that vocabulary is kept; an unknown code is written as given (the
+    checks then name it).
+    """
+    code = g.get("gtng_region") or (
+        str(g["gtng_subregion"])[:3] if g.get("gtng_subregion") else None
+    )
+    if code is None:
+        return None
+    return GTNG_REGIONS.get(str(code)[:3].upper(), str(code))
 
 
 def _iso(value: Any) -> str | None:
