@@ -241,7 +241,7 @@ def upper_date(value: Any) -> str | None:
 
 
 def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
-    """A ``YYYYMMDD`` date where ``99`` marks an unknown day, or month and day.
+    """A ``YYYYMMDD`` date where ``99`` marks an unknown day, or month and day (``00`` in old data).
 
     The unknown part is read as the first day of the month (or of the year):
     the best date available; the second value is a remark that says so.
@@ -257,6 +257,8 @@ def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
     (datetime.date(2010, 1, 1), 'day unknown in 20100199, read as 2010-01-01')
     >>> parse_upper_date("20050801")
     (datetime.date(2005, 8, 1), None)
+    >>> parse_upper_date("19650800")[1]
+    'day unknown (00, old data) in 19650800, read as 1965-08-01'
     """
     if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
         return None, None
@@ -270,8 +272,11 @@ def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
         if day != 99:
             raise ValueError(f"{raw}: an unknown month (99) needs an unknown day (99)")
         month, day, what = 1, 1, "month and day unknown"
-    elif day == 99:
-        day, what = 1, "day unknown"
+    elif month == 0:  # old data: 00 for unknown (the day is then of no use either)
+        month, day, what = 1, 1, "month unknown (00, old data)"
+    elif day in (0, 99):
+        what = "day unknown" if day == 99 else "day unknown (00, old data)"
+        day = 1
     try:
         when = date(year, month, day)
     except ValueError:
