@@ -116,3 +116,26 @@ def test_real_fault_is_flagged_at_its_line_and_column(tmp_path: Path, row: int, 
     assert hits[0].severity == severity and text in hits[0].message
     assert hits[0].sheet == "E-MASS_BALANCE_OVERVIEW" and hits[0].wgms_id == 1511
     assert hits[0].cell == f"E-MASS_BALANCE_OVERVIEW.csv:{row + 2}:{want_column}"
+
+
+def test_reader_takes_the_real_header_spelling(tmp_path: Path) -> None:
+    """read_wgms matches ``Year`` to YEAR too: the real overview rows give one glacier's balance years."""
+    from mbpack.formats.wgms import read_wgms
+
+    back = read_wgms(real_release(tmp_path), wgms_id=1512)
+    years = back["balance_years"]
+    assert years["year"].tolist() == [
+        *range(1996, 2001),
+        *range(2008, 2020),
+    ]  # the real file's years
+    first = years.iloc[0]
+    # 1512 in 1996 (real file): begin 1995-08-31, end of winter 1996-05-02, end 1996-09-02
+    assert (
+        str(first["begin_date"])[:10],
+        str(first["winter_end_date"])[:10],
+        str(first["end_date"])[:10],
+    ) == (
+        "1995-08-31",
+        "1996-05-02",
+        "1996-09-02",
+    )
