@@ -29,7 +29,10 @@ def _release(glaciers: int, points_total: int, seed: int = 7) -> dict[str, pd.Da
     """Clean upper-case tables, consistent in every check."""
     rng = np.random.default_rng(seed)
     gid = np.arange(1, glaciers + 1)
-    names = np.array([f"GLACIER {i:05d}" for i in gid])
+    # names of the kinds WGMS uses (+ : * ( ), mixed case, one name for several glaciers): no issue
+    kinds = ("GLACIER {i:05d}", "UPSALA + CONO {i:05d}", "PARLUNG ZANGBO: NO. {i:05d}", "UNNAMED (4*8ABB2)",
+             "Glaciar {i:05d}")  # fmt: skip
+    names = np.array([kinds[i % len(kinds)].format(i=i) for i in gid])
     country = rng.choice(["CH", "AT", "NO", "CN", "US", "CA"], glaciers)
     zmin = rng.integers(20, 60, glaciers) * 50
     a = pd.DataFrame({"POLITICAL_UNIT": country, "NAME": names, "WGMS_ID": gid,
@@ -66,7 +69,8 @@ def _release(glaciers: int, points_total: int, seed: int = 7) -> dict[str, pd.Da
     }
     e = pd.DataFrame({**base, "TIME_SYSTEM": "FXD", "BEGIN_PERIOD": (gy["YEAR"] - 1).astype(str) + "1001",
                       "END_WINTER": gy["YEAR"].astype(str) + "0430", "END_PERIOD": gy["YEAR"].astype(str) + "0930",
-                      "ELA": ela, "AAR": np.round(100 * above / total).astype(int)})  # fmt: skip
+                      "ELA": ela, "AAR": np.round(100 * above / total, 1),  # decimals, as in real releases
+                      "REMARKS": np.where(gy["YEAR"] % 3 == 0, "measured by  A. Person; see doi:10.5904/x ", None)})  # fmt: skip
     band_rows = pd.DataFrame({
         "POLITICAL_UNIT": np.repeat(base["POLITICAL_UNIT"], BANDS), "NAME": np.repeat(base["NAME"], BANDS),
         "WGMS_ID": np.repeat(base["WGMS_ID"], BANDS), "YEAR": np.repeat(gy["YEAR"].to_numpy(), BANDS),
@@ -123,7 +127,8 @@ def _lower(upper: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                          "annual_balance": bands["ANNUAL_BALANCE"] / 1000})  # fmt: skip
     codes = {"BA": "annual", "BW": "winter"}
     point = pd.DataFrame({"country": eee["POLITICAL_UNIT"], "glacier_name": eee["NAME"], "glacier_id": eee["WGMS_ID"],
-                          "year": eee["YEAR"], "id": eee["POINT_ID"], "begin_date": iso(eee["FROM_DATE"]),
+                          "year": eee["YEAR"], "id": np.arange(1, len(eee) + 1), "original_id": eee["POINT_ID"],
+                          "begin_date": iso(eee["FROM_DATE"]),
                           "end_date": iso(eee["TO_DATE"]), "elevation": eee["POINT_ELEVATION"],
                           "balance": eee["POINT_BALANCE"] / 1000, "balance_code": eee["BALANCE_CODE"].map(codes)})  # fmt: skip
     return {
@@ -148,7 +153,8 @@ UPPER_FAULTS: list[tuple[str, str, str, Any]] = [
     ("EEE-MASS_BALANCE_POINT", "POINT_ELEVATION", "elevation-typo", "set:8500"),
     ("EEE-MASS_BALANCE_POINT", "BALANCE_CODE", "code-period", "flip-code"),
     ("EEE-MASS_BALANCE_POINT", "POINT_BALANCE", "type-error", "set:abc"),
-    ("EEE-MASS_BALANCE_POINT", "FROM_DATE", "pattern", "set:20001399"),
+    ("EEE-MASS_BALANCE_POINT", "FROM_DATE", "date-invalid", "set:20001399"),
+    ("E-MASS_BALANCE_OVERVIEW", "END_WINTER", "date-invalid", "april31"),
     ("A-GLACIER", "LATITUDE", "out-of-range", "set:123"),
 ]
 
@@ -197,6 +203,8 @@ def inject(tables: dict[str, pd.DataFrame], seed: int = 11) -> list[tuple[str, i
                 )
             elif how == "flip-code":
                 frame.at[r, column] = "BW" if v == "BA" else "BA"
+            elif how == "april31":
+                frame.at[r, column] = str(v)[:4] + "0431"
             elif how.startswith("set:"):
                 frame.at[r, column] = how[4:]
             expected.append(

@@ -88,10 +88,32 @@ UPPER_FAULTS = [
     ),
     ("E-MASS_BALANCE_OVERVIEW", set_cell(0, "ELA", "4200"), "ela-outside", 2, "ELA"),
     ("E-MASS_BALANCE_OVERVIEW", set_cell(0, "AAR", "90"), "aar-mismatch", 2, "AAR"),
-    ("E-MASS_BALANCE_OVERVIEW", set_cell(0, "END_PERIOD", "20011399"), "pattern", 2, "END_PERIOD"),
+    (
+        "E-MASS_BALANCE_OVERVIEW",
+        set_cell(0, "END_PERIOD", "20011399"),
+        "date-invalid",
+        2,
+        "END_PERIOD",
+    ),
+    (
+        "E-MASS_BALANCE_OVERVIEW",
+        set_cell(0, "END_PERIOD", "20010900"),
+        "date-unknown-00",
+        2,
+        "END_PERIOD",
+    ),
+    ("E-MASS_BALANCE_OVERVIEW", set_cell(0, "ELA", "-9999"), "sentinel", 2, "ELA"),
+    (
+        "E-MASS_BALANCE_OVERVIEW",
+        set_cell(0, "REMARKS", "=HYPERLINK(1)"),
+        "text-suspicious",
+        2,
+        "REMARKS",
+    ),
+    ("A-GLACIER", set_cell(0, "POLITICAL_UNIT", "99"), "sentinel", 2, "POLITICAL_UNIT"),
     ("E-MASS_BALANCE_OVERVIEW", set_cell(0, "TIME_SYSTEM", "XYZ"), "not-in-enum", 2, "TIME_SYSTEM"),
     ("E-MASS_BALANCE_OVERVIEW", set_cell(0, "AAR", "120"), "out-of-range", 2, "AAR"),
-    ("E-MASS_BALANCE_OVERVIEW", set_cell(1, "YEAR", "2001"), "duplicate-key", 3, "NAME"),
+    ("E-MASS_BALANCE_OVERVIEW", set_cell(1, "YEAR", "2001"), "duplicate-key", 3, "WGMS_ID"),
     ("EEE-MASS_BALANCE_POINT", set_cell(1, "BALANCE_CODE", "BA"), "code-period", 3, "BALANCE_CODE"),
     (
         "EEE-MASS_BALANCE_POINT",
@@ -109,7 +131,7 @@ UPPER_FAULTS = [
     ),
     ("EEE-MASS_BALANCE_POINT", set_cell(0, "TO_DATE", "20000801"), "date-order", 2, "TO_DATE"),
     ("EEE-MASS_BALANCE_POINT", set_cell(0, "POINT_BALANCE", "x"), "type-error", 2, "POINT_BALANCE"),
-    ("EEE-MASS_BALANCE_POINT", set_cell(0, "YEAR", "1999"), "foreign-key", 2, "NAME"),
+    ("EEE-MASS_BALANCE_POINT", set_cell(0, "YEAR", "1999"), "foreign-key", 2, "WGMS_ID"),
     ("A-GLACIER", set_cell(0, "POLITICAL_UNIT", ""), "missing-value", 2, "POLITICAL_UNIT"),
 ]
 

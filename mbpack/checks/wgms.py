@@ -43,7 +43,20 @@ CHECKS: dict[str, tuple[str, str]] = {
     ),
     "band-overlap": ("error", "bands of a glacier-year do not overlap; lower < upper"),
     "band-gap": ("warning", "bands of a glacier-year are contiguous"),
-    "name-mismatch": ("error", "a glacier's name is the same in every table"),
+    "name-mismatch": ("warning", "a glacier's name (for one WGMS_ID) is the same in every table"),
+    "date-invalid": (
+        "error",
+        "a YYYYMMDD date is a calendar date (99 for an unknown month or day)",
+    ),
+    "date-unknown-00": ("warning", "00 for an unknown month or day (old data; WGMS writes 99)"),
+    "sentinel": (
+        "warning",
+        "a no-data sentinel (-9999, 99999, 99 as a country) instead of an empty cell",
+    ),
+    "text-suspicious": (
+        "warning",
+        "free text holds a control character or starts like a spreadsheet formula",
+    ),
     "winter-negative": ("warning", "winter balance is not negative"),
     "summer-positive": ("warning", "summer balance is not positive"),
     "period-length": ("warning", "balance year 9-15 months, winter 4-9 months"),
@@ -209,6 +222,11 @@ def check_schema(table: Table, descriptor: dict[str, Any], issues: _Issues) -> d
         kind = field["type"]
         if kind in ("integer", "number"):
             num = pd.to_numeric(col, errors="coerce")
+            sentinel = _sentinels(num, cons)
+            issues.add(sentinel, "sentinel", "warning", name,
+                       lambda i, v, n=name: f"{n} {v} is a no-data sentinel; leave the cell empty", col)  # fmt: skip
+            num = num.mask(sentinel)
+            present = present & ~sentinel
             bad = present & num.isna().to_numpy()
             if kind == "integer":
                 bad |= present & (num.notna() & (num % 1 != 0)).to_numpy()
@@ -237,10 +255,36 @@ def check_schema(table: Table, descriptor: dict[str, Any], issues: _Issues) -> d
         if "enum" in cons:
             issues.add(present & ~col.isin(cons["enum"]).to_numpy(), "not-in-enum", "error", name,
                        lambda i, v, e=cons["enum"], n=name: f"{n} {v!r} is not one of {', '.join(e)}", col)  # fmt: skip
-        if "pattern" in cons:
+        if name in wgms.UPPER_DATE_FIELDS and kind == "string":
+            _date_cells(issues, col, name)
+        elif "pattern" in cons:
             ok = col.str.fullmatch(cons["pattern"]).fillna(True).astype(bool).to_numpy()
-            issues.add(present & ~ok, "pattern", "error", name,
+            nines = (
+                col.str.fullmatch(wgms.TEXT_SENTINEL_PATTERN).fillna(False).astype(bool).to_numpy()
+            )
+            issues.add(present & ~ok & nines, "sentinel", "warning", name,
+                       lambda i, v, n=name: f"{n} {v!r} is a no-data sentinel; leave the cell empty", col)  # fmt: skip
+            issues.add(present & ~ok & ~nines, "pattern", "error", name,
                        lambda i, v, n=name: f"{v!r} is not a valid {n}", col)  # fmt: skip
+        if name in wgms.FREE_TEXT and kind == "string":
+            text = col.astype("string")
+            control = (
+                text.str.contains(wgms.CONTROL_PATTERN, regex=True)
+                .fillna(False)
+                .astype(bool)
+                .to_numpy()
+            )
+            formula = (
+                text.str.contains(wgms.FORMULA_PATTERN, regex=True)
+                .fillna(False)
+                .astype(bool)
+                .to_numpy()
+            )
+            issues.add(control, "text-suspicious", "warning", name,
+                       lambda i, v, n=name: f"{n} holds a control character", col)  # fmt: skip
+            issues.add(formula & ~control, "text-suspicious", "warning", name,
+                       lambda i, v, n=name: f"{n} starts with {str(v)[0]!r}: a spreadsheet reads it as a formula",
+                       col)  # fmt: skip
         if "maxLength" in cons:
             issues.add((col.str.len() > cons["maxLength"]).fillna(False).to_numpy(), "too-long", "error", name,
                        lambda i, v, n=name, m=cons["maxLength"]: f"{n} is longer than {m} characters", col)  # fmt: skip
@@ -250,6 +294,29 @@ def check_schema(table: Table, descriptor: dict[str, Any], issues: _Issues) -> d
         issues.add(dup, "duplicate-key", "error", pk[0],
                    lambda i, v, pk=pk: "duplicate key " + ", ".join(f"{k}={frame[k].iloc[i]}" for k in pk))  # fmt: skip
     return parsed
+
+
+def _sentinels(num: pd.Series, cons: dict[str, Any]) -> np.ndarray:
+    """Cells holding a no-data number (:data:`mbpack.formats.wgms.SENTINELS_ALWAYS`, or
+    :data:`~mbpack.formats.wgms.SENTINELS_OUT_OF_RANGE` outside the column's range)."""
+    always = num.isin(wgms.SENTINELS_ALWAYS).to_numpy()
+    outside = np.zeros(len(num), dtype=bool)
+    if "minimum" in cons:
+        outside |= (num < cons["minimum"]).to_numpy()
+    if "maximum" in cons:
+        outside |= (num > cons["maximum"]).to_numpy()
+    return np.asarray(
+        always | (outside & num.isin(wgms.SENTINELS_OUT_OF_RANGE).to_numpy()), dtype=bool
+    )
+
+
+def _date_cells(issues: _Issues, col: pd.Series, name: str) -> None:
+    """``YYYYMMDD`` cells: calendar dates, ``99`` for unknown parts; ``00`` warned (old data)."""
+    errors, warnings = wgms.upper_date_faults(col)
+    issues.add(errors.notna().to_numpy(), "date-invalid", "error", name,
+               lambda i, v, n=name: f"{n}: {errors.iloc[i]}", col)  # fmt: skip
+    issues.add((warnings.notna() & errors.isna()).to_numpy(), "date-unknown-00", "warning", name,
+               lambda i, v, n=name: f"{n}: {warnings.iloc[i]}", col)  # fmt: skip
 
 
 def _foreign_keys(
@@ -324,6 +391,7 @@ def validate_fog(
             report.add(Issue("unknown-table", "warning", f"{where}: not a WGMS {gen}-case table; not checked",
                              file=where, value=stem))  # fmt: skip
             continue
+        wgms.normalise_header(frame, wgms.columns(gen, key))  # type: ignore[arg-type]  # Year = YEAR
         tables[key] = Table(key, frame, where)
         report.sheets[key] = SheetSummary(rows=len(frame))
     if gen not in ("upper", "lower"):
@@ -504,7 +572,7 @@ def _name_checks(tables: dict[str, Table], ctx: dict[str, _Issues], glacier_key:
             continue
         expected = table.frame[id_col].map(names)
         bad = expected.notna() & (expected != table.frame[name_col])
-        ctx[key].add(bad.to_numpy(), "name-mismatch", "error", name_col,
+        ctx[key].add(bad.to_numpy(), "name-mismatch", "warning", name_col,
                      lambda i, v, e=expected: f"name {v!r} differs from {e.iloc[i]!r} in the glacier table",
                      table.frame[name_col])  # fmt: skip
 
@@ -521,7 +589,7 @@ def _consistency_upper(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
     agg = pd.DataFrame(columns=["zmin", "zmax"])
     if ee is not None:
         p, f = parsed[ee.key], ee.frame
-        key = pd.DataFrame({"g": f["NAME"], "y": p["YEAR"]}) if "NAME" in f else None
+        key = pd.DataFrame({"g": p["WGMS_ID"], "y": p["YEAR"]})  # keys on WGMS_ID, never NAME
         lb, ub = p["LOWER_BOUND"], p["UPPER_BOUND"]
         # the 9999 rows, and rows without bounds (glacier-wide extracts), are glacier-wide
         wide = ((lb == wgms.GLACIER_WIDE) & (ub == wgms.GLACIER_WIDE)) | (lb.isna() & ub.isna())
@@ -544,17 +612,17 @@ def _consistency_upper(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
                                    p["ANNUAL_BALANCE"][bands])  # fmt: skip
             _glacier_wide_vs_bands(_Sub(ctx[ee.key], w), key["g"][w], key["y"][w], p["AREA"][w], p["ANNUAL_BALANCE"][w],
                                    agg, 1.0, ("AREA", "ANNUAL_BALANCE"))  # fmt: skip
-            if e is not None and "NAME" in e.frame:
+            if e is not None:
                 pe = parsed[e.key]
                 bands_frame = pd.DataFrame({"g": key["g"][bands], "y": key["y"][bands], "lo": p["LOWER_BOUND"][bands],
                                             "hi": p["UPPER_BOUND"][bands], "a": p["AREA"][bands]})  # fmt: skip
-                _ela_checks(ctx[e.key], e.frame["NAME"], pe["YEAR"], pe["ELA"], e.frame.get("ELA_PREFIX"),
+                _ela_checks(ctx[e.key], pe["WGMS_ID"], pe["YEAR"], pe["ELA"], e.frame.get("ELA_PREFIX"),
                             pe["AAR"] / 100.0, agg, bands_frame, ("ELA", "AAR"))  # fmt: skip
     eee = tables.get("EEE-MASS_BALANCE_POINT")
-    if eee is not None and "NAME" in eee.frame:
+    if eee is not None:
         f, p = eee.frame, parsed[eee.key]
         _point_checks(ctx[eee.key], f["BALANCE_CODE"], _upper_dates(f["FROM_DATE"]), _upper_dates(f["TO_DATE"]),
-                      p["POINT_ELEVATION"], f["NAME"], agg, ("BA", "BW"), ("BALANCE_CODE", "TO_DATE", "POINT_ELEVATION"))  # fmt: skip
+                      p["POINT_ELEVATION"], p["WGMS_ID"], agg, ("BA", "BW"), ("BALANCE_CODE", "TO_DATE", "POINT_ELEVATION"))  # fmt: skip
 
 
 def _consistency_lower(tables: dict[str, Table], parsed: dict[str, dict[str, pd.Series]], ctx: dict[str, _Issues],
@@ -566,7 +634,7 @@ def _consistency_lower(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
     bands_frame = pd.DataFrame(columns=["g", "y", "lo", "hi", "a"])
     if band is not None:
         p, f = parsed[band.key], band.frame
-        key = pd.DataFrame({"g": f["glacier_name"], "y": p["year"]})
+        key = pd.DataFrame({"g": p["glacier_id"], "y": p["year"]})
         _balance_checks(
             ctx[band.key],
             p["winter_balance"],
@@ -596,14 +664,14 @@ def _consistency_lower(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
         _date_checks(ctx[mb.key], p["begin_date"], p["midseason_date"], p["end_date"],
                      ("begin_date", "midseason_date", "end_date"))  # fmt: skip
         if band is not None:
-            _glacier_wide_vs_bands(ctx[mb.key], f["glacier_name"], p["year"], p["area"], p["annual_balance"], agg, 0.001,
+            _glacier_wide_vs_bands(ctx[mb.key], p["glacier_id"], p["year"], p["area"], p["annual_balance"], agg, 0.001,
                                    ("area", "annual_balance"))  # fmt: skip
-            _ela_checks(ctx[mb.key], f["glacier_name"], p["year"], p["ela"], f.get("ela_position"), p["aar"], agg,
+            _ela_checks(ctx[mb.key], p["glacier_id"], p["year"], p["ela"], f.get("ela_position"), p["aar"], agg,
                         bands_frame, ("ela", "aar"))  # fmt: skip
     pt = tables.get("mass_balance_point")
     if pt is not None:
         f, p = pt.frame, parsed[pt.key]
-        _point_checks(ctx[pt.key], f["balance_code"], p["begin_date"], p["end_date"], p["elevation"], f["glacier_name"],
+        _point_checks(ctx[pt.key], f["balance_code"], p["begin_date"], p["end_date"], p["elevation"], p["glacier_id"],
                       agg, ("annual", "winter"), ("balance_code", "end_date", "elevation"))  # fmt: skip
 
 

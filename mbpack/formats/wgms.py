@@ -32,6 +32,7 @@ Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
 
 from __future__ import annotations
 
+import calendar
 import io
 import json
 import math
@@ -39,6 +40,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -57,17 +59,18 @@ Generation = Literal["upper", "lower"]
 UPPER = ("A-GLACIER", "AA-GLACIER_ID_LUT", "B-STATE", "E-MASS_BALANCE_OVERVIEW", "EE-MASS_BALANCE",
          "EEE-MASS_BALANCE_POINT")  # fmt: skip
 #: Lower-case tables; the file of each is ``data/<table>.csv``.
-LOWER = ("glacier", "mass_balance", "mass_balance_band", "mass_balance_point")
+LOWER = ("glacier", "state", "mass_balance", "mass_balance_band", "mass_balance_point")
 
 #: Enumerations of the lower generation.  ``ela_position``, ``method`` and
 #: ``time_system`` are NOT confirmed from a primary WGMS source: they follow
 #: the upper generation's codes (TIME_SYSTEM, ELA_PREFIX) and mbpack's point
 #: sources.  Correct them here; a test fails until the schemas agree.
-#: ``balance_code`` is documented (annual, winter, summer).
+#: ``balance_code`` is documented (annual, winter, summer, index: index points are part of
+#: the release); ``gtng_region`` is :data:`GTNG_REGIONS` (number_name, ``13_central_asia``).
 LOWER_ENUMS: dict[str, list[str]] = {
     "ela_position": ["below", "above"],
     "method": ["stake", "pit", "probe", "other"],
-    "balance_code": ["annual", "winter", "summer"],
+    "balance_code": ["annual", "winter", "summer", "index"],
     "time_system": ["FLO", "FXD", "STR", "COM", "OTH"],
 }
 #: mbpack point ``balance_code`` → upper-generation BALANCE_CODE (BA/BW/BS: used for
@@ -89,8 +92,47 @@ NAME_PUNCTUATION = ".,'()/&-"
 #: Upper-generation NAME: capitals, digits and :data:`NAME_PUNCTUATION`, single spaces inside
 #: (at most 60 characters: the schema's ``maxLength``).
 NAME_PATTERN = r"^[A-Z0-9.,'()/&-]+(?: [A-Z0-9.,'()/&-]+)*$"
-#: Free text (REMARKS, INVESTIGATOR ...): no leading, trailing or double spaces.
+#: Free text as mbpack writes it (:func:`clean_text`): no leading, trailing or double spaces.
+#: Not a rule of the tables: real releases hold such spaces, and free text is free.
 TEXT_PATTERN = r"^(\S+( \S+)*)?$"
+#: Free-text columns of both generations: only control characters and a formula-like leading
+#: character (``= + - @``, read as a formula by spreadsheets) are warned about.
+FREE_TEXT = frozenset({
+    "NAME", "GEN_LOCATION", "SPEC_LOCATION", "REMARKS", "INVESTIGATOR", "SPONS_AGENCY", "REFERENCE",
+    "PSFG_ID", "glacier_name", "short_name", "names", "investigators", "agencies", "references", "remarks",
+    "original_id",
+})  # fmt: skip
+#: A control character (tab, line breaks inside a quoted cell included) in free text.
+CONTROL_PATTERN = r"[\x00-\x1f\x7f]"
+#: Leading characters a spreadsheet reads as a formula (``=SUM(...)``, ``@cmd``, ``+A1``,
+#: ``-A1``); ``-`` or ``+`` followed by a digit is a number, not a formula.
+FORMULA_PATTERN = r"^(?:[=@]|[+-](?![\d.\s]))"
+#: Upper-generation date columns (``YYYYMMDD``).
+UPPER_DATE_FIELDS = frozenset(
+    {"SURVEY_DATE", "BEGIN_PERIOD", "END_WINTER", "END_PERIOD", "FROM_DATE", "TO_DATE"}
+)
+#: Numbers real releases use for "no data": always a sentinel (``-9999``, ``±99999``), or a
+#: sentinel when outside the column's range (``9999``, ``-999``; 9999 is also the glacier-wide
+#: LOWER_BOUND/UPPER_BOUND, which is in range there).
+SENTINELS_ALWAYS = (-9999.0, -99999.0, 99999.0)
+SENTINELS_OUT_OF_RANGE = (9999.0, -999.0)
+#: A code-like text cell (country, region code) holding a number of nines: a sentinel (``99``).
+TEXT_SENTINEL_PATTERN = r"^-?9{2,}$"
+#: GTN-G first-order glacier regions in the 2025+ ``gtng_region`` spelling, by the classic
+#: GLACIER_REGION_CODE.  Names as used in GlaMBIE and WGMS products (e.g. ``13_central_asia``,
+#: ``11_central_europe``); NOT confirmed from the 2025 release's ``datapackage.json``: correct here.
+GTNG_REGIONS: dict[str, str] = {
+    "ALA": "1_alaska", "WNA": "2_western_canada_us", "ACN": "3_arctic_canada_north",
+    "ACS": "4_arctic_canada_south", "GRL": "5_greenland_periphery", "ISL": "6_iceland",
+    "SJM": "7_svalbard", "SCA": "8_scandinavia", "RUA": "9_russian_arctic", "ASN": "10_north_asia",
+    "CEU": "11_central_europe", "CAU": "12_caucasus_middle_east", "ASC": "13_central_asia",
+    "ASW": "14_south_asia_west", "ASE": "15_south_asia_east", "TRP": "16_low_latitudes",
+    "SAN": "17_southern_andes", "NZL": "18_new_zealand", "ANT": "19_antarctic_and_subantarctic",
+}  # fmt: skip
+LOWER_ENUMS["gtng_region"] = list(GTNG_REGIONS.values())
+#: Temporary WGMS ids of a new glacier's submission: ``900000`` to ``999999`` (mbpack's
+#: convention, inside WGMS_ID's range; WGMS replaces it when it assigns the glacier's id).
+TEMPORARY_ID_RANGE = (900000, 999999)
 #: Where each table's file goes inside the folder :func:`write_wgms` writes.
 FILE_NAME = {**{t: f"{t}.csv" for t in UPPER}, **{t: f"data/{t}.csv" for t in LOWER}}
 
@@ -199,7 +241,7 @@ def upper_date(value: Any) -> str | None:
 
 
 def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
-    """A ``YYYYMMDD`` date where ``99`` marks an unknown day, or month and day.
+    """A ``YYYYMMDD`` date where ``99`` marks an unknown day, or month and day (``00`` in old data).
 
     The unknown part is read as the first day of the month (or of the year):
     the best date available; the second value is a remark that says so.
@@ -215,6 +257,8 @@ def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
     (datetime.date(2010, 1, 1), 'day unknown in 20100199, read as 2010-01-01')
     >>> parse_upper_date("20050801")
     (datetime.date(2005, 8, 1), None)
+    >>> parse_upper_date("19650800")[1]
+    'day unknown (00, old data) in 19650800, read as 1965-08-01'
     """
     if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
         return None, None
@@ -228,13 +272,105 @@ def parse_upper_date(text: Any) -> tuple[date | None, str | None]:
         if day != 99:
             raise ValueError(f"{raw}: an unknown month (99) needs an unknown day (99)")
         month, day, what = 1, 1, "month and day unknown"
-    elif day == 99:
-        day, what = 1, "day unknown"
+    elif month == 0:  # old data: 00 for unknown (the day is then of no use either)
+        month, day, what = 1, 1, "month unknown (00, old data)"
+    elif day in (0, 99):
+        what = "day unknown" if day == 99 else "day unknown (00, old data)"
+        day = 1
     try:
         when = date(year, month, day)
     except ValueError:
         raise ValueError(f"{raw!r} is not a WGMS date (YYYYMMDD)") from None
     return when, (f"{what} in {raw}, read as {when.isoformat()}" if what else None)
+
+
+def header_key(name: str) -> str:
+    """A column name compared case- and space-insensitively (``Year`` = ``YEAR`` = `` year``).
+
+    >>> header_key(" Wgms id "), header_key("ELA_UNC")
+    ('WGMS_ID', 'ELA_UNC')
+    """
+    return re.sub(r"[\s_]+", "_", str(name).strip()).upper()
+
+
+def normalise_header(frame: pd.DataFrame, names: list[str]) -> dict[str, str]:
+    """Rename ``frame``'s columns in place to the schema spelling ``names`` (case and spaces ignored).
+
+    Returns the renamings made (original → schema name), for a note to the user.
+    """
+    wanted = {header_key(n): n for n in names}
+    renamed = {c: wanted[header_key(c)] for c in frame.columns
+               if header_key(c) in wanted and wanted[header_key(c)] != c}  # fmt: skip
+    if renamed:
+        frame.columns = [renamed.get(c, c) for c in frame.columns]
+    return renamed
+
+
+def upper_date_faults(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Faults of ``YYYYMMDD`` cells: (error text or ``None``, warning text or ``None``) per cell.
+
+    An error is a cell that is no calendar date: not eight digits, month 13-98
+    (with a hint when the day would be a month: day and month swapped), a day
+    beyond the month's end (``20150431``: April has 30 days), an unknown month
+    ``99`` with a known day.  A warning is ``00`` for an unknown month or day
+    (old data; WGMS writes ``99``).  ``99`` for an unknown day, or month and
+    day, is valid (the attribute description's rule).
+
+    >>> err, warn = upper_date_faults(pd.Series(["20150431", "20103108", "20100100", "20109999"]))
+    >>> list(err)[:2]
+    ['20150431 is not a date: month 04 has 30 days', '20103108 is not a date: month 31 (day and month swapped?)']
+    >>> list(warn)[2], list(err)[3], list(warn)[3]
+    ('20100100: day 00 read as unknown (WGMS writes 99)', None, None)
+    """
+    text = col.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    present = text.notna().to_numpy()
+    ok_shape = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool).to_numpy()
+    year = pd.to_numeric(text.str[:4], errors="coerce").to_numpy()
+    month = pd.to_numeric(text.str[4:6], errors="coerce").to_numpy()
+    day = pd.to_numeric(text.str[6:8], errors="coerce").to_numpy()
+    errors: list[str | None] = [None] * len(col)
+    warnings: list[str | None] = [None] * len(col)
+    values = text.to_numpy()
+    for i in np.flatnonzero(present):
+        raw = values[i]
+        if not ok_shape[i]:
+            errors[i] = f"{raw} is not a date YYYYMMDD"
+            continue
+        y, m, d = int(year[i]), int(month[i]), int(day[i])
+        if m == 0 or d == 0:
+            what = "month and day 00" if m == d == 0 else ("month 00" if m == 0 else "day 00")
+            warnings[i] = f"{raw}: {what} read as unknown (WGMS writes 99)"
+        mm = None if m in (0, 99) else m
+        dd = None if d in (0, 99) else d
+        if m == 99 and dd is not None:
+            errors[i] = f"{raw} is not a date: an unknown month (99) needs an unknown day (99)"
+        elif mm is not None and not 1 <= mm <= 12:
+            hint = " (day and month swapped?)" if dd is not None and 1 <= dd <= 12 else ""
+            errors[i] = f"{raw} is not a date: month {m:02d}{hint}"
+        elif mm is not None and dd is not None:
+            last = calendar.monthrange(y, mm)[1]
+            if dd > last:
+                errors[i] = f"{raw} is not a date: month {m:02d} has {last} days"
+        elif dd is not None and dd > 31:
+            errors[i] = f"{raw} is not a date: day {d:02d}"
+    return pd.Series(errors, index=col.index, dtype=object), pd.Series(
+        warnings, index=col.index, dtype=object
+    )
+
+
+def temporary_wgms_id(name: str) -> int:
+    """A temporary WGMS id for a glacier new to WGMS: 9xxxxx from its name (stable across runs).
+
+    The convention (:data:`TEMPORARY_ID_RANGE`): ``900000 + crc32(name) mod 100000``; set one
+    yourself in the glacier sheet's ``wgms_id`` (any id from 900000 to 999999 is temporary).
+
+    >>> temporary_wgms_id("Example Glacier") == temporary_wgms_id("Example Glacier")
+    True
+    >>> 900000 <= temporary_wgms_id("Example Glacier") <= 999999
+    True
+    """
+    lo, hi = TEMPORARY_ID_RANGE
+    return lo + zlib.crc32(str(name).encode("utf-8")) % (hi - lo + 1)
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -361,6 +497,7 @@ def read_wgms(path: str | os.PathLike[str], generation: Generation | None = None
         gen = generation or detect_generation(list(frame.columns))
         key = table_key(stem, gen)
         if key in (UPPER if gen == "upper" else LOWER):
+            normalise_header(frame, columns(gen, key))
             frames[key] = frame
             generations.add(gen)
     if not frames:
@@ -564,6 +701,7 @@ def _read_lower(frames: dict[str, pd.DataFrame], wgms_id: int | None, where: str
     if g is not None and len(g):
         row = g.iloc[0].to_dict()
         region = _text(row.get("gtng_region"))
+        region = {v: k for k, v in GTNG_REGIONS.items()}.get(region or "", region)
         sub = region is not None and re.fullmatch(r"[A-Z]{3}-\d{2}", region) is not None
         glacier = {
             "name": _text(row.get("short_name")), "country": _text(row.get("country")),
@@ -610,7 +748,7 @@ def _read_lower(frames: dict[str, pd.DataFrame], wgms_id: int | None, where: str
     pt = frames.get("mass_balance_point")
     if pt is not None:
         out["point_balance"] = _table("point_balance", [
-            {"point_id": _text(r.get("id")), "year": int(float(r["year"])),
+            {"point_id": _text(r.get("original_id")) or _text(r.get("id")), "year": int(float(r["year"])),
              "from_date": _d(r.get("begin_date"), "begin_date"), "to_date": _d(r.get("end_date"), "end_date"),
              "balance_code": _text(r.get("balance_code")), "balance": _f(r.get("balance"), m_we),
              "balance_unc": _f(r.get("balance_unc"), m_we), "density": _f(r.get("density")),

@@ -22,19 +22,23 @@ from mbpack.formats.wgms import (
     ELA_POSITION,
     FILE_NAME,
     GLACIER_WIDE,
+    GTNG_REGIONS,
     LOWER,
+    TEMPORARY_ID_RANGE,
     UPPER,
     UPPER_CODES,
     Generation,
     clean_text,
     columns,
     load,
+    temporary_wgms_id,
     transliterate,
     unit_factor,
     upper_date,
 )
 from mbpack.issues import Issue
 from mbpack.workbook.model import Workbook
+from mbpack.workbook.surface import survey_rows
 
 if TYPE_CHECKING:
     from mbpack.balance.compute import Results
@@ -51,7 +55,7 @@ def missing_metadata(workbook: Workbook) -> list[str]:
     for field, why in (("name", "the glacier name"), ("country", "POLITICAL_UNIT (ISO 3166 alpha-2)"),
                        ("latitude", "LATITUDE"), ("longitude", "LONGITUDE"),
                        ("wgms_id", "the WGMS glacier id (WGMS assigns it to a glacier new to the database; "
-                                   "the tables are written without it)")):  # fmt: skip
+                                   "the tables carry a temporary id 900000-999999, the same in every table)")):  # fmt: skip
         if g.get(field) is None:
             out.append(f"glacier!{field} is empty: WGMS tables need {why}")
     if g.get("name") is not None:
@@ -141,9 +145,11 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Results 
                                 "system and the begin and end dates of every balance year")  # fmt: skip
     if problems:
         raise MissingMetadata("; ".join(problems))
+    points = _submitted_points(points)
+    state = _state(g, workbook["hypsometry"], workbook["surface_grid"])
     if generation == "upper":
-        return _upper(g, gb, bands, points, years, workbook["hypsometry"])
-    return _lower(g, gb, bands, points, years)
+        return _upper(g, gb, bands, points, years, state)
+    return _lower(g, gb, bands, points, years, state)
 
 
 def points_of(results: Results | None, workbook: Workbook) -> pd.DataFrame:
@@ -201,6 +207,25 @@ def _period(r: Any, y: Any, column: str) -> Any:
     return value if pd.notna(value) else y[column]
 
 
+def _wgms_id(g: dict[str, Any]) -> tuple[int, str | None]:
+    """The glacier's WGMS id, or a temporary one, and a remark when it is temporary.
+
+    A glacier new to WGMS has no id yet; its submission carries a temporary id,
+    the same in every table (:data:`mbpack.formats.wgms.TEMPORARY_ID_RANGE`,
+    ``900000``-``999999``): the one set in the glacier sheet's ``wgms_id``, or
+    :func:`mbpack.formats.wgms.temporary_wgms_id` of the glacier's name.
+    """
+    lo, hi = TEMPORARY_ID_RANGE
+    given = g.get("wgms_id")
+    if given is not None and not pd.isna(given):
+        wid = int(given)
+        return wid, (
+            f"temporary WGMS_ID {wid}, to be replaced by WGMS" if lo <= wid <= hi else None
+        )
+    wid = temporary_wgms_id(str(g["name"]))
+    return wid, f"temporary WGMS_ID {wid} (mbpack convention {lo}-{hi}), to be replaced by WGMS"
+
+
 def _median_elevation(h: pd.DataFrame) -> float:
     """Elevation with half the area below it [m], band areas spread evenly over each band."""
     h = h.sort_values("lower_elevation")
@@ -209,13 +234,63 @@ def _median_elevation(h: pd.DataFrame) -> float:
     return float(np.interp(0.5, cum, limits))
 
 
+def _submitted_points(points: pd.DataFrame) -> pd.DataFrame:
+    """Points as WGMS wants them: an index point once, and not where it repeats a BW/BS/BA period.
+
+    mbpack's ``index`` rows are the balances between successive readings of a
+    stake; one that covers the same period as the point's winter, summer or
+    annual balance (same point, year, from and to date) repeats that
+    measurement with another value and is left out; duplicates are dropped.
+    """
+    if points.empty:
+        return points
+    key = ["point_id", "year", "from_date", "to_date"]
+    index = points["balance_code"] == "index"
+    used = pd.MultiIndex.from_frame(points.loc[~index, key].astype(str))
+    repeats = index & pd.MultiIndex.from_frame(points[key].astype(str)).isin(used)
+    kept = points[~repeats]
+    return kept[~(kept["balance_code"] == "index") | ~kept.duplicated([*key, "balance_code"])]
+
+
+def _state(g: dict[str, Any], hyps: pd.DataFrame, grid: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per survey year of the hypsometry: area [km2] and the glacier's highest, median, lowest elevation [m].
+
+    The elevations come from the glacier surface: the survey's ``surface_grid``
+    cells (highest and lowest cell, median cell elevation: cells have equal
+    areas), else the glacier sheet's ``min_elevation``/``max_elevation`` with
+    the hypsometry's area-median; band limits only when neither is given
+    (with a remark saying so).
+    """
+    rows = []
+    for year, h in hyps.dropna(subset=["area"]).groupby("year"):
+        cells = (
+            survey_rows(grid.dropna(subset=["elevation"]), int(year)) if not grid.empty else grid
+        )
+        remark, high, low = None, None, None
+        if len(cells):
+            z = cells["elevation"].to_numpy(float)
+            high, median, low = z.max(), float(np.median(z)), z.min()
+        else:
+            median = _median_elevation(h)
+            high, low = g.get("max_elevation"), g.get("min_elevation")
+            if high is None or low is None:
+                high, low = float(h["upper_elevation"].max()), float(h["lower_elevation"].min())
+                remark = "highest and lowest elevation are the hypsometry's band limits"
+        rows.append({"year": int(year), "highest": round(float(high), 1), "median": round(median),
+                     "lowest": round(float(low), 1), "area": round(float(h["area"].sum()), 6), "remarks": remark})  # fmt: skip
+    return rows
+
+
 def _upper(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.DataFrame, years: pd.DataFrame,
-           hyps: pd.DataFrame) -> dict[str, pd.DataFrame]:  # fmt: skip
+           state_rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:  # fmt: skip
     mm = unit_factor("upper", "EE-MASS_BALANCE", "ANNUAL_BALANCE", "kg m-2")
     pct = unit_factor("upper", "E-MASS_BALANCE_OVERVIEW", "AAR", "1")
-    base = {"POLITICAL_UNIT": g["country"], "NAME": transliterate(str(g["name"])),
-            "WGMS_ID": g.get("wgms_id")}  # fmt: skip
-    remark = None if g.get("wgms_id") is not None else "WGMS_ID to be assigned by WGMS"
+    wgms_id, remark = _wgms_id(g)
+    base = {
+        "POLITICAL_UNIT": g["country"],
+        "NAME": transliterate(str(g["name"])),
+        "WGMS_ID": wgms_id,
+    }
     people = {"INVESTIGATOR": clean_text(g.get("investigators")), "SPONS_AGENCY": clean_text(g.get("agencies")),
               "REFERENCE": clean_text(g.get("references"))}  # fmt: skip
     rgi = g.get("rgi_id")
@@ -235,10 +310,9 @@ def _upper(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
             "RGI60_ID": rgi if str(rgi or "").startswith("RGI60") else None,
         }]),
     }  # fmt: skip
-    state = [{**base, "YEAR": int(year), "HIGHEST_ELEVATION": float(h["upper_elevation"].max()),
-              "MEDIAN_ELEVATION": round(_median_elevation(h)), "LOWEST_ELEVATION": float(h["lower_elevation"].min()),
-              "AREA": round(float(h["area"].sum()), 6), **people}
-             for year, h in hyps.dropna(subset=["area"]).groupby("year")]  # fmt: skip
+    state = [{**base, "YEAR": s["year"], "HIGHEST_ELEVATION": s["highest"], "MEDIAN_ELEVATION": s["median"],
+              "LOWEST_ELEVATION": s["lowest"], "AREA": s["area"], **people, "REMARKS": s["remarks"]}
+             for s in state_rows]  # fmt: skip
     out["B-STATE"] = _frame("upper", "B-STATE", state)
     overview, balance = [], []
     for r in gb.itertuples():
@@ -290,23 +364,29 @@ def _balances(r: Any, divide: float, upper: bool) -> dict[str, Any]:
 
 
 def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.DataFrame,
-           years: pd.DataFrame) -> dict[str, pd.DataFrame]:  # fmt: skip
+           years: pd.DataFrame, state_rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:  # fmt: skip
     m_we = unit_factor("lower", "mass_balance", "annual_balance", "kg m-2")
     name = clean_text(g["name"])
-    base = {"country": g["country"], "glacier_name": name, "glacier_id": g.get("wgms_id")}
+    wgms_id, remark = _wgms_id(g)
+    base = {"country": g["country"], "glacier_name": name, "glacier_id": wgms_id}
     people = {"investigators": clean_text(g.get("investigators")), "agencies": clean_text(g.get("agencies")),
               "references": clean_text(g.get("references"))}  # fmt: skip
     out: dict[str, pd.DataFrame] = {}
     out["glacier"] = _frame("lower", "glacier", [{
-        "id": g.get("wgms_id"), "country": g["country"], "short_name": name,
+        "id": wgms_id, "country": g["country"], "short_name": name,
         "latitude": round(float(g["latitude"]), 6), "longitude": round(float(g["longitude"]), 6),
-        "gtng_region": g.get("gtng_subregion") or g.get("gtng_region"), "glims_id": g.get("glims_id"),
+        "gtng_region": _gtng_region(g), "glims_id": g.get("glims_id"),
         "rgi50_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI50") else None,
         "rgi60_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI60") else None,
         "rgi70_ids": g.get("rgi_id") if str(g.get("rgi_id") or "").startswith("RGI2000") else None,
         "wgi_id": g.get("wgi_id"), "parent_glacier_id": g.get("parent_glacier"),
-        "references": people["references"], "remarks": clean_text(g.get("remarks")),
+        "references": people["references"], "remarks": clean_text(g.get("remarks") or remark),
     }])  # fmt: skip
+    out["state"] = _frame("lower", "state", [
+        {**base, "year": s["year"], "highest_elevation": s["highest"], "median_elevation": s["median"],
+         "lowest_elevation": s["lowest"], "area": s["area"], **people, "remarks": s["remarks"]}
+        for s in state_rows
+    ])  # fmt: skip
     rows, band_rows = [], []
     for r in gb.itertuples():
         y = years.loc[r.year]
@@ -325,13 +405,9 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
                               **_balances(b, m_we, upper=False), "remarks": clean_text(getattr(b, "remarks", None))})  # fmt: skip
     out["mass_balance"] = _frame("lower", "mass_balance", rows)
     out["mass_balance_band"] = _frame("lower", "mass_balance_band", band_rows)
-    pts = (
-        points[points["year"].isin(gb["year"]) & (points["balance_code"] != "index")]
-        if not points.empty
-        else points
-    )
+    pts = points[points["year"].isin(gb["year"])] if not points.empty else points
     out["mass_balance_point"] = _frame("lower", "mass_balance_point", [
-        {**base, "year": int(p.year), "id": str(p.point_id), "original_id": str(p.point_id),
+        {**base, "year": int(p.year), "id": number, "original_id": str(p.point_id),
          "time_system": years.loc[p.year, "time_system"] if p.year in years.index else None,
          "begin_date": _iso(p.from_date), "end_date": _iso(p.to_date),
          "latitude": _value(p.latitude, digits=6), "longitude": _value(p.longitude, digits=6),
@@ -340,9 +416,23 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
          "density_unc": _value(p.density_unc, digits=1),
          "method": p.source if isinstance(p.source, str) else None, "balance_code": p.balance_code,
          "remarks": clean_text(p.remarks)}
-        for p in pts.itertuples()
+        for number, p in enumerate(pts.itertuples(), start=1)
     ])  # fmt: skip
     return out
+
+
+def _gtng_region(g: dict[str, Any]) -> str | None:
+    """The 2025+ ``gtng_region`` (``13_central_asia``) of the glacier sheet's ``ASC``/``ASC-04`` codes.
+
+    A value already in that vocabulary is kept; an unknown code is written as given (the
+    checks then name it).
+    """
+    code = g.get("gtng_region") or (
+        str(g["gtng_subregion"])[:3] if g.get("gtng_subregion") else None
+    )
+    if code is None:
+        return None
+    return GTNG_REGIONS.get(str(code)[:3].upper(), str(code))
 
 
 def _iso(value: Any) -> str | None:

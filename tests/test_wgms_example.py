@@ -1,0 +1,100 @@
+"""The bundled example's WGMS tables: periods from the workbook's dates, and mbpack's FoG checks pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import mbpack
+from mbpack.balance.compute import compute
+from mbpack.checks.wgms import validate_fog
+from mbpack.formats import wgms
+from mbpack.publish import wgms as submission
+from mbpack.workbook import read_workbook
+
+
+@pytest.fixture(scope="module")
+def example() -> tuple[object, dict[str, dict[str, pd.DataFrame]]]:
+    wb = read_workbook(Path(mbpack.__file__).parent / "data" / "haxilegen51.xlsx")
+    results = compute(wb)
+    return wb, {g: submission.wgms_tables(wb, g, results=results) for g in ("upper", "lower")}  # type: ignore[arg-type]
+
+
+def _ymd(value: object) -> str:
+    return pd.Timestamp(value).strftime("%Y%m%d")  # type: ignore[arg-type]
+
+
+def test_point_periods_are_the_workbook_dates(example: tuple) -> None:
+    """BW: begin -> end of winter, BS: end of winter -> end, BA: begin -> end (balance_years sheet)."""
+    wb, tables = example
+    years = wb["balance_years"].set_index("year")
+    eee = tables["upper"]["EEE-MASS_BALANCE_POINT"]
+    assert {"BW", "BS", "BA"} <= set(eee["BALANCE_CODE"])
+    expected = {
+        "BW": ("begin_date", "winter_end_date"),
+        "BS": ("winter_end_date", "end_date"),
+        "BA": ("begin_date", "end_date"),
+    }
+    for code, (start, stop) in expected.items():
+        rows = eee[eee["BALANCE_CODE"] == code]
+        want_from = [_ymd(years.loc[y, start]) for y in rows["YEAR"]]
+        want_to = [_ymd(years.loc[y, stop]) for y in rows["YEAR"]]
+        assert rows["FROM_DATE"].tolist() == want_from, code
+        assert rows["TO_DATE"].tolist() == want_to, code
+    # an index point is written once, never over the period of the point's BW, BS or BA row
+    key = ["POINT_ID", "YEAR", "FROM_DATE", "TO_DATE"]
+    index = eee[eee["BALANCE_CODE"] == "IN"]
+    used = set(map(tuple, eee.loc[eee["BALANCE_CODE"] != "IN", key].to_numpy()))
+    assert not any(tuple(r) in used for r in index[key].to_numpy())
+    assert not index.duplicated(key).any()
+    # the example's index rows (balances between successive readings) all cover a BW or BS period
+    # with another value, so none is written; the small workbook of test_wgms keeps its own
+    computed = compute(wb).point_balance
+    assert (computed["balance_code"] == "index").sum() > 0 and index.empty
+    # the lower generation has the same points, with integer ids and the stake name in original_id
+    point = tables["lower"]["mass_balance_point"]
+    assert len(point) == len(eee) and point["id"].tolist() == list(range(1, len(eee) + 1))
+    assert point["original_id"].tolist() == eee["POINT_ID"].tolist()
+    assert (point["balance_code"] == "index").sum() == len(index)
+
+
+def test_state_elevations_come_from_the_glacier_surface(example: tuple) -> None:
+    wb, tables = example
+    grid = wb["surface_grid"]
+    state = tables["upper"]["B-STATE"].set_index("YEAR")
+    for year, cells in grid.groupby("year"):
+        assert state.loc[year, "LOWEST_ELEVATION"] == round(cells["elevation"].min(), 1)
+        assert state.loc[year, "HIGHEST_ELEVATION"] == round(cells["elevation"].max(), 1)
+        assert state.loc[year, "MEDIAN_ELEVATION"] == round(cells["elevation"].median())
+    band_edges = wb["hypsometry"].groupby("year")["lower_elevation"].min()
+    assert (
+        state["LOWEST_ELEVATION"] != band_edges.reindex(state.index)
+    ).all()  # not the band limit
+    low = tables["lower"]["state"].set_index("year")
+    assert low["lowest_elevation"].tolist() == state["LOWEST_ELEVATION"].tolist()
+
+
+def test_temporary_id_and_region_in_every_table(example: tuple) -> None:
+    wb, tables = example
+    assert wb.record("glacier").get("wgms_id") is None
+    temporary = wgms.temporary_wgms_id(wb.record("glacier")["name"])
+    for name, frame in tables["upper"].items():
+        assert set(frame["WGMS_ID"]) == {temporary}, name
+    for name, frame in tables["lower"].items():
+        assert set(frame["id" if name == "glacier" else "glacier_id"]) == {temporary}, name
+    assert tables["lower"]["glacier"]["gtng_region"].tolist() == ["13_central_asia"]  # ASC / ASC-04
+
+
+@pytest.mark.parametrize("generation", ["upper", "lower"])
+def test_example_passes_mbpacks_fog_checks(tmp_path: Path, example: tuple, generation: str) -> None:
+    _, tables = example
+    submission.write_wgms(tables[generation], tmp_path / generation, generation)  # type: ignore[arg-type]
+    report = validate_fog(tmp_path / generation)
+    errors = [
+        (i.code, i.sheet, i.line, i.column, i.message)
+        for i in report.issues
+        if i.severity == "error"
+    ]
+    assert errors == []
