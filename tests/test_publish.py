@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from builders import stake_workbook
 from click.testing import CliRunner
 from conftest import write
+from official import bib_entry, cff_validate, datacite_errors
 
 from mbpack.atomic import MARKER
 from mbpack.balance.compute import compute
@@ -81,45 +81,87 @@ def test_round_trip_of_the_data_folder(built: tuple[Workbook, Path, publish.Summ
     assert "'=cmd|" in (out / "data" / "glacier.csv").read_text()
 
 
-def test_datacite_is_valid_and_matches_the_xml(
+def test_datacite_is_valid_by_the_official_xsd(
     built: tuple[Workbook, Path, publish.Summary],
 ) -> None:
-    import datacite.schema45 as dc
     from lxml import etree
 
-    from mbpack.publish import metadata
-
-    wb, out, _ = built
-    ctx = metadata.context(wb, compute(wb))
-    record = metadata.datacite(ctx)
-    assert dc.validate(record)
+    _, out, _ = built
+    text = (out / "metadata" / "datacite.xml").read_text()
+    assert datacite_errors(text) == []
     ns = {"d": "http://datacite.org/schema/kernel-4"}
-    ours = etree.parse(str(out / "metadata" / "datacite.xml"))
-    reference = etree.fromstring(dc.tostring(record).encode())
-    for path in ("//d:title", "//d:publisher", "//d:publicationYear", "//d:creatorName", "//d:givenName",
-                 "//d:familyName", "//d:nameIdentifier", "//d:subject", "//d:rights", "//d:description",
-                 "//d:date", "//d:version", "//d:language"):  # fmt: skip
-        assert [e.text for e in ours.xpath(path, namespaces=ns)] == [
-            e.text for e in reference.xpath(path, namespaces=ns)
-        ], path
+    ours = etree.fromstring(text.encode())
     assert ours.xpath("//d:identifier", namespaces=ns)[0].text == "10.5072/planar"
     assert (
         ours.xpath("//d:title", namespaces=ns)[0].text
         == 'Mass balance of Planar Glacier <test> & "friends"'
     )
-    assert "&lt;test&gt; &amp; &#34;friends&#34;" in (out / "metadata" / "datacite.xml").read_text()
+    assert "&lt;test&gt; &amp; &#34;friends&#34;" in text
 
 
 def test_cff_is_valid(built: tuple[Workbook, Path, publish.Summary]) -> None:
-    import jsonschema
-
     _, out, _ = built
-    cff = yaml.safe_load((out / "metadata" / "CITATION.cff").read_text())
-    schema = json.loads((HERE / "data" / "cff" / "cff-1.2.0.schema.json").read_text())
-    jsonschema.validate(cff, schema)
+    cff = cff_validate((out / "metadata" / "CITATION.cff").read_text())
     assert cff["authors"][0] == {"family-names": "Person", "given-names": "Ada", "affiliation": "Institute",
                                  "orcid": "https://orcid.org/0000-0002-1825-0097"}  # fmt: skip
     assert cff["title"] == 'Mass balance of Planar Glacier <test> & "friends"'
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example's package, as a new user makes it (``mbpack package`` on it)."""
+    from mbpack.workbook import read_workbook
+
+    path = Path(__file__).parents[1] / "mbpack" / "data" / "haxilegen51.xlsx"
+    wb = read_workbook(path)
+    out = tmp_path_factory.mktemp("example") / "package"
+    publish.package(wb, out, results=compute(wb), html=False)
+    return out
+
+
+def test_the_examples_package_passes_the_official_validators(example: Path) -> None:
+    """DataCite XSD, CFF schema (as cffconvert --validate), pybtex, frictionless."""
+    from frictionless import Package
+    from lxml import etree
+
+    xml = (example / "metadata" / "datacite.xml").read_text()
+    assert datacite_errors(xml) == []
+    ns = {"d": "http://datacite.org/schema/kernel-4"}
+    related = etree.fromstring(xml.encode()).xpath("//d:relatedIdentifier", namespaces=ns)
+    assert [(r.text, r.get("relationType")) for r in related] == [
+        ("10.1017/jog.2018.58", "References")
+    ]
+    cff = cff_validate((example / "metadata" / "CITATION.cff").read_text())
+    assert cff["authors"] == [{"name": "mbpack developers"}]  # an entity, no affiliation key
+    for name, kind in (("citation.bib", "misc"), ("citation.biblatex.bib", "dataset")):
+        entry = bib_entry((example / name).read_text())
+        assert entry.type == kind and entry.key == "haxilegen_glacier_no_51_2026"
+        assert [p.last_names for p in entry.persons["author"]] == [["{mbpack developers}"]]
+    report = Package(str(example / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_organisations_with_affiliations_pass_the_official_validators(tmp_path: Path) -> None:
+    from frictionless import Package
+
+    wb = small()
+    wb.tables["authors"] = Workbook.from_tables({"authors": [
+        {"name": "Tianshan Glaciological Station", "affiliation": "Chinese Academy of Sciences"},
+        {"name": "mbpack developers", "affiliation": "mbpack project"}]}).tables["authors"]  # fmt: skip
+    out = tmp_path / "p"
+    publish.package(wb, out, results=compute(wb), html=False)
+    assert datacite_errors((out / "metadata" / "datacite.xml").read_text()) == []
+    cff = cff_validate((out / "metadata" / "CITATION.cff").read_text())
+    assert cff["authors"] == [
+        {"name": "Tianshan Glaciological Station"},
+        {"name": "mbpack developers"},
+    ]
+    for name in ("citation.bib", "citation.biblatex.bib"):
+        entry = bib_entry((out / name).read_text())
+        assert [p.last_names for p in entry.persons["author"]] == [
+            ["{Tianshan Glaciological Station}"], ["{mbpack developers}"]]  # fmt: skip
+        assert [p.first_names for p in entry.persons["author"]] == [[], []]
+    assert Package(str(out / "datapackage.json")).validate().valid
 
 
 def test_schemaorg_jsonld(built: tuple[Workbook, Path, publish.Summary]) -> None:
@@ -141,8 +183,9 @@ def test_citation_and_bibtex(built: tuple[Workbook, Path, publish.Summary]) -> N
         and "[Data set]. Test Repository. https://doi.org/10.5072/planar" in text
     )
     bib = (out / "citation.bib").read_text()
-    assert bib.startswith("@dataset{planar_2024,")
-    assert 'title     = {Mass balance of Planar Glacier <test> \\& "friends"},' in bib
+    assert bib.startswith("@misc{planar_2024,")
+    assert 'title        = {Mass balance of Planar Glacier <test> \\& "friends"},' in bib
+    assert (out / "citation.biblatex.bib").read_text().startswith("@dataset{planar_2024,")
 
 
 def test_description_has_the_repository_layout_with_measured_facts(
@@ -226,7 +269,8 @@ def test_template_override_and_missing_field(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["metadata/datacite.xml", "metadata/schemaorg.jsonld", "metadata/CITATION.cff",
-                                  "metadata/description.md", "citation.txt", "citation.bib", "report.md"])  # fmt: skip
+                                  "metadata/description.md", "citation.txt", "citation.bib", "citation.biblatex.bib",
+                                  "report.md"])  # fmt: skip
 def test_golden_files(built: tuple[Workbook, Path, publish.Summary], name: str) -> None:
     _, out, _ = built
     golden = GOLDEN / Path(name).name

@@ -35,7 +35,11 @@ OUTPUTS: dict[str, list[tuple[str, str]]] = {
     "schemaorg": [("schemaorg.jsonld.j2", "metadata/schemaorg.jsonld")],
     "cff": [("CITATION.cff.j2", "metadata/CITATION.cff")],
     "description": [("description.md.j2", "metadata/description.md")],
-    "citation": [("citation.txt.j2", "citation.txt"), ("citation.bib.j2", "citation.bib")],
+    "citation": [
+        ("citation.txt.j2", "citation.txt"),
+        ("citation.bib.j2", "citation.bib"),
+        ("citation.biblatex.bib.j2", "citation.biblatex.bib"),
+    ],
 }
 
 
