@@ -287,12 +287,14 @@ def example(directory: Path) -> None:
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when a target's metadata is missing."
 )
+@click.option("--base-url", metavar="URL",
+              help="Where the folder will be published; schema.org download links become absolute URLs under it.")  # fmt: skip
 @_compute_options
 @_force
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def package_command(workbook: Path, output: Path, templates: Path | None, method: str, strict: bool,
-                    profile: str, dem_resolution: float | None, ignore_errors: bool, force: bool,
-                    quiet: bool) -> None:  # fmt: skip
+                    base_url: str | None, profile: str, dem_resolution: float | None,
+                    ignore_errors: bool, force: bool, quiet: bool) -> None:  # fmt: skip
     """Write the publishing folder: data/ CSV, datapackage.json, WGMS tables (both generations),
     DataCite/schema.org/CFF metadata, repository description, citation, report.md and report.html.
 
@@ -304,7 +306,7 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
     with _progress(quiet) as bar:
         summary = api.package(workbook, output, options=options, submitted=method,  # type: ignore[arg-type]
                               templates=templates, strict=strict, ignore_errors=ignore_errors,
-                              force=force, progress=bar.step)  # fmt: skip
+                              force=force, progress=bar.step, base_url=base_url)  # fmt: skip
     click.echo(f"wrote {len(summary.files)} files into {summary.directory}")
     for target, lacking in summary.skipped.items():
         click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)

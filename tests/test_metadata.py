@@ -297,9 +297,35 @@ def test_schemaorg(ctx: dict[str, Any]) -> None:
         {"@type": "GeoCoordinates", "latitude": 43.731, "longitude": 84.391, "elevation": 3980.0},
         {"@type": "GeoShape", "box": "43.725 84.385 43.738 84.398"},
     ]
-    assert [v["name"] for v in doc["variableMeasured"]] == [
-        "winter_balance", "summer_balance", "annual_balance", "ela", "aar"]  # fmt: skip
-    assert [d["contentUrl"] for d in doc["distribution"]] == sorted(FILES)
+    variables = {v["name"]: v for v in doc["variableMeasured"]}
+    assert list(variables) == ["winter_balance", "summer_balance", "annual_balance",
+                               "annual_balance_unc", "ela", "aar", "area"]  # fmt: skip
+    # UCUM syntax in unitText, UN/CEFACT common codes in unitCode (what schema.org asks for)
+    assert variables["annual_balance"] == {"@type": "PropertyValue", "name": "annual_balance",
+                                           "description": "Annual balance.", "unitText": "kg.m-2",
+                                           "unitCode": "28"}  # fmt: skip
+    assert (variables["ela"]["unitText"], variables["ela"]["unitCode"]) == ("m", "MTR")
+    assert (variables["aar"]["unitText"], variables["aar"]["unitCode"]) == ("{ratio}", "C62")
+    assert variables["aar"]["description"].startswith("Accumulation-area ratio")
+    assert (variables["area"]["unitText"], variables["area"]["unitCode"]) == ("km2", "KMK")
+    assert doc["measurementTechnique"] == [
+        "glaciological method (in-situ mass-balance measurements)", "ablation-stake readings",
+        "altitude-band method (glacier-wide balance)"]  # fmt: skip
+    assert doc["citation"] == [
+        {"@type": "CreativeWork", "@id": "https://doi.org/10.1017/jog.2018.58",
+         "identifier": "https://doi.org/10.1017/jog.2018.58",
+         "name": "Zhang et al. 2018, J. Glaciol. 64, 689-699, doi:10.1017/jog.2018.58"},
+        {"@type": "CreativeWork", "@id": "https://doi.org/10.5194/tc-7-1227-2013",
+         "identifier": "https://doi.org/10.5194/tc-7-1227-2013",
+         "name": "Zemp et al. 2013, The Cryosphere 7, 1227-1245, https://doi.org/10.5194/tc-7-1227-2013"},
+        {"@type": "CreativeWork", "name": "Field manual of the station (2011)"}]  # fmt: skip
+    assert [d["contentUrl"] for d in doc["distribution"]] == sorted(FILES)  # relative: no base URL
+    absolute = json.loads(
+        metadata.schemaorg_jsonld(ctx | {"base_url": "https://data.example.org/mb/"})
+    )
+    assert [d["contentUrl"] for d in absolute["distribution"]] == [
+        "https://data.example.org/mb/data/stake_readings.csv", "https://data.example.org/mb/data/stakes.csv",
+        "https://data.example.org/mb/datapackage.json"]  # fmt: skip
     assert doc["isAccessibleForFree"] is True and doc["version"] == "1.0"
 
 

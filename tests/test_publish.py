@@ -282,6 +282,27 @@ def test_golden_files(built: tuple[Workbook, Path, publish.Summary], name: str) 
     )
 
 
+def test_package_command_with_a_base_url(tmp_path: Path) -> None:
+    path = write(small().tables, tmp_path / "w.xlsx")
+    args = [
+        "package",
+        str(path),
+        "-o",
+        str(tmp_path / "out"),
+        "--base-url",
+        "https://example.org/mb51",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "metadata" / "schemaorg.jsonld").read_text())
+    urls = [d["contentUrl"] for d in doc["distribution"]]
+    assert "https://example.org/mb51/data/stake_readings.csv" in urls
+    assert all(u.startswith("https://example.org/mb51/") for u in urls)
+    bad = CliRunner().invoke(main, [*args[:4], "--base-url", "data/here"])
+    assert bad.exit_code != 0 and "not an absolute http:// or https:// URL" in bad.output
+    assert "Traceback" not in bad.output and not (tmp_path / "out2").exists()
+
+
 def test_package_command(tmp_path: Path) -> None:
     path = write(small().tables, tmp_path / "w.xlsx")
     result = CliRunner().invoke(main, ["package", str(path), "-o", str(tmp_path / "out")])

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mbpack import __version__
-from mbpack.errors import MissingMetadata
+from mbpack.errors import MbpackError, MissingMetadata
 from mbpack.publish.render import Record, render
 from mbpack.workbook.model import Workbook
 from mbpack.workbook.schema import field_names
@@ -270,6 +270,27 @@ VARIABLES = ("winter_balance", "summer_balance", "annual_balance", "annual_balan
              "aar", "area")  # fmt: skip
 
 
+def base_url(url: str | None) -> str | None:
+    """The base URL of a published folder, ending in ``/`` (``None`` stays ``None``).
+
+    >>> base_url("https://data.example.org/mb51"), base_url(None)
+    ('https://data.example.org/mb51/', None)
+
+    Raises
+    ------
+    MbpackError
+        When ``url`` is not an absolute ``http://`` or ``https://`` URL.
+    """
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise MbpackError(f"--base-url {url!r}: not an absolute http:// or https:// URL")
+    return url if url.endswith("/") else url + "/"
+
+
 def _keywords(text: Any) -> list[str]:
     return [k.strip() for k in str(text or "").split(";") if k.strip()]
 
@@ -308,6 +329,21 @@ def _variables() -> list[dict[str, Any]]:
         unit = ucum(f.get("unit"))
         out.append({"name": name, "description": f.get("description"), "unit": unit,
                     "unit_code": UNCEFACT.get(unit or "")})  # fmt: skip
+    return out
+
+
+#: What each kind of observation or result method is called in ``measurementTechnique``.
+TECHNIQUES = {"stake_readings": "ablation-stake readings", "snow_pits": "snow pits (depth and density)",
+              "probes": "snow-depth probing", "band": "altitude-band method (glacier-wide balance)",
+              "contour": "contour-line method (glacier-wide balance)"}  # fmt: skip
+
+
+def _techniques(workbook: Workbook, results: list[Record]) -> list[str]:
+    """The glaciological method and what the workbook holds, for schema.org."""
+    out = ["glaciological method (in-situ mass-balance measurements)"]
+    out += [TECHNIQUES[s] for s in ("stake_readings", "snow_pits", "probes") if len(workbook[s])]
+    methods = {r["method"] for r in results}
+    out += [TECHNIQUES[m] for m in ("band", "contour") if m in methods]
     return out
 
 
@@ -454,6 +490,7 @@ def metadata_context(
         "references": references(glacier.get("references")),
         "funding": funding(dataset.get("funding")),
         "variables": _variables(),
+        "techniques": _techniques(workbook, results_rows),
         "base_url": None,
     }  # fmt: skip
 
