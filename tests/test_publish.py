@@ -315,3 +315,58 @@ def test_package_command(tmp_path: Path) -> None:
     assert (
         read_workbook(path).record("glacier")["remarks"] == "=cmd|' /C calc'!A0"
     )  # text, not a formula
+
+
+def test_package_and_report_of_an_empty_template(tmp_path: Path) -> None:
+    """A blank template validates; package writes what it can and names what is missing."""
+    blank = tmp_path / "blank.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["template", str(blank)]).exit_code == 0
+    result = runner.invoke(main, ["package", str(blank), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None and "Traceback" not in result.output
+    assert (
+        "not written: citation: missing dataset!title (title), authors!name (authors)"
+        in result.stderr
+    )
+    assert "not written: datacite: missing dataset!title (Title)" in result.stderr
+    assert (tmp_path / "p" / "datapackage.json").is_file()
+    md = (tmp_path / "p" / "report.md").read_text()
+    assert (
+        "No glacier-wide balance" in md
+        and "- cff: dataset!title (title), authors!name (authors)" in md
+    )
+    assert not (tmp_path / "p" / "citation.bib").exists()
+    report = runner.invoke(main, ["report", str(blank), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0 and report.exception is None, report.output
+    html = (tmp_path / "r.html").read_text()
+    assert "unknown (no elevations in the workbook)" in html and "Missing for publishing" in html
+
+
+def test_package_and_report_of_a_results_only_workbook(tmp_path: Path) -> None:
+    """Only reported glacier-wide balances (no stakes): the results are published as reported."""
+    tables = {
+        "glacier": {"name": "Reported Glacier", "country": "CN", "latitude": 43.1, "longitude": 86.8},
+        "dataset": {"title": "Reported balances", "publisher": "Test Repository", "publication_year": 2024,
+                    "description": "Published glacier-wide balances.", "licence": "CC-BY-4.0"},
+        "authors": [{"name": "Person, Ada"}],
+        "glacier_balance": [
+            {"year": 2001, "method": "reported", "winter_balance": 300.0, "summer_balance": -900.0,
+             "annual_balance": -600.0},
+            {"year": 2002, "method": "reported", "winter_balance": 250.0, "summer_balance": -700.0,
+             "annual_balance": -450.0}],
+    }  # fmt: skip
+    path = write(Workbook.from_tables(tables).tables, tmp_path / "reported.xlsx")
+    runner = CliRunner()
+    result = runner.invoke(main, ["package", str(path), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "not written: datacite: missing dataset!doi" in result.stderr
+    cff = cff_validate((tmp_path / "p" / "metadata" / "CITATION.cff").read_text())
+    assert cff["title"] == "Reported balances"
+    assert bib_entry((tmp_path / "p" / "citation.bib").read_text()).type == "misc"
+    md = (tmp_path / "p" / "report.md").read_text()
+    assert "| 2001 | reported | 0.30 | -0.90 | -0.60 |" in md  # kg m-2 / 1000
+    assert "- datacite: dataset!doi" in md
+    assert "As reported in the workbook (no stake readings to recompute them from)." in md
+    report = runner.invoke(main, ["report", str(path), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0 and report.exception is None, report.output

@@ -394,7 +394,12 @@ def metadata_context(
         limits when none of them is known), ``box`` (``south``, ``north``,
         ``west``, ``east`` [degrees] of the glacier point and the located
         stakes, pits and probes), ``crs``, ``files`` (``path``, ``bytes``, ``size``, ``mediatype``),
-        ``total_size``, ``formats`` (media types of the files), ``results``, ``series``, ``validation``, ``generator``.
+        ``total_size``, ``formats`` (media types of the files), ``results`` (the
+        computed glacier-wide rows; the workbook's reported rows when nothing was
+        computed, ``results_are_reported`` then true), ``series``, ``validation``,
+        ``generator``, ``lang`` (language of the main text), ``zh`` (the Chinese
+        fields), ``references``, ``funding``, ``variables``, ``techniques``,
+        ``base_url`` and ``lacking`` (target → missing ``sheet!field``).
     """
     glacier = Record("glacier", {k: _clean(v) for k, v in workbook.record("glacier").items()})
     dataset = Record("dataset", {k: _clean(v) for k, v in workbook.record("dataset").items()})
@@ -446,13 +451,17 @@ def metadata_context(
                 Record("series", {str(k): _clean(v) for k, v in r.items()})
                 for r in series.to_dict("records")
             ]
+    reported = workbook["glacier_balance"]
+    results_are_reported = not results_rows and not reported.empty
+    if results_are_reported:  # nothing recomputed: the workbook's own glacier-wide values
+        results_rows = _result_rows(reported.assign(method=reported["method"].fillna("reported")))
     file_list = [
         {"path": p, "bytes": n, "size": human_size(n), "mediatype": media_type(p)}
         for p, n in sorted((files or {}).items())
     ]
     total = sum(n for n in (files or {}).values())
     synthetic = bool(dataset.get("synthetic"))
-    return {
+    out: dict[str, Any] = {
         "generator": f"mbpack {__version__}",
         "glacier": glacier,
         "dataset": dataset,
@@ -483,6 +492,7 @@ def metadata_context(
         "total_size": human_size(total) if files else None,
         "formats": sorted({f["mediatype"] for f in file_list}) or list(DEFAULT_FORMATS),
         "results": results_rows,
+        "results_are_reported": results_are_reported,
         "series": series_rows,
         "validation": _validation(report),
         "lang": lang,
@@ -493,6 +503,8 @@ def metadata_context(
         "techniques": _techniques(workbook, results_rows),
         "base_url": None,
     }  # fmt: skip
+    out["lacking"] = {t: m for t in REQUIRED if (m := missing(t, out))}
+    return out
 
 
 def context(
