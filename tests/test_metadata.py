@@ -392,18 +392,104 @@ def test_cff_title_with_yaml_syntax_stays_data(title: str) -> None:
 def test_description_layout_and_measured_facts(ctx: dict[str, Any]) -> None:
     md = metadata.description_md(ctx)
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings == ["## Dataset description", "## Data source description", "## Data processing method",
-                        "## Data quality description", "## Base information"]  # fmt: skip
+    assert headings == ["## Dataset description", "## Data source", "## Processing method", "## Data quality",
+                        "## Base information", "## File naming and required software", "## Citation",
+                        "## Literature to cite"]  # fmt: skip
     for row in (
-        "| Collection time | 2000-08-30 to 2002-09-03 (balance years 2001–2002) |",
+        "| Time | 2000-08-30 to 2002-09-03 (balance years 2001–2002) |",
         "| Place | Test Glacier, Kuitun River, Tien Shan (43.731° N, 84.391° E) |",
-        "| Altitude range | 3512–3980 m a.s.l. |",
+        "| Altitude | 3512–3980 m a.s.l. |",
+        # the box of the stakes and the glacier point (the context test above)
+        "| Coverage (E/W/S/N) | E 84.398° E, W 84.385° E, S 43.725° N, N 43.738° N |",
+        "| Temporal resolution | balance year, with winter and summer balances |",
+        "| Spatial resolution | 3 ablation stakes |",
         "| Data size | 21.8 KB in 3 files |",
+        "- Zhang et al. 2018, J. Glaciol. 64, 689-699, doi:10.1017/jog.2018.58",
+        "- Field manual of the station (2011)",
         "| Coordinate system | EPSG:32645 (stake and grid coordinates); latitudes and longitudes "
         "WGS84 (EPSG:4326) |",
     ):
         assert row in md.splitlines(), row
     assert "synthetic" not in md.lower()
+
+
+#: The example's Chinese fields, as a TPDC record would give them.
+ZH = {"title_zh": "测试冰川物质平衡（2001-2002年）", "description_zh": "测试冰川的花杆读数和冰川物质平衡。",
+      "data_source_zh": "花杆每年观测两次。", "processing_method_zh": "50 m 面积-高程分布上的高程带法。",
+      "quality_zh": "冰川物质平衡不确定性 200 kg m-2 a-1。", "keywords_zh": "冰川物质平衡; 天山",
+      "publisher_zh": "测试数据中心"}  # fmt: skip
+
+
+def test_chinese_description_in_tpdc_order() -> None:
+    ctx = metadata.metadata_context(publication_workbook(**ZH), stand_in_results(), FILES)
+    md = metadata.description_zh_md(ctx)
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == ["## 数据集描述", "## 数据来源", "## 数据加工方法", "## 数据质量", "## 基本信息",
+                        "## 文件命名和必需软件", "## 数据引用", "## 参考文献"]  # fmt: skip
+    lines = md.splitlines()
+    assert lines[0] == "# 测试冰川物质平衡（2001-2002年）"
+    for text in ("测试冰川的花杆读数和冰川物质平衡。", "花杆每年观测两次。", "50 m 面积-高程分布上的高程带法。",
+                 "冰川物质平衡不确定性 200 kg m-2 a-1。",
+                 "| 时间 | 2000-08-30 至 2002-09-03（物质平衡年 2001–2002） |",
+                 "| 海拔 | 3512–3980 m |",
+                 "| 经纬度范围（东/西/南/北） | 东 84.398° E，西 84.385° E，南 43.725° N，北 43.738° N |",
+                 "| 空间分辨率 | 3 根花杆 |",
+                 "Person, Ada; Test Glacier Monitoring Team. 测试冰川物质平衡（2001-2002年）. 测试数据中心, 2024. "
+                 "DOI: 10.5072/mbpack.test."):  # fmt: skip
+        assert text in lines, text
+    assert "为空" not in md  # every Chinese field given
+    # both languages in the citation, TPDC order (authors. title. centre, year. DOI)
+    cite = metadata.citation_txt(ctx).splitlines()
+    assert cite[4] == ("Person, Ada; Test Glacier Monitoring Team. 测试冰川物质平衡（2001-2002年）. 测试数据中心, "
+                       "2024. DOI: 10.5072/mbpack.test.")  # fmt: skip
+    assert "Please also cite / 请同时引用:" in cite
+    en = metadata.description_md(ctx)
+    assert (
+        en.splitlines()[2] == "测试冰川物质平衡（2001-2002年）"
+    )  # the Chinese title under the English one
+
+
+def test_empty_chinese_fields_say_so_and_are_not_translated(ctx: dict[str, Any]) -> None:
+    md = metadata.description_zh_md(ctx)
+    for field in (
+        "title_zh",
+        "description_zh",
+        "data_source_zh",
+        "processing_method_zh",
+        "quality_zh",
+    ):
+        assert f"dataset!{field} 为空" in md, field
+    assert (
+        "# Glacier-wide mass balance of Test Glacier, 2001-2002" in md.splitlines()
+    )  # English title kept
+    assert "Stake readings and glacier-wide balances" not in md  # the English text is not copied in
+    assert (
+        len(metadata.citation_txt(ctx).splitlines()) == 8
+    )  # no Chinese citation without a Chinese title
+
+
+def test_schemaorg_and_datacite_carry_both_languages() -> None:
+    ctx = metadata.metadata_context(publication_workbook(**ZH), stand_in_results(), FILES)
+    doc = json.loads(metadata.schemaorg_jsonld(ctx))
+    assert doc["inLanguage"] == ["en", "zh"]
+    assert doc["alternateName"] == {"@language": "zh", "@value": "测试冰川物质平衡（2001-2002年）"}
+    assert doc["abstract"][1] == {"@language": "zh", "@value": "测试冰川的花杆读数和冰川物质平衡。"}
+    assert doc["keywords"][-2:] == ["冰川物质平衡", "天山"]
+    text = metadata.datacite_xml(ctx)
+    assert datacite_errors(text) == []
+    xml = etree.fromstring(text.encode())
+    zh = xml.xpath("//d:description[@xml:lang='zh']", namespaces=NS)
+    assert [(d.get("descriptionType"), d.text) for d in zh] == [
+        ("Abstract", "测试冰川的花杆读数和冰川物质平衡。"), ("Methods", "50 m 面积-高程分布上的高程带法。"),
+        ("TechnicalInfo", "冰川物质平衡不确定性 200 kg m-2 a-1。")]  # fmt: skip
+
+
+def test_synthetic_chinese_text_says_so_in_chinese() -> None:
+    ctx = metadata.metadata_context(publication_workbook(synthetic=True, **ZH))
+    assert (
+        ctx["zh"]["abstract"] == "测试冰川的花杆读数和冰川物质平衡。" + metadata.SYNTHETIC_NOTE_ZH
+    )
+    assert metadata.SYNTHETIC_NOTE_ZH in metadata.description_zh_md(ctx)
 
 
 def test_citations(ctx: dict[str, Any]) -> None:
@@ -503,18 +589,23 @@ def test_missing_targets_are_named() -> None:
     assert metadata.description_md(ctx).startswith("# T\n")  # needs the title only
 
 
+#: The Chinese fields of :data:`ZH` as the context holds them.
+ZH_CONTEXT = metadata.metadata_context(publication_workbook(**ZH))["zh"]
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "datacite.xml": metadata.datacite_xml,
     "schemaorg.jsonld": metadata.schemaorg_jsonld,
     "CITATION.cff": metadata.citation_cff,
     "description.md": metadata.description_md,
+    "description.zh.md": lambda c: metadata.description_zh_md(c | {"zh": ZH_CONTEXT}),
+    "citation.biblatex.bib": metadata.biblatex_bib,
     "citation.txt": metadata.citation_txt,
     "citation.bib": metadata.citation_bib,
     "report.md": metadata.report_md,
 }
 
 
-@pytest.mark.parametrize("name", sorted(RENDERERS))
+@pytest.mark.parametrize("name", sorted(RENDERERS))  # description.zh.md with Chinese fields
 def test_golden(ctx: dict[str, Any], name: str) -> None:
     text = RENDERERS[name](ctx)
     golden = GOLDEN / name

@@ -194,10 +194,12 @@ def test_description_has_the_repository_layout_with_measured_facts(
     _, out, _ = built
     md = (out / "metadata" / "description.md").read_text()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings == ["## Dataset description", "## Data source description", "## Data processing method",
-                        "## Data quality description", "## Base information"]  # fmt: skip
-    assert "| Collection time | 2000-09-01 to 2001-09-01 (balance years 2001–2001) |" in md
-    assert "| Altitude range | 3502–3998 m a.s.l. |" in md  # grid cell centres
+    assert headings == ["## Dataset description", "## Data source", "## Processing method", "## Data quality",
+                        "## Base information", "## File naming and required software", "## Citation"]  # fmt: skip
+    assert "| Time | 2000-09-01 to 2001-09-01 (balance years 2001–2001) |" in md
+    assert "| Altitude | 3502–3998 m a.s.l. |" in md  # grid cell centres
+    zh = (out / "metadata" / "description.zh.md").read_text()
+    assert "（dataset!description_zh 为空：暂无中文描述，英文描述见 description.md。）" in zh
     assert "| Coordinate system | EPSG:32645" in md
 
 
@@ -269,7 +271,8 @@ def test_template_override_and_missing_field(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["metadata/datacite.xml", "metadata/schemaorg.jsonld", "metadata/CITATION.cff",
-                                  "metadata/description.md", "citation.txt", "citation.bib", "citation.biblatex.bib",
+                                  "metadata/description.md", "metadata/description.zh.md", "citation.txt", "citation.bib",
+                                  "citation.biblatex.bib",
                                   "report.md"])  # fmt: skip
 def test_golden_files(built: tuple[Workbook, Path, publish.Summary], name: str) -> None:
     _, out, _ = built

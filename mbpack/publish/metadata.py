@@ -332,6 +332,39 @@ def _variables() -> list[dict[str, Any]]:
     return out
 
 
+def resolution(workbook: Workbook) -> dict[str, dict[str, str]]:
+    """Temporal and spatial resolution as a data centre states it, in English and Chinese.
+
+    Temporal: annual balance years, with winter and summer balances when the workbook has
+    winter readings (``balance_years!winter_end_date``).  Spatial: the numbers of stakes, snow
+    pits and probe points and the width of the hypsometry's altitude bands [m] (the median).
+
+    Returns
+    -------
+    dict
+        ``temporal`` and ``spatial``, each ``{"en": ..., "zh": ...}``.
+    """
+    seasonal = workbook["balance_years"]["winter_end_date"].notna().any()
+    temporal = ({"en": "balance year, with winter and summer balances", "zh": "物质平衡年，含冬季和夏季平衡"}
+                if seasonal else {"en": "balance year", "zh": "物质平衡年"})  # fmt: skip
+    en, zh = [], []
+    for sheet, key, word_en, word_zh in (("stakes", "stake_id", "ablation stakes", "根花杆"),
+                                         ("snow_pits", "pit_id", "snow pits", "个雪坑"),
+                                         ("probes", "probe_id", "probe points", "个测深点")):  # fmt: skip
+        frame = workbook[sheet]
+        n = frame[key].nunique() if key in frame else len(frame)
+        if n:
+            en.append(f"{n} {word_en}")
+            zh.append(f"{n} {word_zh}")
+    hyps = workbook["hypsometry"].dropna(subset=["lower_elevation", "upper_elevation"])
+    if len(hyps):
+        width = float((hyps["upper_elevation"] - hyps["lower_elevation"]).median())
+        en.append(f"altitude bands of {width:g} m")
+        zh.append(f"{width:g} m 高程带")
+    spatial = {"en": ", ".join(en) or "unknown", "zh": "，".join(zh) or "未知"}
+    return {"temporal": temporal, "spatial": spatial}
+
+
 #: What each kind of observation or result method is called in ``measurementTechnique``.
 TECHNIQUES = {"stake_readings": "ablation-stake readings", "snow_pits": "snow pits (depth and density)",
               "probes": "snow-depth probing", "band": "altitude-band method (glacier-wide balance)",
@@ -475,6 +508,7 @@ def metadata_context(
         "keywords": keywords,
         "synthetic": synthetic,
         "synthetic_note": SYNTHETIC_NOTE,
+        "synthetic_note_zh": SYNTHETIC_NOTE_ZH,
         "citation_authors": "; ".join(a["name"] for a in authors),
         "apa_authors": apa_names(authors),
         "bibkey": f"{_key(glacier.get('name') or 'dataset')}_{dataset.get('publication_year')}",
@@ -501,6 +535,8 @@ def metadata_context(
         "funding": funding(dataset.get("funding")),
         "variables": _variables(),
         "techniques": _techniques(workbook, results_rows),
+        "resolution": resolution(workbook),
+        "publisher_zh": dataset.get("publisher_zh") or dataset.get("publisher"),
         "base_url": None,
     }  # fmt: skip
     out["lacking"] = {t: m for t in REQUIRED if (m := missing(t, out))}
@@ -593,15 +629,27 @@ def citation_cff(ctx: dict[str, Any], templates: str | os.PathLike[str] | None =
 
 
 def description_md(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
-    """The repository description (``description.md.j2``) in the seed dataset's layout.
+    """The repository description (``description.md.j2``) in TPDC's section order.
 
-    Headings "Dataset description", "Data source description", "Data
-    processing method", "Data quality description" from the dataset's own
-    text, and "Base information" (collection time, place, altitude range,
-    data size, data format, coordinate system) from measured facts.
+    "Dataset description", "Data source", "Processing method", "Data quality"
+    from the dataset's own text; "Base information" (time, place, altitude,
+    coverage box, temporal and spatial resolution, size, format, coordinate
+    system) from measured facts; "File naming and required software",
+    "Citation" and "Literature to cite" (``glacier!references``).
     """
     _require("description", ctx)
     return render("description.md.j2", ctx, templates)
+
+
+def description_zh_md(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """The Chinese repository description (``description.zh.md.j2``), TPDC's section order.
+
+    数据集描述, 数据来源, 数据加工方法, 数据质量 from the ``*_zh`` fields (an empty field is
+    named in its place, never translated), 基本信息 from the measured facts, 文件命名和必需软件,
+    数据引用 and 参考文献.
+    """
+    _require("description", ctx)
+    return render("description.zh.md.j2", ctx, templates)
 
 
 def citation_txt(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
@@ -647,6 +695,7 @@ __all__ = [
     "context",
     "datacite_xml",
     "description_md",
+    "description_zh_md",
     "metadata_context",
     "missing",
     "report_md",

@@ -34,7 +34,10 @@ OUTPUTS: dict[str, list[tuple[str, str]]] = {
     "datacite": [("datacite.xml.j2", "metadata/datacite.xml")],
     "schemaorg": [("schemaorg.jsonld.j2", "metadata/schemaorg.jsonld")],
     "cff": [("CITATION.cff.j2", "metadata/CITATION.cff")],
-    "description": [("description.md.j2", "metadata/description.md")],
+    "description": [
+        ("description.md.j2", "metadata/description.md"),
+        ("description.zh.md.j2", "metadata/description.zh.md"),
+    ],
     "citation": [
         ("citation.txt.j2", "citation.txt"),
         ("citation.bib.j2", "citation.bib"),
