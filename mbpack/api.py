@@ -287,12 +287,15 @@ def write_results(
     return [Path(directory) / f"{name}.csv" for name in names]
 
 
-def template(path: str | os.PathLike[str]) -> Path:
-    """Write the blank observation workbook, with the bundled example's rows as examples."""
+def template(path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """Write the blank observation workbook, with the bundled example's rows as examples.
+
+    ``lang`` (``en``, ``zh`` or ``both``) is the language of its headers and instructions.
+    """
     from mbpack.example import example_rows
     from mbpack.workbook.template import write_template
 
-    return write_template(path, example_rows())
+    return write_template(path, example_rows(), lang)
 
 
 def _years(results: Results) -> int:

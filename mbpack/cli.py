@@ -357,11 +357,13 @@ class _progress:
 
 @main.command(name="template")
 @click.argument("path", type=click.Path(path_type=Path))
-def template_command(path: Path) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="en", show_default=True,
+              help="Headers and instructions in English, Chinese (花杆编号) or both (花杆编号 stake_id).")  # fmt: skip
+def template_command(path: Path, lang: str) -> None:
     """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
     from mbpack import api
 
-    click.echo(f"wrote {api.template(path)}")
+    click.echo(f"wrote {api.template(path, lang)}")
 
 
 @main.command(name="report")
