@@ -176,6 +176,7 @@ def package(
     ignore_errors: bool = False,
     force: bool = False,
     progress: Callable[[str, int | None], Callable[[], None] | None] | None = None,
+    base_url: str | None = None,
 ) -> Summary:
     """Read, validate, compute and write the publishing folder of a workbook.
 
@@ -199,18 +200,22 @@ def package(
         Replace an existing folder mbpack did not write (never one that holds the workbook).
     progress
         Told each stage's name and size; may return a callable advanced once per unit.
+    base_url
+        Where the folder will be published: schema.org download links become absolute.
     """
     from mbpack.atomic import check_folder_target
+    from mbpack.publish.metadata import base_url as checked_url
     from mbpack.publish.package import package as write
 
-    check_folder_target(output, inputs=[path], force=force)  # before the work, not after it
+    checked_url(base_url)  # before the work, not after it
+    check_folder_target(output, inputs=[path], force=force)
     loaded = load(path, ignore_errors=ignore_errors)
     _stage(progress, "computing", None)
     results = compute(loaded.workbook, options)
     advance = _stage(progress, "writing the package and drawing the report", _years(results))
     return write(loaded.workbook, output, results=results, report=loaded.report,
                  templates=templates, strict=strict, method=submitted, progress=advance,
-                 inputs=[path], force=force)  # fmt: skip
+                 inputs=[path], force=force, base_url=base_url)  # fmt: skip
 
 
 def report(
@@ -285,12 +290,15 @@ def write_results(
     return [Path(directory) / f"{name}.csv" for name in names]
 
 
-def template(path: str | os.PathLike[str]) -> Path:
-    """Write the blank observation workbook, with the bundled example's rows as examples."""
+def template(path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """Write the blank observation workbook, with the bundled example's rows as examples.
+
+    ``lang`` (``en``, ``zh`` or ``both``) is the language of its headers and instructions.
+    """
     from mbpack.example import example_rows
     from mbpack.workbook.template import write_template
 
-    return write_template(path, example_rows())
+    return write_template(path, example_rows(), lang)
 
 
 def _years(results: Results) -> int:

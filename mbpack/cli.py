@@ -328,12 +328,14 @@ def example(directory: Path) -> None:
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when a target's metadata is missing."
 )
+@click.option("--base-url", metavar="URL",
+              help="Where the folder will be published; schema.org download links become absolute URLs under it.")  # fmt: skip
 @_compute_options
 @_force
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def package_command(workbook: Path, output: Path, templates: Path | None, method: str, strict: bool,
-                    profile: str, dem_resolution: float | None, ignore_errors: bool, force: bool,
-                    quiet: bool) -> None:  # fmt: skip
+                    base_url: str | None, profile: str, dem_resolution: float | None,
+                    ignore_errors: bool, force: bool, quiet: bool) -> None:  # fmt: skip
     """Write the publishing folder: data/ CSV, datapackage.json, WGMS tables (both generations),
     DataCite/schema.org/CFF metadata, repository description, citation, report.md and report.html.
 
@@ -345,7 +347,7 @@ def package_command(workbook: Path, output: Path, templates: Path | None, method
     with _progress(quiet) as bar:
         summary = api.package(workbook, output, options=options, submitted=method,  # type: ignore[arg-type]
                               templates=templates, strict=strict, ignore_errors=ignore_errors,
-                              force=force, progress=bar.step)  # fmt: skip
+                              force=force, progress=bar.step, base_url=base_url)  # fmt: skip
     click.echo(f"wrote {len(summary.files)} files into {summary.directory}")
     for target, lacking in summary.skipped.items():
         click.echo(f"not written: {target}: missing {', '.join(lacking)}", err=True)
@@ -396,11 +398,13 @@ class _progress:
 
 @main.command(name="template")
 @click.argument("path", type=click.Path(path_type=Path))
-def template_command(path: Path) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="en", show_default=True,
+              help="Headers and instructions in English, Chinese (花杆编号) or both (花杆编号 stake_id).")  # fmt: skip
+def template_command(path: Path, lang: str) -> None:
     """Write a blank observation workbook to fill in by hand (instructions, drop-downs, units)."""
     from mbpack import api
 
-    click.echo(f"wrote {api.template(path)}")
+    click.echo(f"wrote {api.template(path, lang)}")
 
 
 @main.command(name="report")

@@ -132,6 +132,12 @@ SYNTHETIC = (
     "doi:10.1017/jog.2018.58); they are not the station's observations."
 )
 
+#: The same in Chinese (the example's Chinese dataset fields).
+SYNTHETIC_ZH = (
+    "本数据为 mbpack 生成的合成演示数据（种子 51），依据已发表的哈希勒根51号冰川统计特征"
+    "（Zhang et al. 2018, J. Glaciol., doi:10.1017/jog.2018.58）建模，并非该站的观测数据。"
+)
+
 
 @dataclass(frozen=True)
 class Model:
@@ -982,6 +988,19 @@ def _dataset_record() -> dict[str, Any]:
         "(contour zoning) method on the 50 m hypsometry.",
         "quality": "Glacier-wide uncertainty about 200 kg m-2 a-1; point balances resolved to "
         "10 kg m-2 (0.01 m of stake reading). " + SYNTHETIC,
+        "title_zh": "奎屯河哈希勒根51号冰川物质平衡合成观测数据（2000-2011年），mbpack 演示数据集",
+        "publisher_zh": "国家青藏高原科学数据中心",
+        "keywords_zh": "冰川物质平衡; 冰川学方法; 天山; 奎屯河; 合成数据",
+        "description_zh": "天山东段奎屯河哈希勒根51号冰川2000-2011物质平衡年（浮动日期时间系统）的花杆、"
+        "雪坑和测深观测，以及冰川面积-高程分布和表面格网，据此计算冰川冬季、夏季和年物质平衡。"
+        + SYNTHETIC_ZH,
+        "data_source_zh": "由 mbpack.example 的固定种子生成器（种子 51）合成的观测：18 根花杆，每个物质平衡年"
+        "开始（8月下旬或9月初）和冬季结束（5月）各观测一次；冬末的分层雪坑、夏末的粒雪坑以及测深。"
+        "此处冰川没有 WGMS 编号：留空而不编造。" + SYNTHETIC_ZH,
+        "processing_method_zh": "由花杆出露高度变化计算点物质平衡（冰密度 900 kg m-3），雪和粒雪深度用雪坑密度"
+        "换算；冰川物质平衡用表面格网上的等值线法和 50 m 面积-高程分布上的高程带法计算。",
+        "quality_zh": "冰川物质平衡不确定性约 200 kg m-2 a-1；点物质平衡分辨率 10 kg m-2（花杆读数 0.01 m）。"
+        + SYNTHETIC_ZH,
         "balance_uncertainty": 200.0,
         "point_resolution": 10.0,
         "synthetic": True,

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from builders import stake_workbook
 from click.testing import CliRunner
 from conftest import write
+from official import bib_entry, cff_validate, datacite_errors
 
 from mbpack.atomic import MARKER
 from mbpack.balance.compute import compute
@@ -81,45 +81,87 @@ def test_round_trip_of_the_data_folder(built: tuple[Workbook, Path, publish.Summ
     assert "'=cmd|" in (out / "data" / "glacier.csv").read_text()
 
 
-def test_datacite_is_valid_and_matches_the_xml(
+def test_datacite_is_valid_by_the_official_xsd(
     built: tuple[Workbook, Path, publish.Summary],
 ) -> None:
-    import datacite.schema45 as dc
     from lxml import etree
 
-    from mbpack.publish import metadata
-
-    wb, out, _ = built
-    ctx = metadata.context(wb, compute(wb))
-    record = metadata.datacite(ctx)
-    assert dc.validate(record)
+    _, out, _ = built
+    text = (out / "metadata" / "datacite.xml").read_text()
+    assert datacite_errors(text) == []
     ns = {"d": "http://datacite.org/schema/kernel-4"}
-    ours = etree.parse(str(out / "metadata" / "datacite.xml"))
-    reference = etree.fromstring(dc.tostring(record).encode())
-    for path in ("//d:title", "//d:publisher", "//d:publicationYear", "//d:creatorName", "//d:givenName",
-                 "//d:familyName", "//d:nameIdentifier", "//d:subject", "//d:rights", "//d:description",
-                 "//d:date", "//d:version", "//d:language"):  # fmt: skip
-        assert [e.text for e in ours.xpath(path, namespaces=ns)] == [
-            e.text for e in reference.xpath(path, namespaces=ns)
-        ], path
+    ours = etree.fromstring(text.encode())
     assert ours.xpath("//d:identifier", namespaces=ns)[0].text == "10.5072/planar"
     assert (
         ours.xpath("//d:title", namespaces=ns)[0].text
         == 'Mass balance of Planar Glacier <test> & "friends"'
     )
-    assert "&lt;test&gt; &amp; &#34;friends&#34;" in (out / "metadata" / "datacite.xml").read_text()
+    assert "&lt;test&gt; &amp; &#34;friends&#34;" in text
 
 
 def test_cff_is_valid(built: tuple[Workbook, Path, publish.Summary]) -> None:
-    import jsonschema
-
     _, out, _ = built
-    cff = yaml.safe_load((out / "metadata" / "CITATION.cff").read_text())
-    schema = json.loads((HERE / "data" / "cff" / "cff-1.2.0.schema.json").read_text())
-    jsonschema.validate(cff, schema)
+    cff = cff_validate((out / "metadata" / "CITATION.cff").read_text())
     assert cff["authors"][0] == {"family-names": "Person", "given-names": "Ada", "affiliation": "Institute",
                                  "orcid": "https://orcid.org/0000-0002-1825-0097"}  # fmt: skip
     assert cff["title"] == 'Mass balance of Planar Glacier <test> & "friends"'
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example's package, as a new user makes it (``mbpack package`` on it)."""
+    from mbpack.workbook import read_workbook
+
+    path = Path(__file__).parents[1] / "mbpack" / "data" / "haxilegen51.xlsx"
+    wb = read_workbook(path)
+    out = tmp_path_factory.mktemp("example") / "package"
+    publish.package(wb, out, results=compute(wb), html=False)
+    return out
+
+
+def test_the_examples_package_passes_the_official_validators(example: Path) -> None:
+    """DataCite XSD, CFF schema (as cffconvert --validate), pybtex, frictionless."""
+    from frictionless import Package
+    from lxml import etree
+
+    xml = (example / "metadata" / "datacite.xml").read_text()
+    assert datacite_errors(xml) == []
+    ns = {"d": "http://datacite.org/schema/kernel-4"}
+    related = etree.fromstring(xml.encode()).xpath("//d:relatedIdentifier", namespaces=ns)
+    assert [(r.text, r.get("relationType")) for r in related] == [
+        ("10.1017/jog.2018.58", "References")
+    ]
+    cff = cff_validate((example / "metadata" / "CITATION.cff").read_text())
+    assert cff["authors"] == [{"name": "mbpack developers"}]  # an entity, no affiliation key
+    for name, kind in (("citation.bib", "misc"), ("citation.biblatex.bib", "dataset")):
+        entry = bib_entry((example / name).read_text())
+        assert entry.type == kind and entry.key == "haxilegen_glacier_no_51_2026"
+        assert [p.last_names for p in entry.persons["author"]] == [["{mbpack developers}"]]
+    report = Package(str(example / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_organisations_with_affiliations_pass_the_official_validators(tmp_path: Path) -> None:
+    from frictionless import Package
+
+    wb = small()
+    wb.tables["authors"] = Workbook.from_tables({"authors": [
+        {"name": "Tianshan Glaciological Station", "affiliation": "Chinese Academy of Sciences"},
+        {"name": "mbpack developers", "affiliation": "mbpack project"}]}).tables["authors"]  # fmt: skip
+    out = tmp_path / "p"
+    publish.package(wb, out, results=compute(wb), html=False)
+    assert datacite_errors((out / "metadata" / "datacite.xml").read_text()) == []
+    cff = cff_validate((out / "metadata" / "CITATION.cff").read_text())
+    assert cff["authors"] == [
+        {"name": "Tianshan Glaciological Station"},
+        {"name": "mbpack developers"},
+    ]
+    for name in ("citation.bib", "citation.biblatex.bib"):
+        entry = bib_entry((out / name).read_text())
+        assert [p.last_names for p in entry.persons["author"]] == [
+            ["{Tianshan Glaciological Station}"], ["{mbpack developers}"]]  # fmt: skip
+        assert [p.first_names for p in entry.persons["author"]] == [[], []]
+    assert Package(str(out / "datapackage.json")).validate().valid
 
 
 def test_schemaorg_jsonld(built: tuple[Workbook, Path, publish.Summary]) -> None:
@@ -141,8 +183,9 @@ def test_citation_and_bibtex(built: tuple[Workbook, Path, publish.Summary]) -> N
         and "[Data set]. Test Repository. https://doi.org/10.5072/planar" in text
     )
     bib = (out / "citation.bib").read_text()
-    assert bib.startswith("@dataset{planar_2024,")
-    assert 'title     = {Mass balance of Planar Glacier <test> \\& "friends"},' in bib
+    assert bib.startswith("@misc{planar_2024,")
+    assert 'title        = {Mass balance of Planar Glacier <test> \\& "friends"},' in bib
+    assert (out / "citation.biblatex.bib").read_text().startswith("@dataset{planar_2024,")
 
 
 def test_description_has_the_repository_layout_with_measured_facts(
@@ -151,10 +194,12 @@ def test_description_has_the_repository_layout_with_measured_facts(
     _, out, _ = built
     md = (out / "metadata" / "description.md").read_text()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings == ["## Dataset description", "## Data source description", "## Data processing method",
-                        "## Data quality description", "## Base information"]  # fmt: skip
-    assert "| Collection time | 2000-09-01 to 2001-09-01 (balance years 2001–2001) |" in md
-    assert "| Altitude range | 3502–3998 m a.s.l. |" in md  # grid cell centres
+    assert headings == ["## Dataset description", "## Data source", "## Processing method", "## Data quality",
+                        "## Base information", "## File naming and required software", "## Citation"]  # fmt: skip
+    assert "| Time | 2000-09-01 to 2001-09-01 (balance years 2001–2001) |" in md
+    assert "| Altitude | 3502–3998 m a.s.l. |" in md  # grid cell centres
+    zh = (out / "metadata" / "description.zh.md").read_text()
+    assert "（dataset!description_zh 为空：暂无中文描述，英文描述见 description.md。）" in zh
     assert "| Coordinate system | EPSG:32645" in md
 
 
@@ -218,7 +263,7 @@ def test_template_override_and_missing_field(tmp_path: Path) -> None:
         (tmp_path / "p" / "citation.txt").read_text().startswith("Mass balance of Planar Glacier")
     )
     (templates / "citation.txt.j2").write_text("{{ title }} {{ funder }}\n")
-    with pytest.raises(MissingMetadata, match=r"template citation.txt.j2: 'funder' is undefined"):
+    with pytest.raises(MissingMetadata, match=r"template citation.txt.j2 line 1: 'funder' is undefined"):
         publish.package(
             small(), tmp_path / "q", results=compute(small()), html=False, templates=templates
         )
@@ -226,7 +271,9 @@ def test_template_override_and_missing_field(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["metadata/datacite.xml", "metadata/schemaorg.jsonld", "metadata/CITATION.cff",
-                                  "metadata/description.md", "citation.txt", "citation.bib", "report.md"])  # fmt: skip
+                                  "metadata/description.md", "metadata/description.zh.md", "citation.txt", "citation.bib",
+                                  "citation.biblatex.bib",
+                                  "report.md"])  # fmt: skip
 def test_golden_files(built: tuple[Workbook, Path, publish.Summary], name: str) -> None:
     _, out, _ = built
     golden = GOLDEN / Path(name).name
@@ -236,6 +283,27 @@ def test_golden_files(built: tuple[Workbook, Path, publish.Summary], name: str) 
     assert text == golden.read_text(), (
         f"{name} changed; regenerate with MBPACK_REGEN_GOLDEN=1 if intended"
     )
+
+
+def test_package_command_with_a_base_url(tmp_path: Path) -> None:
+    path = write(small().tables, tmp_path / "w.xlsx")
+    args = [
+        "package",
+        str(path),
+        "-o",
+        str(tmp_path / "out"),
+        "--base-url",
+        "https://example.org/mb51",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "metadata" / "schemaorg.jsonld").read_text())
+    urls = [d["contentUrl"] for d in doc["distribution"]]
+    assert "https://example.org/mb51/data/stake_readings.csv" in urls
+    assert all(u.startswith("https://example.org/mb51/") for u in urls)
+    bad = CliRunner().invoke(main, [*args[:4], "--base-url", "data/here"])
+    assert bad.exit_code != 0 and "not an absolute http:// or https:// URL" in bad.output
+    assert "Traceback" not in bad.output and not (tmp_path / "out2").exists()
 
 
 def test_package_command(tmp_path: Path) -> None:
@@ -250,3 +318,58 @@ def test_package_command(tmp_path: Path) -> None:
     assert (
         read_workbook(path).record("glacier")["remarks"] == "=cmd|' /C calc'!A0"
     )  # text, not a formula
+
+
+def test_package_and_report_of_an_empty_template(tmp_path: Path) -> None:
+    """A blank template validates; package writes what it can and names what is missing."""
+    blank = tmp_path / "blank.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["template", str(blank)]).exit_code == 0
+    result = runner.invoke(main, ["package", str(blank), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None and "Traceback" not in result.output
+    assert (
+        "not written: citation: missing dataset!title (title), authors!name (authors)"
+        in result.stderr
+    )
+    assert "not written: datacite: missing dataset!title (Title)" in result.stderr
+    assert (tmp_path / "p" / "datapackage.json").is_file()
+    md = (tmp_path / "p" / "report.md").read_text()
+    assert (
+        "No glacier-wide balance" in md
+        and "- cff: dataset!title (title), authors!name (authors)" in md
+    )
+    assert not (tmp_path / "p" / "citation.bib").exists()
+    report = runner.invoke(main, ["report", str(blank), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0 and report.exception is None, report.output
+    html = (tmp_path / "r.html").read_text()
+    assert "unknown (no elevations in the workbook)" in html and "Missing for publishing" in html
+
+
+def test_package_and_report_of_a_results_only_workbook(tmp_path: Path) -> None:
+    """Only reported glacier-wide balances (no stakes): the results are published as reported."""
+    tables = {
+        "glacier": {"name": "Reported Glacier", "country": "CN", "latitude": 43.1, "longitude": 86.8},
+        "dataset": {"title": "Reported balances", "publisher": "Test Repository", "publication_year": 2024,
+                    "description": "Published glacier-wide balances.", "licence": "CC-BY-4.0"},
+        "authors": [{"name": "Person, Ada"}],
+        "glacier_balance": [
+            {"year": 2001, "method": "reported", "winter_balance": 300.0, "summer_balance": -900.0,
+             "annual_balance": -600.0},
+            {"year": 2002, "method": "reported", "winter_balance": 250.0, "summer_balance": -700.0,
+             "annual_balance": -450.0}],
+    }  # fmt: skip
+    path = write(Workbook.from_tables(tables).tables, tmp_path / "reported.xlsx")
+    runner = CliRunner()
+    result = runner.invoke(main, ["package", str(path), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "not written: datacite: missing dataset!doi" in result.stderr
+    cff = cff_validate((tmp_path / "p" / "metadata" / "CITATION.cff").read_text())
+    assert cff["title"] == "Reported balances"
+    assert bib_entry((tmp_path / "p" / "citation.bib").read_text()).type == "misc"
+    md = (tmp_path / "p" / "report.md").read_text()
+    assert "| 2001 | reported | 0.30 | -0.90 | -0.60 |" in md  # kg m-2 / 1000
+    assert "- datacite: dataset!doi" in md
+    assert "As reported in the workbook (no stake readings to recompute them from)." in md
+    report = runner.invoke(main, ["report", str(path), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 0 and report.exception is None, report.output

@@ -18,7 +18,7 @@ from mbpack.workbook.schema import data_path
 
 SHIPPED = [
     "CITATION.cff.j2", "citation.bib.j2", "citation.txt.j2", "datacite.xml.j2", "description.md.j2",
-    "report.md.j2", "schemaorg.jsonld.j2",
+    "description.zh.md.j2", "citation.biblatex.bib.j2", "report.md.j2", "schemaorg.jsonld.j2",
 ]  # fmt: skip
 
 

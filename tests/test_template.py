@@ -198,3 +198,60 @@ def test_template_filled_with_the_example_validates_clean(tmp_path: Path) -> Non
     assert report.sheets["stake_readings"].rows == len(example["stake_readings"])
     back = read_workbook(path)
     assert len(back["stake_readings"]) == len(example["stake_readings"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "both"])
+def test_chinese_and_bilingual_templates_read_back_by_the_same_aliases(
+    tmp_path: Path, lang: str
+) -> None:
+    """Every header and field name of the zh/both template maps back to its field, and the
+    example typed into it reads back as the example (same tables, no warnings)."""
+    from mbpack.checks.validate import validate
+    from mbpack.formats.datapackage import equal_tables
+
+    path = tmp_path / f"{lang}.xlsx"
+    result = CliRunner().invoke(main, ["template", "--lang", lang, str(path)])
+    assert result.exit_code == 0, result.output
+    example = read_workbook(shipped_path())
+    book = openpyxl.load_workbook(path)
+    assert (
+        book["stake_readings"]["A1"].value == {"zh": "花杆编号", "both": "花杆编号 stake_id"}[lang]
+    )
+    assert (
+        book["stake_readings"]["C1"].value
+        == {"zh": "花杆高度 (m)", "both": "花杆高度 exposure (m)"}[lang]
+    )
+    assert "表头可写中文、英文或两者（如 '花杆编号 stake_id'），读取时均可识别。" in [
+        r[0].value for r in book["instructions"].iter_rows()]  # fmt: skip
+    for sheet in schema.SHEETS:
+        fields = schema.fields(sheet)
+        ws = book[sheet]
+        if sheet in schema.KEY_VALUE_SHEETS:
+            labels = [row[0].value for row in ws.iter_rows(min_row=2)]
+            assert [schema.find_field(sheet, str(t)) for t in labels] == [f["name"] for f in fields]
+            record = example.record(sheet)
+            for row, f in zip(ws.iter_rows(min_row=2), fields, strict=True):
+                value = record.get(f["name"])
+                row[1].value = value.date() if isinstance(value, pd.Timestamp) else value
+        else:
+            from mbpack.units import split_header
+
+            labels = [c.value for c in ws[1]]
+            assert [schema.find_field(sheet, split_header(str(t))[0]) for t in labels] == [
+                f["name"] for f in fields]  # fmt: skip
+            frame = example.tables[sheet]
+            for r, values in enumerate(frame.itertuples(index=False), start=2):
+                for c, v in enumerate(values, start=1):
+                    if not pd.isna(v):
+                        ws.cell(r, c).value = v.date() if isinstance(v, pd.Timestamp) else v
+    book.save(path)
+    report = validate(path)
+    assert (report.errors, report.warnings) == (0, 0), report.sorted_issues()[:5]
+    assert equal_tables(example, read_workbook(path)) == []
+
+
+def test_unknown_template_language(tmp_path: Path) -> None:
+    with pytest.raises(MbpackError, match="template language 'fr'"):
+        write_template(tmp_path / "t.xlsx", lang="fr")
+    result = CliRunner().invoke(main, ["template", "--lang", "fr", str(tmp_path / "t.xlsx")])
+    assert result.exit_code == 2 and "Invalid value for '--lang'" in result.output

@@ -7,9 +7,9 @@ sizes, results) — so that no fact is typed twice.  :func:`missing` says, per
 target, which workbook fields a target needs and lacks (``sheet!field``).
 The renderers (:func:`datacite_xml`, :func:`schemaorg_jsonld`,
 :func:`citation_cff`, :func:`description_md`, :func:`citation_txt`,
-:func:`citation_bib`, :func:`report_md`) check that first and then fill the
-template of the same name.  :func:`datacite` gives the DataCite record in the
-``datacite`` package's JSON form, against which the XML is checked.
+:func:`citation_bib`, :func:`biblatex_bib`, :func:`description_zh_md`,
+:func:`report_md`) check that first and then fill the template of the same
+name.  The DataCite XML is checked in the tests against the official 4.5 XSD.
 
 Notes
 -----
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mbpack import __version__
-from mbpack.errors import MissingMetadata
+from mbpack.errors import MbpackError, MissingMetadata
 from mbpack.publish.render import Record, render
 from mbpack.workbook.model import Workbook
 from mbpack.workbook.schema import field_names
@@ -68,6 +68,9 @@ TEST_DOI_PREFIX = "10.5072"
 
 #: What synthetic data say of themselves wherever the dataset is described or cited.
 SYNTHETIC_NOTE = "These are synthetic demonstration data, not observations."
+
+#: The same in Chinese (the Chinese description and citation).
+SYNTHETIC_NOTE_ZH = "本数据为合成的演示数据，并非观测数据。"
 
 #: Media types of the files a package holds, by file name ending.
 MEDIA_TYPES: dict[str, str] = {
@@ -173,20 +176,208 @@ def _says_synthetic(text: Any) -> bool:
     return isinstance(text, str) and "synthetic" in text.lower()
 
 
-def _plain(text: str | None, synthetic: bool) -> str | None:
-    """``text`` with :data:`SYNTHETIC_NOTE` appended for synthetic data that do not say so."""
-    if not synthetic or _says_synthetic(text):
+def _plain(text: str | None, synthetic: bool, note: str = SYNTHETIC_NOTE) -> str | None:
+    """``text`` with ``note`` appended for synthetic data that do not say so (empty stays empty)."""
+    if not synthetic or _says_synthetic(text) or (text and "合成" in text):
         return text
-    return f"{text} {SYNTHETIC_NOTE}" if text else SYNTHETIC_NOTE
+    if note == SYNTHETIC_NOTE_ZH:
+        return f"{text}{note}" if text else None
+    return f"{text} {note}" if text else note
 
 
 def _key(text: str) -> str:
-    """Lower-case letters and digits joined by ``_`` (a BibTeX key).
+    """Lower-case ASCII letters and digits joined by ``_`` (a BibTeX key); accents are dropped,
+    other scripts left out.
 
-    >>> _key("Haxilegen Glacier No. 51")
-    'haxilegen_glacier_no_51'
+    >>> _key("Haxilegen Glacier No. 51"), _key("Ürümqi 乌鲁木齐 No.1"), _key("哈希勒根51号冰川")
+    ('haxilegen_glacier_no_51', 'urumqi_no_1', '51')
     """
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "dataset"
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_") or "dataset"
+
+
+#: DataCite relation types a reference may name before a colon (``IsSupplementTo: Zhang et al. ...``).
+RELATIONS = ("IsSupplementTo", "IsDocumentedBy", "References", "IsDerivedFrom", "IsCitedBy")
+
+#: The relation of a reference that names none: the dataset cites the paper.
+DEFAULT_RELATION = "References"
+
+_DOI = re.compile(r"10\.\d{4,9}/[^\s;,]*[^\s;,.)]")
+
+
+def references(text: Any) -> list[dict[str, Any]]:
+    """Literature references (``glacier!references``) with their DOI and DataCite relation.
+
+    Parameters
+    ----------
+    text
+        References separated by semicolons; each may start with a DataCite
+        relation type and a colon (one of :data:`RELATIONS`; otherwise
+        :data:`DEFAULT_RELATION`).
+
+    Returns
+    -------
+    list of dict
+        ``text`` (as written, without the relation), ``doi`` (``None`` when
+        the reference has none), ``doi_url`` and ``relation``.
+
+    Examples
+    --------
+    >>> r = references("Zhang et al. 2018, J. Glaciol. 64, 689-699, doi:10.1017/jog.2018.58; "
+    ...                "IsDocumentedBy: Manual (2011)")
+    >>> [(x["doi"], x["relation"]) for x in r]
+    [('10.1017/jog.2018.58', 'References'), (None, 'IsDocumentedBy')]
+    >>> r[1]["text"]
+    'Manual (2011)'
+    """
+    out = []
+    for part in str(text or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        head, colon, rest = part.partition(":")
+        relation = head.strip() if colon and head.strip() in RELATIONS else DEFAULT_RELATION
+        if relation != DEFAULT_RELATION or head.strip() == DEFAULT_RELATION:
+            part = rest.strip()
+        found = _DOI.search(part)
+        doi = found.group() if found else None
+        out.append({"text": part, "doi": doi, "doi_url": f"https://doi.org/{doi}" if doi else None,
+                    "relation": relation})  # fmt: skip
+    return out
+
+
+def funding(text: Any) -> list[dict[str, Any]]:
+    """Funders (``dataset!funding``): ``Funder: award number`` entries separated by semicolons.
+
+    >>> funding("National Natural Science Foundation of China: 41471058; CAS")
+    [{'funder': 'National Natural Science Foundation of China', 'award': '41471058'}, {'funder': 'CAS', 'award': None}]
+    """
+    out = []
+    for part in str(text or "").split(";"):
+        funder, _, award = (p.strip() for p in part.partition(":"))
+        if funder:
+            out.append({"funder": funder, "award": award or None})
+    return out
+
+
+#: Dataset fields with a Chinese counterpart ``<field>_zh`` (keywords separated by semicolons).
+BILINGUAL = ("title", "description", "data_source", "processing_method", "quality", "keywords")
+
+#: Variables of the glacier-wide results described in schema.org ``variableMeasured``.
+VARIABLES = ("winter_balance", "summer_balance", "annual_balance", "annual_balance_unc", "ela",
+             "aar", "area")  # fmt: skip
+
+
+def base_url(url: str | None) -> str | None:
+    """The base URL of a published folder, ending in ``/`` (``None`` stays ``None``).
+
+    >>> base_url("https://data.example.org/mb51"), base_url(None)
+    ('https://data.example.org/mb51/', None)
+
+    Raises
+    ------
+    MbpackError
+        When ``url`` is not an absolute ``http://`` or ``https://`` URL.
+    """
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise MbpackError(f"--base-url {url!r}: not an absolute http:// or https:// URL")
+    return url if url.endswith("/") else url + "/"
+
+
+def _keywords(text: Any) -> list[str]:
+    return [k.strip() for k in str(text or "").split(";") if k.strip()]
+
+
+def ucum(unit: str | None) -> str | None:
+    """A schema unit (``kg m-2``, ``km2``, ``1``) in UCUM's case-sensitive syntax.
+
+    Products are joined with ``.``; a dimensionless ratio is ``{ratio}`` (UCUM's
+    unity with an annotation) rather than a bare ``1``.
+
+    >>> ucum("kg m-2"), ucum("km2"), ucum("1"), ucum(None)
+    ('kg.m-2', 'km2', '{ratio}', None)
+
+    References
+    ----------
+    Schadow, G. and McDonald, C. J. The Unified Code for Units of Measure,
+    https://ucum.org/ucum (sections 2.2 and 2.5: products, annotations).
+    """
+    if unit is None:
+        return None
+    if unit.strip() == "1":
+        return "{ratio}"
+    return ".".join(unit.split())
+
+
+#: UN/CEFACT common codes (schema.org ``unitCode``) of the UCUM units used.
+UNCEFACT: dict[str, str] = {"kg.m-2": "28", "m": "MTR", "km2": "KMK", "{ratio}": "C62"}
+
+
+def _variables() -> list[dict[str, Any]]:
+    from mbpack.workbook.schema import field
+
+    out = []
+    for name in VARIABLES:
+        f = field("glacier_balance", name)
+        unit = ucum(f.get("unit"))
+        out.append({"name": name, "description": f.get("description"), "unit": unit,
+                    "unit_code": UNCEFACT.get(unit or "")})  # fmt: skip
+    return out
+
+
+def resolution(workbook: Workbook) -> dict[str, dict[str, str]]:
+    """Temporal and spatial resolution as a data centre states it, in English and Chinese.
+
+    Temporal: annual balance years, with winter and summer balances when the workbook has
+    winter readings (``balance_years!winter_end_date``).  Spatial: the numbers of stakes, snow
+    pits and probe points and the width of the hypsometry's altitude bands [m] (the median).
+
+    Returns
+    -------
+    dict
+        ``temporal`` and ``spatial``, each ``{"en": ..., "zh": ...}``.
+    """
+    seasonal = workbook["balance_years"]["winter_end_date"].notna().any()
+    temporal = ({"en": "balance year, with winter and summer balances", "zh": "物质平衡年，含冬季和夏季平衡"}
+                if seasonal else {"en": "balance year", "zh": "物质平衡年"})  # fmt: skip
+    en, zh = [], []
+    for sheet, key, word_en, word_zh in (("stakes", "stake_id", "ablation stakes", "根花杆"),
+                                         ("snow_pits", "pit_id", "snow pits", "个雪坑"),
+                                         ("probes", "probe_id", "probe points", "个测深点")):  # fmt: skip
+        frame = workbook[sheet]
+        n = frame[key].nunique() if key in frame else len(frame)
+        if n:
+            en.append(f"{n} {word_en}")
+            zh.append(f"{n} {word_zh}")
+    hyps = workbook["hypsometry"].dropna(subset=["lower_elevation", "upper_elevation"])
+    if len(hyps):
+        width = float((hyps["upper_elevation"] - hyps["lower_elevation"]).median())
+        en.append(f"altitude bands of {width:g} m")
+        zh.append(f"{width:g} m 高程带")
+    spatial = {"en": ", ".join(en) or "unknown", "zh": "，".join(zh) or "未知"}
+    return {"temporal": temporal, "spatial": spatial}
+
+
+#: What each kind of observation or result method is called in ``measurementTechnique``.
+TECHNIQUES = {"stake_readings": "ablation-stake readings", "snow_pits": "snow pits (depth and density)",
+              "probes": "snow-depth probing", "band": "altitude-band method (glacier-wide balance)",
+              "contour": "contour-line method (glacier-wide balance)"}  # fmt: skip
+
+
+def _techniques(workbook: Workbook, results: list[Record]) -> list[str]:
+    """The glaciological method and what the workbook holds, for schema.org."""
+    out = ["glaciological method (in-situ mass-balance measurements)"]
+    out += [TECHNIQUES[s] for s in ("stake_readings", "snow_pits", "probes") if len(workbook[s])]
+    methods = {r["method"] for r in results}
+    out += [TECHNIQUES[m] for m in ("band", "contour") if m in methods]
+    return out
 
 
 def _result_rows(frame: Any) -> list[Record]:
@@ -236,7 +427,12 @@ def metadata_context(
         limits when none of them is known), ``box`` (``south``, ``north``,
         ``west``, ``east`` [degrees] of the glacier point and the located
         stakes, pits and probes), ``crs``, ``files`` (``path``, ``bytes``, ``size``, ``mediatype``),
-        ``total_size``, ``formats`` (media types of the files), ``results``, ``series``, ``validation``, ``generator``.
+        ``total_size``, ``formats`` (media types of the files), ``results`` (the
+        computed glacier-wide rows; the workbook's reported rows when nothing was
+        computed, ``results_are_reported`` then true), ``series``, ``validation``,
+        ``generator``, ``lang`` (language of the main text), ``zh`` (the Chinese
+        fields), ``references``, ``funding``, ``variables``, ``techniques``,
+        ``base_url`` and ``lacking`` (target → missing ``sheet!field``).
     """
     glacier = Record("glacier", {k: _clean(v) for k, v in workbook.record("glacier").items()})
     dataset = Record("dataset", {k: _clean(v) for k, v in workbook.record("dataset").items()})
@@ -273,7 +469,11 @@ def metadata_context(
         lon = pd.concat([lon, pd.Series([glacier["longitude"]])])
     licence = dataset.get("licence")
     doi = dataset.get("doi")
-    keywords = [k.strip() for k in (dataset.get("keywords") or "").split(";") if k.strip()]
+    keywords = _keywords(dataset.get("keywords"))
+    lang = str(dataset.get("language") or "en")
+    zh = {name: dataset.get(f"{name}_zh") for name in BILINGUAL}
+    zh["keywords"] = _keywords(zh["keywords"])
+    zh["abstract"] = _plain(zh["description"], bool(dataset.get("synthetic")), SYNTHETIC_NOTE_ZH)
     results_rows: list[Record] = []
     series_rows: list[Record] = []
     if results is not None:
@@ -284,13 +484,17 @@ def metadata_context(
                 Record("series", {str(k): _clean(v) for k, v in r.items()})
                 for r in series.to_dict("records")
             ]
+    reported = workbook["glacier_balance"]
+    results_are_reported = not results_rows and not reported.empty
+    if results_are_reported:  # nothing recomputed: the workbook's own glacier-wide values
+        results_rows = _result_rows(reported.assign(method=reported["method"].fillna("reported")))
     file_list = [
         {"path": p, "bytes": n, "size": human_size(n), "mediatype": media_type(p)}
         for p, n in sorted((files or {}).items())
     ]
     total = sum(n for n in (files or {}).values())
     synthetic = bool(dataset.get("synthetic"))
-    return {
+    out: dict[str, Any] = {
         "generator": f"mbpack {__version__}",
         "glacier": glacier,
         "dataset": dataset,
@@ -304,6 +508,7 @@ def metadata_context(
         "keywords": keywords,
         "synthetic": synthetic,
         "synthetic_note": SYNTHETIC_NOTE,
+        "synthetic_note_zh": SYNTHETIC_NOTE_ZH,
         "citation_authors": "; ".join(a["name"] for a in authors),
         "apa_authors": apa_names(authors),
         "bibkey": f"{_key(glacier.get('name') or 'dataset')}_{dataset.get('publication_year')}",
@@ -321,9 +526,21 @@ def metadata_context(
         "total_size": human_size(total) if files else None,
         "formats": sorted({f["mediatype"] for f in file_list}) or list(DEFAULT_FORMATS),
         "results": results_rows,
+        "results_are_reported": results_are_reported,
         "series": series_rows,
         "validation": _validation(report),
+        "lang": lang,
+        "zh": zh,
+        "references": references(glacier.get("references")),
+        "funding": funding(dataset.get("funding")),
+        "variables": _variables(),
+        "techniques": _techniques(workbook, results_rows),
+        "resolution": resolution(workbook),
+        "publisher_zh": dataset.get("publisher_zh") or dataset.get("publisher"),
+        "base_url": None,
     }  # fmt: skip
+    out["lacking"] = {t: m for t in REQUIRED if (m := missing(t, out))}
+    return out
 
 
 def context(
@@ -373,78 +590,6 @@ def _with_test_doi(ctx: dict[str, Any]) -> dict[str, Any]:
     return ctx | {"doi": doi, "doi_url": f"https://doi.org/{doi}"}
 
 
-def datacite(ctx: dict[str, Any], *, allow_missing_doi: bool = False) -> dict[str, Any]:
-    """The DataCite 4.5 record in the ``datacite`` package's JSON form.
-
-    Parameters
-    ----------
-    ctx
-        From :func:`metadata_context`.
-    allow_missing_doi
-        Without ``dataset!doi``, use a test DOI (see the module notes) instead
-        of raising.
-
-    Raises
-    ------
-    MissingMetadata
-        Naming each ``sheet!field`` a mandatory DataCite property lacks.
-    """
-    _require("datacite", ctx, ("dataset!doi",) if allow_missing_doi else ())
-    ctx = _with_test_doi(ctx) if allow_missing_doi else ctx
-    d = ctx["dataset"]
-    creators = []
-    for a in ctx["authors"]:
-        c: dict[str, Any] = {"name": a["name"], "nameType": a["kind"]}
-        if a["kind"] == "Personal":
-            c |= {"givenName": a["given"], "familyName": a["family"]}
-        if a["orcid"]:
-            c["nameIdentifiers"] = [{"nameIdentifier": f"https://orcid.org/{a['orcid']}",
-                                     "nameIdentifierScheme": "ORCID", "schemeUri": "https://orcid.org"}]  # fmt: skip
-        if a["affiliation"]:
-            c["affiliation"] = [{"name": a["affiliation"]}]
-        creators.append(c)
-    rights: dict[str, Any] = {"rights": ctx["licence"]}
-    if ctx["licence_url"]:
-        rights |= {"rightsUri": ctx["licence_url"], "rightsIdentifier": ctx["licence"],
-                   "rightsIdentifierScheme": "SPDX", "schemeUri": "https://spdx.org/licenses/"}  # fmt: skip
-    record: dict[str, Any] = {
-        "schemaVersion": "http://datacite.org/schema/kernel-4",
-        "doi": ctx["doi"],
-        "creators": creators,
-        "titles": [{"title": ctx["title"]}],
-        "publisher": {"name": d["publisher"]},
-        "publicationYear": str(ctx["year"]),
-        "types": {"resourceTypeGeneral": "Dataset", "resourceType": "Glacier mass balance"},
-        "subjects": [{"subject": k} for k in ctx["keywords"]],
-        "language": d.get("language") or "en",
-        "version": d.get("version") or None,
-        "rightsList": [rights],
-        "descriptions": [{"description": text, "descriptionType": kind} for text, kind in (
-            (ctx["abstract"], "Abstract"), (d.get("processing_method"), "Methods"),
-            (d.get("quality"), "TechnicalInfo")) if text],
-        "formats": ctx["formats"],
-    }  # fmt: skip
-    if ctx["time"]["begin"]:
-        record["dates"] = [
-            {"date": f"{ctx['time']['begin']}/{ctx['time']['end']}", "dateType": "Collected"}
-        ]
-    if ctx["files"]:
-        record["sizes"] = [ctx["total_size"]]
-    if ctx["box"]:
-        g = ctx["glacier"]
-        location: dict[str, Any] = {"geoLocationPlace": g.get("name")}
-        if g.get("latitude") is not None and g.get("longitude") is not None:
-            location["geoLocationPoint"] = {
-                "pointLatitude": g["latitude"],
-                "pointLongitude": g["longitude"],
-            }
-        location["geoLocationBox"] = {
-            "westBoundLongitude": ctx["box"]["west"], "eastBoundLongitude": ctx["box"]["east"],
-            "southBoundLatitude": ctx["box"]["south"], "northBoundLatitude": ctx["box"]["north"]}  # fmt: skip
-        record["geoLocations"] = [location]
-    return {k: v for k, v in record.items() if v not in (None, [], "")}
-
-
 def datacite_xml(
     ctx: dict[str, Any],
     templates: str | os.PathLike[str] | None = None,
@@ -484,15 +629,27 @@ def citation_cff(ctx: dict[str, Any], templates: str | os.PathLike[str] | None =
 
 
 def description_md(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
-    """The repository description (``description.md.j2``) in the seed dataset's layout.
+    """The repository description (``description.md.j2``) in TPDC's section order.
 
-    Headings "Dataset description", "Data source description", "Data
-    processing method", "Data quality description" from the dataset's own
-    text, and "Base information" (collection time, place, altitude range,
-    data size, data format, coordinate system) from measured facts.
+    "Dataset description", "Data source", "Processing method", "Data quality"
+    from the dataset's own text; "Base information" (time, place, altitude,
+    coverage box, temporal and spatial resolution, size, format, coordinate
+    system) from measured facts; "File naming and required software",
+    "Citation" and "Literature to cite" (``glacier!references``).
     """
     _require("description", ctx)
     return render("description.md.j2", ctx, templates)
+
+
+def description_zh_md(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """The Chinese repository description (``description.zh.md.j2``), TPDC's section order.
+
+    数据集描述, 数据来源, 数据加工方法, 数据质量 from the ``*_zh`` fields (an empty field is
+    named in its place, never translated), 基本信息 from the measured facts, 文件命名和必需软件,
+    数据引用 and 参考文献.
+    """
+    _require("description", ctx)
+    return render("description.zh.md.j2", ctx, templates)
 
 
 def citation_txt(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
@@ -502,9 +659,16 @@ def citation_txt(ctx: dict[str, Any], templates: str | os.PathLike[str] | None =
 
 
 def citation_bib(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
-    """A BibTeX ``@dataset`` entry (biblatex type; fields BibTeX-escaped, ``citation.bib.j2``)."""
+    """A BibTeX ``@misc`` entry (fields BibTeX-escaped, organisations in double braces,
+    ``citation.bib.j2``)."""
     _require("citation", ctx)
     return render("citation.bib.j2", ctx, templates)
+
+
+def biblatex_bib(ctx: dict[str, Any], templates: str | os.PathLike[str] | None = None) -> str:
+    """A biblatex ``@dataset`` entry (``citation.biblatex.bib.j2``)."""
+    _require("citation", ctx)
+    return render("citation.biblatex.bib.j2", ctx, templates)
 
 
 def report_md(
@@ -524,13 +688,14 @@ def report_md(
 
 __all__ = [
     "LICENCES",
+    "biblatex_bib",
     "citation_bib",
     "citation_cff",
     "citation_txt",
     "context",
-    "datacite",
     "datacite_xml",
     "description_md",
+    "description_zh_md",
     "metadata_context",
     "missing",
     "report_md",

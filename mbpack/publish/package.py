@@ -34,8 +34,15 @@ OUTPUTS: dict[str, list[tuple[str, str]]] = {
     "datacite": [("datacite.xml.j2", "metadata/datacite.xml")],
     "schemaorg": [("schemaorg.jsonld.j2", "metadata/schemaorg.jsonld")],
     "cff": [("CITATION.cff.j2", "metadata/CITATION.cff")],
-    "description": [("description.md.j2", "metadata/description.md")],
-    "citation": [("citation.txt.j2", "citation.txt"), ("citation.bib.j2", "citation.bib")],
+    "description": [
+        ("description.md.j2", "metadata/description.md"),
+        ("description.zh.md.j2", "metadata/description.zh.md"),
+    ],
+    "citation": [
+        ("citation.txt.j2", "citation.txt"),
+        ("citation.bib.j2", "citation.bib"),
+        ("citation.biblatex.bib.j2", "citation.biblatex.bib"),
+    ],
 }
 
 
@@ -62,6 +69,7 @@ def package(
     progress: Callable[[], None] | None = None,
     inputs: Iterable[str | os.PathLike[str]] = (),
     force: bool = False,
+    base_url: str | None = None,
 ) -> Summary:
     """Write the publishing folder of a workbook (see the module notes).
 
@@ -87,14 +95,20 @@ def package(
         Files the package is made from (the workbook): a folder holding one is never replaced.
     force
         Replace an existing folder that mbpack did not write.
+    base_url
+        Where the folder will be published (``http(s)://...``): schema.org download links
+        become absolute URLs under it (relative paths without it).
 
     Raises
     ------
     MissingMetadata
         With ``strict``, naming every missing ``sheet!field``; nothing is written.
+    MbpackError
+        When ``base_url`` is not an ``http://`` or ``https://`` URL.
     """
     from mbpack.formats.datapackage import descriptor, export_tables, write_descriptor
 
+    base = metadata.base_url(base_url)
     summary = Summary(Path(directory))
     with atomic_folder(directory, inputs=inputs, force=force) as tmp:
         paths = export_tables(workbook, tmp, results)
@@ -113,7 +127,7 @@ def package(
             for p in sorted(tmp.rglob("*"))
             if p.is_file() and p.name != MARKER
         }
-        ctx = metadata.context(workbook, results, report, files)
+        ctx = metadata.context(workbook, results, report, files) | {"base_url": base}
         write_descriptor(descriptor(workbook, paths, ctx, results), tmp)
         for target_name, outputs in OUTPUTS.items():
             lacking = metadata.missing(target_name, ctx)

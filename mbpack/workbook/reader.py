@@ -92,6 +92,12 @@ ENUM_ALIASES: dict[str, str] = {
 _KV_HEADERS = {"field", "字段", "项目", "key", "property"}
 
 
+def _words(cell: Any) -> set[str]:
+    """A header cell folded as a whole and word by word (``字段 field`` is both 字段 and field)."""
+    text = "" if cell is None else str(cell)
+    return {schema.normalize_header(text), *(schema.normalize_header(w) for w in text.split())}
+
+
 def _sheet_key(name: str) -> str | None:
     folded = schema.normalize_header(name)
     for sheet in schema.SHEETS:
@@ -639,9 +645,7 @@ def _resolve_header(
             continue
         raw = str(text).strip()
         base, unit = units.split_header(raw)
-        fname = lookup.get(schema.normalize_header(base)) or lookup.get(
-            schema.normalize_header(raw)
-        )
+        fname = schema.find_field(sheet, base) or lookup.get(schema.normalize_header(raw))
         ref = cell_ref(name, header_row, pos + 1)
         if fname is None:
             unknown[pos] = raw
@@ -835,16 +839,14 @@ def _read_key_value(
 ) -> None:
     summary = SheetSummary()
     report.sheets[sheet] = summary
-    lookup = schema.header_lookup(sheet)
     fmap = _column_map(sheet)
     start = _header_index(rows)
     value_col, unit_col = 1, None
-    if start is not None and schema.normalize_header(str(rows[start][0])) in _KV_HEADERS:
-        header = [schema.normalize_header(str(h)) for h in rows[start]]
-        for i, h in enumerate(header):
-            if h in {"value", "值", "内容"}:
+    if start is not None and _words(rows[start][0]) & _KV_HEADERS:
+        for i, h in enumerate(rows[start]):
+            if _words(h) & {"value", "值", "内容"}:
                 value_col = i
-            elif h in {"unit", "单位"}:
+            elif _words(h) & {"unit", "单位"}:
                 unit_col = i
         start += 1
     record: dict[str, Any] = {}
@@ -876,7 +878,7 @@ def _read_key_value(
         base, unit = units.split_header(str(key_raw))
         if unit_col is not None and unit_col < len(row) and not cells.is_blank(row[unit_col]):
             unit = str(row[unit_col]).strip()
-        fname = lookup.get(schema.normalize_header(base))
+        fname = schema.find_field(sheet, base)
         ref = cell_ref(name, excel_row, value_col + 1)
         if fname is None:
             report.add(

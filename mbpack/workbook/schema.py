@@ -99,6 +99,44 @@ def normalize_header(text: str) -> str:
     return "".join(ch for ch in str(text).casefold() if ch not in " \t\n\r_-\u3000")
 
 
+def find_field(name: str, text: str) -> str | None:
+    """The field a header (without its unit) names: its name or an alias, or a bilingual label,
+    Chinese words and English words of which name one field (``花杆编号 stake_id``).
+
+    >>> find_field("stakes", "花杆编号 stake_id"), find_field("stakes", "stake_id 花杆编号")
+    ('stake_id', 'stake_id')
+    >>> find_field("stakes", "Stake ID"), find_field("stakes", "x y"), find_field("stakes", "花杆编号 x")
+    ('stake_id', None, None)
+    """
+    lookup = header_lookup(name)
+    found = lookup.get(normalize_header(text))
+    if found is not None:
+        return found
+    words = str(text).replace("\u3000", " ").split()
+    if len(words) < 2 or not any(_is_chinese(w) for w in words):
+        return None
+    named = {lookup.get(normalize_header(w)) for w in words} - {None}
+    return named.pop() if len(named) == 1 else None
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def chinese_label(field: dict[str, Any]) -> str | None:
+    """The first alias of a field written in Chinese characters (its Chinese label), if any.
+
+    >>> chinese_label({"name": "title", "aliases": ["标题", "数据集名称"]})
+    '标题'
+    >>> chinese_label({"name": "doi", "aliases": ["DOI"]}) is None
+    True
+    """
+    for alias in field.get("aliases", []):
+        if _is_chinese(alias):
+            return str(alias)
+    return None
+
+
 @cache
 def header_lookup(name: str) -> dict[str, str]:
     """Map of normalised header text (name and aliases) to canonical field name."""

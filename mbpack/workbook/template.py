@@ -41,6 +41,40 @@ def _units() -> str:
     return ", ".join(u for u in units if u != "1")
 
 
+#: Languages of the template's headers and instructions.
+LANGUAGES = ("en", "zh", "both")
+
+
+def _intro_zh() -> list[str]:
+    return [
+        "mbpack 观测工作簿：一条冰川，多个物质平衡年。",
+        "每个表格填一个工作表；不需要的工作表留空。单位写在表头括号中，表头也可写其他单位，如 "
+        "'exposure (cm)'，读取时自动换算。",
+        "物质平衡年 = 其结束所在的日历年。日期用日期单元格（或 YYYY-MM-DD）。",
+        "下拉列表、数值范围和日期检查来自 schemas/*.json 的表结构；每个表头单元格的批注说明该列（英文）。",
+        "表头可写中文、英文或两者（如 '花杆编号 stake_id'），读取时均可识别。",
+        "检查工作簿：mbpack validate WORKBOOK.xlsx",
+    ]
+
+
+def label(sheet: str, field: dict[str, Any], lang: str = "en") -> str:
+    """The header (or key-value field name) of a field in the template's language.
+
+    ``en``: ``exposure (m)``; ``zh``: the field's Chinese alias with the unit,
+    ``出露高度 (m)`` (the English name when the field has no Chinese alias, or the alias names
+    another field too); ``both``: ``出露高度 exposure (m)``.  The reader maps each back to the
+    field.
+    """
+    english = header_text(sheet, field["name"])
+    chinese = schema.chinese_label(field)
+    if lang == "en" or chinese is None:
+        return english
+    unit = english[len(field["name"]) :]
+    if lang == "zh" and schema.find_field(sheet, chinese) == field["name"]:
+        return chinese + unit
+    return f"{chinese} {english}"
+
+
 def _intro() -> list[str]:
     return [
         "mbpack observation workbook: one glacier, many balance years.",
@@ -154,7 +188,9 @@ def _comment(field: dict[str, Any]) -> str:
 
 
 def write_template(
-    path: str | os.PathLike[str], examples: Mapping[str, Mapping[str, Any]] | None = None
+    path: str | os.PathLike[str],
+    examples: Mapping[str, Mapping[str, Any]] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Write the blank observation workbook to ``path``, atomically.
 
@@ -165,6 +201,10 @@ def write_template(
     examples
         One example row per table sheet, shown on the instructions sheet
         (:func:`mbpack.example.example_rows` gives the bundled example's).
+    lang
+        ``en``, ``zh`` or ``both`` (:data:`LANGUAGES`): the language of the headers, the
+        key-value field names and the instructions (see :func:`label`); comments and
+        descriptions stay in English.
 
     Returns
     -------
@@ -174,8 +214,10 @@ def write_template(
     Raises
     ------
     mbpack.errors.MbpackError
-        When a schema's enumeration cannot be an Excel drop-down list.
+        When a schema's enumeration cannot be an Excel drop-down list, or ``lang`` is unknown.
     """
+    if lang not in LANGUAGES:
+        raise MbpackError(f"template language {lang!r}: one of {', '.join(LANGUAGES)}")
     from openpyxl import Workbook as XLWorkbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
@@ -185,7 +227,8 @@ def write_template(
     guide = book.worksheets[0]
     guide.title = INSTRUCTIONS
     bold = Font(bold=True)
-    for line in _intro():
+    intro = {"en": _intro(), "zh": _intro_zh(), "both": [*_intro_zh(), *_intro()]}[lang]
+    for line in intro:
         guide.append([line])
     guide.append([])
     examples = examples or {}
@@ -198,9 +241,9 @@ def write_template(
                 ["", "one field per row: fill the value column (unit and description are for you)"]
             )
             for f in desc["fields"]:
-                guide.append(["", header_text(sheet, f["name"]), f["description"]])
+                guide.append(["", label(sheet, f, lang), f["description"]])
         else:
-            guide.append(["", "columns:", *[header_text(sheet, f["name"]) for f in desc["fields"]]])
+            guide.append(["", "columns:", *[label(sheet, f, lang) for f in desc["fields"]]])
             if sheet in examples:
                 row = examples[sheet]
                 guide.append(
@@ -214,9 +257,12 @@ def write_template(
         ws = book.create_sheet(sheet)
         fields = schema.fields(sheet)
         if sheet in schema.KEY_VALUE_SHEETS:
-            ws.append(["field", "value", "unit", "description"])
+            ws.append({"en": ["field", "value", "unit", "description"],
+                       "zh": ["字段", "值", "单位", "description"],
+                       "both": ["字段 field", "值 value", "单位 unit", "description"]}[lang])  # fmt: skip
             for f in fields:
-                ws.append([f["name"], None, f.get("unit"), f["description"]])
+                name = f["name"] if lang == "en" else label(sheet, {**f, "unit": None}, lang)
+                ws.append([name, None, f.get("unit"), f["description"]])
                 dv = _validation(sheet, f)
                 if dv is not None:
                     ws.add_data_validation(dv)
@@ -229,7 +275,7 @@ def write_template(
             for col, width in zip("ABCD", (24, 40, 10, 90), strict=True):
                 ws.column_dimensions[col].width = width
         else:
-            ws.append([header_text(sheet, f["name"]) for f in fields])
+            ws.append([label(sheet, f, lang) for f in fields])
             for i, f in enumerate(fields, start=1):
                 cell = ws.cell(1, i)
                 cell.comment = Comment(_comment(f), "mbpack")
