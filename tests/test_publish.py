@@ -263,7 +263,9 @@ def test_template_override_and_missing_field(tmp_path: Path) -> None:
         (tmp_path / "p" / "citation.txt").read_text().startswith("Mass balance of Planar Glacier")
     )
     (templates / "citation.txt.j2").write_text("{{ title }} {{ funder }}\n")
-    with pytest.raises(MissingMetadata, match=r"template citation.txt.j2 line 1: 'funder' is undefined"):
+    with pytest.raises(
+        MissingMetadata, match=r"template citation.txt.j2 line 1: 'funder' is undefined"
+    ):
         publish.package(
             small(), tmp_path / "q", results=compute(small()), html=False, templates=templates
         )
