@@ -177,3 +177,26 @@ def test_commands_go_through_the_api() -> None:
         "mbpack.balance.compute",
         "mbpack.publish.package",
     }
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_private_attribute_of_another_module(module: str) -> None:
+    """``fog._read(...)`` through an imported module is as private as ``from x import _read``."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mbpack"):
+            for a in node.names:
+                if f"{node.module}.{a.name}" in MODULES:
+                    aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    private = [
+        f"line {node.lineno}: {node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in aliases
+        and aliases[node.value.id] != module
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    ]
+    assert not private, f"{module} uses private names of other modules: {private}"

@@ -98,3 +98,16 @@ def test_example_passes_mbpacks_fog_checks(tmp_path: Path, example: tuple, gener
         if i.severity == "error"
     ]
     assert errors == []
+
+
+def test_wgms_csv_text_is_never_a_formula(tmp_path: Path) -> None:
+    """A glacier name or investigator that a spreadsheet would run (=HYPERLINK, +cmd|) is
+    written with a leading apostrophe in every WGMS CSV of both generations."""
+    wb = read_workbook(Path(mbpack.__file__).parent / "data" / "haxilegen51.xlsx")
+    wb.tables["glacier"].loc[0, "investigators"] = '=HYPERLINK("http://x","A")'
+    for generation in ("upper", "lower"):
+        out = tmp_path / generation
+        submission.write_wgms(submission.wgms_tables(wb, generation), out, generation)  # type: ignore[arg-type]
+        texts = [p.read_text(encoding="utf-8") for p in out.rglob("*.csv")]
+        assert any("'=HYPERLINK" in t for t in texts)
+        assert not any(",=HYPERLINK" in t or '"=HYPERLINK' in t for t in texts)

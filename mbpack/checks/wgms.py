@@ -119,7 +119,7 @@ def _sources(path: Path) -> list[tuple[str, bytes, str]]:
     return found
 
 
-def _read(data: bytes, where: str) -> pd.DataFrame:
+def read_table(data: bytes, where: str) -> pd.DataFrame:
     import io
 
     try:
@@ -134,7 +134,7 @@ def _read(data: bytes, where: str) -> pd.DataFrame:
     return frame
 
 
-class _Issues:
+class TableIssues:
     """Collects issues of one table, addressed by file and line, glacier and year."""
 
     def __init__(
@@ -182,7 +182,7 @@ def _str(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def check_schema(table: Table, descriptor: dict[str, Any], issues: _Issues) -> dict[str, pd.Series]:
+def check_schema(table: Table, descriptor: dict[str, Any], issues: TableIssues) -> dict[str, pd.Series]:
     """Every field rule of a Table Schema, vectorised; returns the parsed numeric and date columns.
 
     Parameters
@@ -310,7 +310,7 @@ def _sentinels(num: pd.Series, cons: dict[str, Any]) -> np.ndarray:
     )
 
 
-def _date_cells(issues: _Issues, col: pd.Series, name: str) -> None:
+def _date_cells(issues: TableIssues, col: pd.Series, name: str) -> None:
     """``YYYYMMDD`` cells: calendar dates, ``99`` for unknown parts; ``00`` warned (old data)."""
     errors, warnings = wgms.upper_date_faults(col)
     issues.add(errors.notna().to_numpy(), "date-invalid", "error", name,
@@ -319,8 +319,8 @@ def _date_cells(issues: _Issues, col: pd.Series, name: str) -> None:
                lambda i, v, n=name: f"{n}: {warnings.iloc[i]}", col)  # fmt: skip
 
 
-def _foreign_keys(
-    tables: dict[str, Table], generation: str, report: Report, ctx: dict[str, _Issues]
+def foreign_keys(
+    tables: dict[str, Table], generation: str, report: Report, ctx: dict[str, TableIssues]
 ) -> None:
     for key, table in tables.items():
         descriptor = wgms.load(generation, key)  # type: ignore[arg-type]
@@ -384,7 +384,7 @@ def validate_fog(
     tables: dict[str, Table] = {}
     gen = generation
     for stem, data, where in _sources(path):
-        frame = _read(data, where)
+        frame = read_table(data, where)
         gen = gen or wgms.detect_generation(list(frame.columns))
         key = wgms.table_key(stem, gen)  # type: ignore[arg-type]
         if key not in (wgms.UPPER if gen == "upper" else wgms.LOWER):
@@ -399,7 +399,7 @@ def validate_fog(
     id_col, name_col, year_col = (
         ("WGMS_ID", "NAME", "YEAR") if gen == "upper" else ("glacier_id", "glacier_name", "year")
     )
-    ctx: dict[str, _Issues] = {}
+    ctx: dict[str, TableIssues] = {}
     parsed: dict[str, dict[str, pd.Series]] = {}
     for key, table in tables.items():
         names = (
@@ -407,7 +407,7 @@ def validate_fog(
             if gen == "upper" or key != "glacier"
             else ("id", "short_name", None)
         )
-        ctx[key] = _Issues(report, table, *names)
+        ctx[key] = TableIssues(report, table, *names)
         parsed[key] = check_schema(table, wgms.load(gen, key), ctx[key])  # type: ignore[arg-type]
     for key, table in tables.items():  # absent optional columns read as empty
         for field in wgms.load(gen, key)["fields"]:  # type: ignore[arg-type]
@@ -416,7 +416,7 @@ def validate_fog(
                                                        index=table.frame.index)  # fmt: skip
             if field["name"] not in table.frame:
                 table.frame[field["name"]] = pd.Series(None, index=table.frame.index, dtype=object)
-    _foreign_keys(tables, gen, report, ctx)
+    foreign_keys(tables, gen, report, ctx)
     if gen == "upper":
         _consistency_upper(tables, parsed, ctx, tolerance)
     else:
@@ -557,7 +557,7 @@ def _point_checks(issues: Sink, code: pd.Series, start: pd.Series, end: pd.Serie
                             f"{rng['zmax'].iloc[i]:g} m", elevation)  # fmt: skip
 
 
-def _name_checks(tables: dict[str, Table], ctx: dict[str, _Issues], glacier_key: str, id_col: str, name_col: str,
+def _name_checks(tables: dict[str, Table], ctx: dict[str, TableIssues], glacier_key: str, id_col: str, name_col: str,
                  g_id: str, g_name: str) -> None:  # fmt: skip
     if glacier_key not in tables:
         return
@@ -577,7 +577,7 @@ def _name_checks(tables: dict[str, Table], ctx: dict[str, _Issues], glacier_key:
                      table.frame[name_col])  # fmt: skip
 
 
-def _consistency_upper(tables: dict[str, Table], parsed: dict[str, dict[str, pd.Series]], ctx: dict[str, _Issues],
+def _consistency_upper(tables: dict[str, Table], parsed: dict[str, dict[str, pd.Series]], ctx: dict[str, TableIssues],
                        tol: float) -> None:  # fmt: skip
     _name_checks(tables, ctx, "A-GLACIER", "WGMS_ID", "NAME", "WGMS_ID", "NAME")
     e = tables.get("E-MASS_BALANCE_OVERVIEW")
@@ -625,7 +625,7 @@ def _consistency_upper(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
                       p["POINT_ELEVATION"], p["WGMS_ID"], agg, ("BA", "BW"), ("BALANCE_CODE", "TO_DATE", "POINT_ELEVATION"))  # fmt: skip
 
 
-def _consistency_lower(tables: dict[str, Table], parsed: dict[str, dict[str, pd.Series]], ctx: dict[str, _Issues],
+def _consistency_lower(tables: dict[str, Table], parsed: dict[str, dict[str, pd.Series]], ctx: dict[str, TableIssues],
                        tol: float) -> None:  # fmt: skip
     _name_checks(tables, ctx, "glacier", "glacier_id", "glacier_name", "id", "short_name")
     mb = tables.get("mass_balance")
@@ -678,7 +678,7 @@ def _consistency_lower(tables: dict[str, Table], parsed: dict[str, dict[str, pd.
 class _Sub:
     """Issues of a subset of a table's rows (masks refer to the subset, lines to the table)."""
 
-    def __init__(self, issues: _Issues, rows: np.ndarray) -> None:
+    def __init__(self, issues: TableIssues, rows: np.ndarray) -> None:
         self.issues = issues
         self.positions = np.flatnonzero(rows)
         self.report = issues.report

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mbpack.errors import MissingMetadata
+from mbpack.escape import neutralise
 from mbpack.formats.wgms import (
     ELA_POSITION,
     FILE_NAME,
@@ -487,7 +488,12 @@ def write_wgms(tables: dict[str, pd.DataFrame], directory: str | os.PathLike[str
         for name, frame in tables.items():
             path = tmp / FILE_NAME[name]
             path.parent.mkdir(exist_ok=True)
-            frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+            # text from the workbook (NAME, INVESTIGATOR, REMARKS, POINT_ID ...) is never run as
+            # a formula by the spreadsheet a WGMS correspondent opens the file in
+            text = frame.select_dtypes(include=["object", "string"]).columns
+            frame.assign(**{c: frame[c].map(neutralise) for c in text}).to_csv(
+                path, index=False, lineterminator="\n", encoding="utf-8"
+            )
             written.append(target / FILE_NAME[name])
         if generation == "lower":
             package = {
@@ -549,7 +555,7 @@ def validate_wgms_tables(tables: dict[str, pd.DataFrame], generation: Generation
             continue
         file = FILE_NAME[key]
         text = frame.to_csv(index=False, lineterminator="\n")
-        table = fog.Table(key, fog._read(text.encode("utf-8"), file), file)
+        table = fog.Table(key, fog.read_table(text.encode("utf-8"), file), file)
         expected = columns(generation, key)
         if list(table.frame.columns) != expected:
             report.add(Issue("header", "error", f"{key} columns {list(table.frame.columns)} are not the "
@@ -565,7 +571,7 @@ def validate_wgms_tables(tables: dict[str, pd.DataFrame], generation: Generation
                 if key == "glacier"
                 else ("glacier_id", "glacier_name", "year")
             )
-        ctx[key] = fog._Issues(report, table, *names)
+        ctx[key] = fog.TableIssues(report, table, *names)
         fog.check_schema(table, load(generation, key), ctx[key])
-    fog._foreign_keys(checked, generation, report, ctx)
+    fog.foreign_keys(checked, generation, report, ctx)
     return report.issues
