@@ -615,3 +615,20 @@ def test_golden(ctx: dict[str, Any], name: str) -> None:
     assert text == golden.read_text(encoding="utf-8"), (
         f"{name} changed; regenerate with MBPACK_REGEN_GOLDEN=1 if intended (see module notes)"
     )
+
+
+def test_publisher_ror_is_the_publisher_identifier() -> None:
+    """dataset!publisher_ror becomes DataCite 4.5's publisherIdentifier (scheme ROR), and the
+    record stays valid by the official XSD; without it the attribute is absent."""
+    ror = "https://ror.org/02e5b2m23"  # a syntactically valid ROR id (0 + 6 characters + 2 digits)
+    with_ror = metadata.datacite_xml(
+        metadata.metadata_context(publication_workbook(publisher_ror=ror))
+    )
+    assert datacite_errors(with_ror) == []
+    root = etree.fromstring(with_ror.encode())
+    assert root.xpath("//d:publisher/@publisherIdentifier", namespaces=NS) == [ror]
+    assert root.xpath("//d:publisher/@publisherIdentifierScheme", namespaces=NS) == ["ROR"]
+    without = etree.fromstring(
+        metadata.datacite_xml(metadata.metadata_context(publication_workbook())).encode()
+    )
+    assert without.xpath("//d:publisher/@publisherIdentifier", namespaces=NS) == []
