@@ -101,7 +101,9 @@ def yaml_string(value: Any) -> str:
 
 _YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
-_BIBTEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
+# BibTeX counts braces even behind a backslash (``\}`` ends the field), so braces are written
+# as commands that hold no brace of their own but a balanced ``{}``
+_BIBTEX = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",
            "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
 
 
@@ -109,7 +111,7 @@ def bibtex(value: Any) -> str:
     r"""Text escaped for a BibTeX field (``\{}%&$#_~^``).
 
     >>> print(bibtex("50% of {a}_b & c"))
-    50\% of \{a\}\_b \& c
+    50\% of \textbraceleft{}a\textbraceright{}\_b \& c
     """
     return re.sub(
         r"[\\{}%&$#_~^]", lambda m: _BIBTEX[m.group()], "" if value is None else str(value)

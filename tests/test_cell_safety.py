@@ -338,3 +338,27 @@ def test_a_duplicate_row_element_is_reported(xlsx: Path) -> None:
     _rewrite_sheet_xml(xlsx, index, twice)
     at = [i for i in _issues(xlsx) if i["code"] == "duplicate-row"]
     assert len(at) == 1 and at[0]["row"] == 3 and at[0]["sheet"] == "stake_readings"
+
+
+def test_a_doi_cannot_inject_bibtex_fields(tmp_path: Path) -> None:
+    """`10.5072/x},title={PWNED},note={` is refused by the DOI pattern at its cell; packaged
+    anyway (--ignore-errors), citation.bib still parses to one entry with the real title."""
+    from pybtex.database import parse_string
+
+    tables = clean_tables()
+    tables["dataset"]["doi"] = "10.5072/x},title={PWNED},note={"
+    tables["dataset"] |= {"publisher": "Test Repository", "publication_year": 2024,
+                          "description": "Stake balances."}  # fmt: skip
+    path = write(tables, tmp_path / "w.xlsx")
+    bad = [i for i in _issues(path) if i["sheet"] == "dataset" and i["code"] == "pattern"]
+    assert bad and bad[0]["value"] == "10.5072/x},title={PWNED},note={"
+    out = tmp_path / "pkg"
+    result = CliRunner().invoke(
+        main, ["package", str(path), "-o", str(out), "-q", "--ignore-errors"]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("citation.bib", "citation.biblatex.bib"):
+        entries = parse_string((out / name).read_text(encoding="utf-8"), "bibtex").entries
+        (entry,) = entries.values()
+        assert "PWNED" not in entry.fields["title"]
+        assert entry.fields["title"].startswith("Test dataset")

@@ -94,9 +94,20 @@ def test_yaml_filter_round_trips_any_text(text: str) -> None:
 
 def test_bibtex_filter() -> None:
     assert bibtex(r"{a}%&_$#~^\ b") == (
-        r"\{a\}\%\&\_\$\#\textasciitilde{}\textasciicircum{}\textbackslash{} b"
+        r"\textbraceleft{}a\textbraceright{}\%\&\_\$\#\textasciitilde{}\textasciicircum{}\textbackslash{} b"
     )
     assert bibtex(None) == ""
+
+
+@given(st.text())
+def test_any_text_stays_inside_its_bibtex_field(text: str) -> None:
+    """pybtex (a real BibTeX parser) reads one entry with exactly the fields written, whatever
+    the text: no brace, comma or quote of the workbook can close the field or add one."""
+    from pybtex.database import parse_string
+
+    source = f"@misc{{key,\n  title = {{{bibtex(text)}}},\n  year = {{2024}},\n}}\n"
+    (entry,) = parse_string(source, "bibtex").entries.values()
+    assert set(entry.fields) == {"title", "year"} and entry.fields["year"] == "2024"
 
 
 # --- environment -----------------------------------------------------------------------------

@@ -182,7 +182,9 @@ def _str(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def check_schema(table: Table, descriptor: dict[str, Any], issues: TableIssues) -> dict[str, pd.Series]:
+def check_schema(
+    table: Table, descriptor: dict[str, Any], issues: TableIssues
+) -> dict[str, pd.Series]:
     """Every field rule of a Table Schema, vectorised; returns the parsed numeric and date columns.
 
     Parameters

@@ -89,6 +89,18 @@ MEDIA_TYPES: dict[str, str] = {
 DEFAULT_FORMATS = ("text/csv", "application/json")
 
 
+def doi_url(doi: str) -> str:
+    """The resolver URL of a DOI, percent-encoded as the DOI Handbook asks (section 2.5.2.4):
+    ``{``, ``}``, spaces and the like cannot break out of a BibTeX, Markdown or XML field.
+
+    >>> doi_url("10.5072/x},title={PWNED")
+    'https://doi.org/10.5072/x%7D%2Ctitle%3D%7BPWNED'
+    """
+    from urllib.parse import quote
+
+    return "https://doi.org/" + quote(doi, safe="/;()._-<>[]:")
+
+
 def media_type(path: str) -> str:
     """The media type of a published file, from its name.
 
@@ -243,7 +255,7 @@ def references(text: Any) -> list[dict[str, Any]]:
             part = rest.strip()
         found = _DOI.search(part)
         doi = found.group() if found else None
-        out.append({"text": part, "doi": doi, "doi_url": f"https://doi.org/{doi}" if doi else None,
+        out.append({"text": part, "doi": doi, "doi_url": doi_url(doi) if doi else None,
                     "relation": relation})  # fmt: skip
     return out
 
@@ -502,7 +514,7 @@ def metadata_context(
         "title": dataset.get("title"),
         "year": dataset.get("publication_year"),
         "doi": doi,
-        "doi_url": f"https://doi.org/{doi}" if doi else None,
+        "doi_url": doi_url(doi) if doi else None,
         "licence": licence,
         "licence_url": LICENCES.get(str(licence)) if licence else None,
         "keywords": keywords,
@@ -587,7 +599,7 @@ def _with_test_doi(ctx: dict[str, Any]) -> dict[str, Any]:
     from mbpack.formats.datapackage import slug
 
     doi = f"{TEST_DOI_PREFIX}/mbpack.{slug(str(ctx['glacier'].get('name') or ctx['title']))}"
-    return ctx | {"doi": doi, "doi_url": f"https://doi.org/{doi}"}
+    return ctx | {"doi": doi, "doi_url": doi_url(doi)}
 
 
 def datacite_xml(
