@@ -185,28 +185,37 @@ def write_template(
     guide = book.worksheets[0]
     guide.title = INSTRUCTIONS
     bold = Font(bold=True)
+    # rows are counted here, not looked up with max_row (a scan of every cell)
+    guide_row = 0
     for line in _intro():
         guide.append([line])
+        guide_row += 1
     guide.append([])
+    guide_row += 1
     examples = examples or {}
     for sheet in schema.SHEETS:
         desc = schema.load_schema(sheet)
         guide.append([sheet, desc["description"]])
-        guide.cell(guide.max_row, 1).font = bold
+        guide_row += 1
+        guide.cell(guide_row, 1).font = bold
         if sheet in schema.KEY_VALUE_SHEETS:
             guide.append(
                 ["", "one field per row: fill the value column (unit and description are for you)"]
             )
             for f in desc["fields"]:
                 guide.append(["", header_text(sheet, f["name"]), f["description"]])
+            guide_row += 1 + len(desc["fields"])
         else:
             guide.append(["", "columns:", *[header_text(sheet, f["name"]) for f in desc["fields"]]])
+            guide_row += 1
             if sheet in examples:
                 row = examples[sheet]
                 guide.append(
                     ["", "example:", *[_shown(row.get(f["name"])) for f in desc["fields"]]]
                 )
+                guide_row += 1
         guide.append([])
+        guide_row += 1
     guide.column_dimensions["A"].width = 18
     guide.column_dimensions["B"].width = 60
     guide.freeze_panes = "A2"
@@ -215,14 +224,14 @@ def write_template(
         fields = schema.fields(sheet)
         if sheet in schema.KEY_VALUE_SHEETS:
             ws.append(["field", "value", "unit", "description"])
-            for f in fields:
+            for r, f in enumerate(fields, start=2):
                 ws.append([f["name"], None, f.get("unit"), f["description"]])
                 dv = _validation(sheet, f)
                 if dv is not None:
                     ws.add_data_validation(dv)
-                    dv.add(f"B{ws.max_row}")
+                    dv.add(f"B{r}")
                 if f["type"] == "date":
-                    ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
+                    ws.cell(r, 2).number_format = "yyyy-mm-dd"
             ws["B1"].comment = Comment(
                 "Fill this column; one value per field. Units are in column C.", "mbpack"
             )
