@@ -99,38 +99,88 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
 
 
 @main.command()
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Readable table or JSON report.")  # fmt: skip
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
+              help="Readable table, JSON report (one file), or one JSON line per file.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (text format).")
 @click.option("--generation", type=click.Choice(["upper", "lower"]),
               help="WGMS FoG generation of a release (detected from the column names by default).")  # fmt: skip
 @click.option("--tolerance", type=float,
               help="FoG releases: allowed |B_a - (B_w + B_s)| [mm w.e.] (default 1.5, mbpack.params.FogChecks).")  # fmt: skip
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Files validated at once, in worker processes (default: the number of cores).")  # fmt: skip
 def validate(
-    source: Path, fmt: str, quiet: bool, generation: str | None, tolerance: float | None
+    sources: tuple[Path, ...],
+    fmt: str,
+    quiet: bool,
+    generation: str | None,
+    tolerance: float | None,
+    jobs: int | None,
 ) -> None:
-    """Check SOURCE against the schemas and rules; report every fault by cell.
+    """Check SOURCES against the schemas and rules; report every fault by cell.
 
-    SOURCE is an observation workbook (.xlsx), or a WGMS FoG release of
-    either generation: a folder, a .zip or single .csv tables. Exit code 0
-    when valid (warnings allowed), 1 when it has errors, 2 when it cannot be read.
+    Each SOURCE is an observation workbook (.xlsx), a WGMS FoG release of
+    either generation (a folder of CSV tables, a .zip or single .csv
+    tables), a folder of workbooks (searched at any depth) or a glob
+    pattern ("archive/**/*.xlsx"). One file: its full report. Several: a
+    line per file and a summary (or --format jsonl: a JSON line per file),
+    validated in a process pool. Exit code 0 when valid (warnings allowed),
+    1 when a file has errors, 2 when a file cannot be read: the worst of them.
     """
+    import dataclasses
+    import json
+
     from mbpack import api
     from mbpack.errors import UnreadableWorkbook
     from mbpack.issues import Issue, Report
 
-    try:
-        report = api.validate(source, generation=generation, tolerance=tolerance)  # type: ignore[arg-type]
-    except UnreadableWorkbook as exc:
-        report = Report(file=str(source))
-        report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
-        if fmt == "json":
-            click.echo(report.to_json())
-        click.echo(f"mbpack: {exc}", err=True)
-        sys.exit(EXIT_UNREADABLE)
-    _print_report(report, fmt, quiet)
-    sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
+    files = api.expand_sources(sources)
+    single = len(sources) == 1 and files == [sources[0]] and sources[0].exists()
+    if single and fmt != "jsonl":
+        source = sources[0]
+        try:
+            report = api.validate(source, generation=generation, tolerance=tolerance)  # type: ignore[arg-type]
+        except UnreadableWorkbook as exc:
+            report = Report(file=str(source))
+            report.add(
+                Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source))
+            )
+            if fmt == "json":
+                click.echo(report.to_json())
+            click.echo(f"mbpack: {exc}", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        _print_report(report, fmt, quiet)
+        sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
+    if fmt == "json":
+        raise click.UsageError("--format json reports one file; use --format jsonl for several")
+    worst = EXIT_VALID
+    counts = {"valid": 0, "invalid": 0, "unreadable": 0}
+    errors = warnings = 0
+    for result in api.validate_many(files, jobs=jobs, generation=generation, tolerance=tolerance):  # type: ignore[arg-type]
+        worst = max(worst, result.exit_code)
+        counts[result.status] += 1
+        errors, warnings = errors + result.errors, warnings + result.warnings
+        if fmt == "jsonl":
+            line = {k: v for k, v in dataclasses.asdict(result).items() if k != "report"}
+            line["issues"] = result.report["issues"]
+            click.echo(json.dumps(line, ensure_ascii=False))
+        elif not quiet:
+            why = ""
+            if result.status == "unreadable":
+                issues = result.report["issues"]
+                why = (
+                    ": " + str(issues[0]["message"]) if isinstance(issues, list) and issues else ""
+                )
+            click.echo(
+                f"{result.file}: {result.status}: {result.errors} errors, "
+                f"{result.warnings} warnings ({result.seconds:.1f} s){why}"
+            )
+    if fmt == "text":
+        click.echo(
+            f"{len(files)} files: {counts['valid']} valid, {counts['invalid']} invalid, "
+            f"{counts['unreadable']} unreadable; {errors} errors, {warnings} warnings"
+        )
+    sys.exit(worst)
 
 
 #: --force: replace an output folder mbpack did not write (never one that holds an input).
