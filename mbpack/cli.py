@@ -464,6 +464,11 @@ def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
               help="Glacier outline: GeoJSON, or a mask raster on the DEM's grid.")  # fmt: skip
 @click.option("--crs", help="EPSG code of Easting/Northing (default: the DEM's).")
 @click.option("--resolution", type=float, help="Resample the DEM to this cell size [m] (average).")
+@click.option("--embed-grid", is_flag=True,
+              help="Write every DEM cell into the surface_grid sheet (small grids) instead of naming "
+                   "the DEM and outline in the surfaces sheet.")  # fmt: skip
+@click.option("--copy-rasters", is_flag=True,
+              help="Copy the DEM and outline beside the workbook (the surfaces sheet names the copies).")  # fmt: skip
 @click.option("--name", help="Glacier name (default: the file name).")
 @click.option(
     "--length-unit", help="Unit of exposures, depths (m, cm) when the headers do not say."
@@ -473,15 +478,25 @@ def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
 )
 @_workbook_output
 def import_stakes_command(stakes: Path, year: int, probes: Path | None, density: Path | None, dem: Path | None,
-                          outline: Path | None, crs: str | None, resolution: float | None, name: str | None,
-                          length_unit: str | None,
+                          outline: Path | None, crs: str | None, resolution: float | None, embed_grid: bool,
+                          copy_rasters: bool, name: str | None, length_unit: str | None,
                           density_unit: str | None, output: Path) -> None:  # fmt: skip
-    """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline."""
-    from mbpack.formats.importers import import_stakes
+    """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline.
 
+    The DEM and outline stay rasters: the surfaces sheet names them, relative
+    to the workbook (--copy-rasters copies them beside it); --embed-grid
+    writes every cell into surface_grid instead.
+    """
+    from mbpack.formats.importers import import_stakes, keep_rasters
+
+    if embed_grid and copy_rasters:
+        raise click.UsageError("--copy-rasters names rasters; --embed-grid embeds them: give one")
     imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
                              resolution=resolution,
                              name=name, length_unit=length_unit, density_unit=density_unit)  # fmt: skip
+    if dem is not None and not embed_grid:
+        imported = keep_rasters(imported, output, dem=dem, outline=outline, copy=copy_rasters,
+                                resolution=resolution)  # fmt: skip
     _write_imported(imported, output, stakes, probes, density, dem, outline)
 
 
