@@ -21,6 +21,7 @@ CASES = (
     "bench.fog_case",
     "bench.million_case",
     "bench.batch_case",
+    "bench.dem_case",
 )
 
 #: What ``--quick`` runs (well under a minute): the complexity watch at small n.

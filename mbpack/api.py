@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mbpack.errors import InvalidWorkbook
-from mbpack.params import DEFAULT, Parameters
+from mbpack.params import BATCH, DEFAULT, Parameters
 
 if TYPE_CHECKING:
     from mbpack.balance.compute import Results
@@ -261,8 +261,9 @@ def validate_many(
     jobs: int | None = None,
     generation: Literal["upper", "lower"] | None = None,
     tolerance: float | None = None,
+    scheduler: str | None = None,
 ) -> Iterator[FileResult]:
-    """Validate many files in a process pool; results in the order of the files.
+    """Validate many files in a process pool (or on a dask cluster); results in the order of the files.
 
     Parameters
     ----------
@@ -273,6 +274,11 @@ def validate_many(
         this process).
     generation, tolerance
         As for :func:`validate`, for every FoG release.
+    scheduler
+        Address of a ``dask.distributed`` scheduler (``tcp://host:8786``):
+        the files are validated by its workers instead (the ``dask`` extra;
+        the workers must see the files at the same paths).  ``jobs`` is then
+        ignored.
 
     Yields
     ------
@@ -283,6 +289,9 @@ def validate_many(
 
     files = expand_sources(sources)
     task = functools.partial(validate_file, generation=generation, tolerance=tolerance)
+    if scheduler is not None:
+        yield from _on_cluster(task, files, scheduler)
+        return
     workers = min(jobs or os.cpu_count() or 1, len(files))
     if workers <= 1:
         yield from map(task, files)
@@ -292,8 +301,35 @@ def validate_many(
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    if "fork" in methods:  # forked workers inherit the readers and checks: imported once, here
+        from importlib import import_module
+
+        for module in ("mbpack.workbook.reader", "mbpack.checks.validate", "mbpack.checks.wgms"):
+            import_module(module)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(task, files)
+
+
+def _on_cluster(
+    task: Callable[[Path], FileResult], files: list[Path], scheduler: str
+) -> Iterator[FileResult]:
+    """``task`` over ``files`` on the dask.distributed cluster at ``scheduler``, in order."""
+    from mbpack.errors import MbpackError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise MbpackError(
+            "--scheduler needs dask.distributed: pip install 'mbpack[dask]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=BATCH.scheduler_timeout)
+    except OSError as exc:
+        raise MbpackError(f"no dask scheduler at {scheduler}: {exc}") from None
+    with client:
+        futures = client.map(task, files, pure=False)
+        for future in futures:
+            yield future.result()
 
 
 def compute(

@@ -109,6 +109,8 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
               help="FoG releases: allowed |B_a - (B_w + B_s)| [mm w.e.] (default 1.5, mbpack.params.FogChecks).")  # fmt: skip
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Files validated at once, in worker processes (default: the number of cores).")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Validate on a dask.distributed cluster (tcp://host:8786; the dask extra).")  # fmt: skip
 def validate(
     sources: tuple[Path, ...],
     fmt: str,
@@ -116,6 +118,7 @@ def validate(
     generation: str | None,
     tolerance: float | None,
     jobs: int | None,
+    scheduler: str | None,
 ) -> None:
     """Check SOURCES against the schemas and rules; report every fault by cell.
 
@@ -135,7 +138,8 @@ def validate(
     from mbpack.issues import Issue, Report
 
     files = api.expand_sources(sources)
-    single = len(sources) == 1 and files == [sources[0]] and sources[0].exists()
+    glob_like = any(c in str(s) for s in sources for c in "*?[")
+    single = len(sources) == 1 and files == [sources[0]] and not glob_like and scheduler is None
     if single and fmt != "jsonl":
         source = sources[0]
         try:
@@ -156,7 +160,9 @@ def validate(
     worst = EXIT_VALID
     counts = {"valid": 0, "invalid": 0, "unreadable": 0}
     errors = warnings = 0
-    for result in api.validate_many(files, jobs=jobs, generation=generation, tolerance=tolerance):  # type: ignore[arg-type]
+    results = api.validate_many(files, jobs=jobs, generation=generation, tolerance=tolerance,  # type: ignore[arg-type]
+                                scheduler=scheduler)  # fmt: skip
+    for result in results:
         worst = max(worst, result.exit_code)
         counts[result.status] += 1
         errors, warnings = errors + result.errors, warnings + result.warnings

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from conftest import clean_tables, write
 
@@ -243,3 +244,33 @@ def test_validate_file_in_a_pool_equals_serial(tmp_path: Path) -> None:
     pooled = [(r.file, r.status, r.errors) for r in api.validate_many(order, jobs=2)]
     assert serial == pooled
     assert [s[1] for s in serial] == ["invalid", "valid", "unreadable"]
+
+
+def test_validate_on_a_dask_cluster(tmp_path: Path) -> None:
+    """--scheduler: the same per-file results from a dask LocalCluster as from the process pool."""
+    distributed = pytest.importorskip("distributed")
+    from mbpack import api
+
+    files = _batch(tmp_path)
+    order = [files["good"], files["bad"], files["broken"]]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        on_cluster = [
+            (r.file, r.status, r.errors) for r in api.validate_many(order, scheduler=address)
+        ]
+        result = CliRunner().invoke(
+            main, ["validate", *map(str, order), "--scheduler", address, "--format", "jsonl"]
+        )
+    assert on_cluster == [(r.file, r.status, r.errors) for r in api.validate_many(order, jobs=1)]
+    assert result.exit_code == 2, result.output
+    assert [json.loads(line)["status"] for line in result.output.strip().splitlines()] == [
+        "valid",
+        "invalid",
+        "unreadable",
+    ]
+    nowhere = CliRunner().invoke(
+        main, ["validate", *map(str, order), "--scheduler", "tcp://127.0.0.1:9"]
+    )
+    assert nowhere.exit_code == 2 and "no dask scheduler" in nowhere.output
