@@ -11,6 +11,7 @@ never runs it as a formula.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -91,6 +92,39 @@ def _table_rows(ws: Any, frame: Any) -> Iterable[list[Any]]:
         yield list(row)
 
 
+def _fill(book: Any, wb_tables: Workbook, sheets: tuple[str, ...]) -> None:
+    """Stream every sheet's rows into the write-only ``book``."""
+    for sheet in sheets:
+        ws = book.create_sheet(sheet)
+        ws.freeze_panes = "A2"
+        frame = wb_tables.tables[sheet]
+        if sheet in schema.KEY_VALUE_SHEETS:
+            ws.append(["field", "value", "unit", "description"])
+            record = wb_tables.record(sheet)
+            for f in schema.fields(sheet):
+                value = _cell(ws, _excel_value(record.get(f["name"])))
+                ws.append([f["name"], value, f.get("unit"), f.get("description")])
+            for extra in frame.columns:
+                if extra not in record or extra in schema.field_names(sheet):
+                    continue
+                ws.append([_cell(ws, extra), _cell(ws, _excel_value(record[extra])), None, None])
+        else:
+            ws.append([_cell(ws, header_text(sheet, c)) for c in frame.columns])
+            for row in _table_rows(ws, frame):
+                ws.append(row)
+
+
+def _discard(book: Any) -> None:
+    """Close the half-written sheets of a write-only ``book`` and remove their temporary files."""
+    for ws in book.worksheets:
+        writer = getattr(ws, "_writer", None)
+        with contextlib.suppress(Exception):  # best effort: the error being raised matters
+            ws.close()
+        out = getattr(writer, "out", None)
+        if isinstance(out, str):
+            Path(out).unlink(missing_ok=True)
+
+
 def write_workbook(
     tables: Workbook | Mapping[str, Any],
     path: str | os.PathLike[str],
@@ -127,26 +161,13 @@ def write_workbook(
         sheets = tuple(
             s for s in schema.SHEETS if s in schema.REQUIRED_SHEETS or not wb_tables.tables[s].empty
         )
-    book = XLWorkbook(write_only=True)
-    for sheet in sheets:
-        ws = book.create_sheet(sheet)
-        ws.freeze_panes = "A2"
-        frame = wb_tables.tables[sheet]
-        if sheet in schema.KEY_VALUE_SHEETS:
-            ws.append(["field", "value", "unit", "description"])
-            record = wb_tables.record(sheet)
-            for f in schema.fields(sheet):
-                value = _cell(ws, _excel_value(record.get(f["name"])))
-                ws.append([f["name"], value, f.get("unit"), f.get("description")])
-            for extra in frame.columns:
-                if extra not in record or extra in schema.field_names(sheet):
-                    continue
-                ws.append([_cell(ws, extra), _cell(ws, _excel_value(record[extra])), None, None])
-        else:
-            ws.append([_cell(ws, header_text(sheet, c)) for c in frame.columns])
-            for row in _table_rows(ws, frame):
-                ws.append(row)
     target = Path(path)
-    with atomic_file(target, inputs=inputs) as tmp:
+    with atomic_file(target, inputs=inputs) as tmp:  # refuses an input before any row is made
+        book = XLWorkbook(write_only=True)
+        try:
+            _fill(book, wb_tables, sheets)
+        except BaseException:
+            _discard(book)
+            raise
         book.save(tmp)
     return target
