@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,9 +25,14 @@ STAKES = 200
 
 def make_workbook(path: Path, rows: int = ROWS, seed: int = 1) -> Path:
     """A clean workbook of ``rows`` stake readings (200 stakes, fortnightly readings)."""
-    import pandas as pd
-
     from mbpack.workbook import Workbook, write_workbook
+
+    return write_workbook(Workbook.from_tables(tables(rows, seed)), path)
+
+
+def tables(rows: int = ROWS, seed: int = 1) -> dict[str, Any]:
+    """The tables of :func:`make_workbook`: ``rows`` stake readings of 200 stakes."""
+    import pandas as pd
 
     rng = np.random.default_rng(seed)
     per = rows // STAKES
@@ -43,7 +49,7 @@ def make_workbook(path: Path, rows: int = ROWS, seed: int = 1) -> Path:
         }
     )
     years = np.arange(1991, 1991 + int(per * 14 / 365) + 2)
-    tables = {
+    return {
         "glacier": {
             "name": "Benchmark Glacier",
             "country": "CN",
@@ -68,7 +74,6 @@ def make_workbook(path: Path, rows: int = ROWS, seed: int = 1) -> Path:
         ],
         "stake_readings": readings,
     }
-    return write_workbook(Workbook.from_tables(tables), path)
 
 
 def _peak_mb() -> float:
@@ -88,6 +93,19 @@ def measure(case: str, path: Path) -> dict[str, float]:
 
         pd.read_excel(path, sheet_name="stake_readings", engine="calamine")
         extra = {}
+    elif case in ("write", "write_bare"):
+        from mbpack.workbook import Workbook
+
+        wb = Workbook.from_tables(tables(int(path.stem.rsplit("_", 1)[-1])))
+        target = path.with_name(f"{case}.xlsx")
+        t0 = time.perf_counter()  # only the writing is timed, not making the tables
+        if case == "write":
+            from mbpack.workbook import write_workbook
+
+            write_workbook(wb, target)
+        else:
+            _write_bare(wb, target)
+        extra = {}
     elif case == "frictionless":
         extra = {"errors": float(_frictionless(path))}
     else:
@@ -95,12 +113,31 @@ def measure(case: str, path: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), **extra}
 
 
+def _write_bare(wb: Any, target: Path) -> None:
+    """openpyxl write-only mode appending the same values, with nothing else done."""
+    from openpyxl import Workbook as XLWorkbook
+
+    from mbpack.workbook import schema
+    from mbpack.workbook.model import header_text
+
+    book = XLWorkbook(write_only=True)
+    for sheet in schema.SHEETS:
+        frame = wb.tables[sheet]
+        if frame.empty and sheet not in schema.REQUIRED_SHEETS:
+            continue
+        ws = book.create_sheet(sheet)
+        ws.append([header_text(sheet, c) for c in frame.columns])
+        for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+            ws.append(list(row))
+    book.save(target)
+
+
 def _frictionless(path: Path) -> int:
     import copy
 
     from frictionless import Package, Resource, Schema, formats
 
-    from mbpack.workbook import header_text
+    from mbpack.workbook.model import header_text
     from mbpack.workbook.schema import load_schema
 
     def resource_for(sheet: str) -> Resource:
@@ -157,6 +194,7 @@ def run(quick: bool = False) -> dict[str, float]:
         for c in ("mbpack", "bare")
     }
     fl = run_isolated("frictionless", path)
+    write = {c: run_isolated(c, path) for c in ("write", "write_bare")}
     return {
         "rows": float(rows),
         "mbpack_s": best["mbpack"]["seconds"],
@@ -167,6 +205,9 @@ def run(quick: bool = False) -> dict[str, float]:
         "frictionless_errors": fl["errors"],
         "ratio_mbpack_to_bare": best["mbpack"]["seconds"] / best["bare"]["seconds"],
         "ratio_frictionless_to_mbpack": fl["seconds"] / best["mbpack"]["seconds"],
+        "write_s": write["write"]["seconds"],
+        "write_openpyxl_write_only_s": write["write_bare"]["seconds"],
+        "ratio_write_to_openpyxl": write["write"]["seconds"] / write["write_bare"]["seconds"],
     }
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mbpack.errors import InvalidWorkbook
-from mbpack.params import DEFAULT, Parameters
+from mbpack.params import BATCH, DEFAULT, Parameters
 
 if TYPE_CHECKING:
     from mbpack.balance.compute import Results
@@ -142,6 +142,194 @@ def validate(
 
         return validate_fog(path, generation=generation, tolerance=tolerance)
     return load(path, ignore_errors=True).report
+
+
+#: Exit status of one file: valid (warnings allowed), invalid (errors), unreadable.
+EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome of validating one file of a batch (:func:`validate_file`).
+
+    Attributes
+    ----------
+    file
+        The workbook or FoG release, as given.
+    status
+        ``valid``, ``invalid`` or ``unreadable``.
+    exit_code
+        0, 1 or 2 as ``mbpack validate`` exits for this file alone.
+    errors, warnings
+        Counts of the report (an unreadable file counts one error).
+    seconds
+        Wall time of the validation [s].
+    report
+        The full report as a dict (:meth:`mbpack.issues.Report.as_dict`).
+    """
+
+    file: str
+    status: Literal["valid", "invalid", "unreadable"]
+    exit_code: int
+    errors: int
+    warnings: int
+    seconds: float
+    report: dict[str, object]
+
+
+def validate_file(
+    source: str | os.PathLike[str],
+    *,
+    generation: Literal["upper", "lower"] | None = None,
+    tolerance: float | None = None,
+) -> FileResult:
+    """Validate one workbook or FoG release; never raises for a bad or unreadable file.
+
+    The per-file function of ``mbpack validate FILE|DIR|GLOB…``: picklable
+    arguments and result, so a process pool (or a cluster) can run it.
+
+    Parameters
+    ----------
+    source
+        As for :func:`validate`.
+    generation, tolerance
+        As for :func:`validate`.
+
+    Returns
+    -------
+    FileResult
+        Status, exit code, counts, time [s] and the report.
+    """
+    import time
+
+    from mbpack.errors import MbpackError
+    from mbpack.issues import Issue, Report
+
+    t0 = time.perf_counter()
+    try:
+        report = validate(source, generation=generation, tolerance=tolerance)
+    except (MbpackError, OSError) as exc:
+        report = Report(file=str(source))
+        report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
+        return FileResult(
+            str(source), "unreadable", EXIT_UNREADABLE, 1, 0, time.perf_counter() - t0,
+            report.as_dict(),
+        )  # fmt: skip
+    return FileResult(
+        str(source),
+        "valid" if report.valid else "invalid",
+        EXIT_VALID if report.valid else EXIT_INVALID,
+        report.errors,
+        report.warnings,
+        time.perf_counter() - t0,
+        report.as_dict(),
+    )
+
+
+def _is_release_dir(path: Path) -> bool:
+    return any(path.rglob("*.csv")) and not any(path.rglob("*.xlsx"))
+
+
+def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The files a batch validates: each FILE, every workbook under each DIR, each GLOB's matches.
+
+    A folder that holds ``.xlsx`` workbooks (at any depth; Excel's ``~$``
+    lock files skipped) gives those workbooks; a folder that holds CSV
+    tables and no workbook is one FoG release.  A name that does not exist
+    is taken as a glob pattern (``**`` matches folders at any depth); a
+    pattern that matches nothing is returned as given, so that it is
+    reported as unreadable.  Duplicates are dropped, order is kept.
+    """
+    import glob
+
+    out: list[Path] = []
+    for source in sources:
+        path = Path(source)
+        if path.is_dir() and not _is_release_dir(path):
+            found = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$"))
+        elif path.exists():
+            found = [path]
+        else:
+            found = [Path(p) for p in sorted(glob.glob(str(source), recursive=True))] or [path]
+        out.extend(p for p in found if p not in out)
+    return out
+
+
+def validate_many(
+    sources: Iterable[str | os.PathLike[str]],
+    *,
+    jobs: int | None = None,
+    generation: Literal["upper", "lower"] | None = None,
+    tolerance: float | None = None,
+    scheduler: str | None = None,
+) -> Iterator[FileResult]:
+    """Validate many files in a process pool (or on a dask cluster); results in the order of the files.
+
+    Parameters
+    ----------
+    sources
+        Files, folders and glob patterns (:func:`expand_sources`).
+    jobs
+        Worker processes (default: the number of cores; 1 validates in
+        this process).
+    generation, tolerance
+        As for :func:`validate`, for every FoG release.
+    scheduler
+        Address of a ``dask.distributed`` scheduler (``tcp://host:8786``):
+        the files are validated by its workers instead (the ``dask`` extra;
+        the workers must see the files at the same paths).  ``jobs`` is then
+        ignored.
+
+    Yields
+    ------
+    FileResult
+        One per file, as each is done, in the order of the files.
+    """
+    import functools
+
+    files = expand_sources(sources)
+    task = functools.partial(validate_file, generation=generation, tolerance=tolerance)
+    if scheduler is not None:
+        yield from _on_cluster(task, files, scheduler)
+        return
+    workers = min(jobs or os.cpu_count() or 1, len(files))
+    if workers <= 1:
+        yield from map(task, files)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    if "fork" in methods:  # forked workers inherit the readers and checks: imported once, here
+        from importlib import import_module
+
+        for module in ("mbpack.workbook.reader", "mbpack.checks.validate", "mbpack.checks.wgms"):
+            import_module(module)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(task, files)
+
+
+def _on_cluster(
+    task: Callable[[Path], FileResult], files: list[Path], scheduler: str
+) -> Iterator[FileResult]:
+    """``task`` over ``files`` on the dask.distributed cluster at ``scheduler``, in order."""
+    from mbpack.errors import MbpackError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise MbpackError(
+            "--scheduler needs dask.distributed: pip install 'mbpack[dask]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=BATCH.scheduler_timeout)
+    except OSError as exc:
+        raise MbpackError(f"no dask scheduler at {scheduler}: {exc}") from None
+    with client:
+        futures = client.map(task, files, pure=False)
+        for future in futures:
+            yield future.result()
 
 
 def compute(

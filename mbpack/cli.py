@@ -140,38 +140,94 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
 
 
 @main.command()
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Readable table or JSON report.")  # fmt: skip
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True,
+              help="Readable table, JSON report (one file), or one JSON line per file.")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line (text format).")
 @click.option("--generation", type=click.Choice(["upper", "lower"]),
               help="WGMS FoG generation of a release (detected from the column names by default).")  # fmt: skip
 @click.option("--tolerance", type=float,
               help="FoG releases: allowed |B_a - (B_w + B_s)| [mm w.e.] (default 1.5, mbpack.params.FogChecks).")  # fmt: skip
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Files validated at once, in worker processes (default: the number of cores).")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Validate on a dask.distributed cluster (tcp://host:8786; the dask extra).")  # fmt: skip
 def validate(
-    source: Path, fmt: str, quiet: bool, generation: str | None, tolerance: float | None
+    sources: tuple[Path, ...],
+    fmt: str,
+    quiet: bool,
+    generation: str | None,
+    tolerance: float | None,
+    jobs: int | None,
+    scheduler: str | None,
 ) -> None:
-    """Check SOURCE against the schemas and rules; report every fault by cell.
+    """Check SOURCES against the schemas and rules; report every fault by cell.
 
-    SOURCE is an observation workbook (.xlsx), or a WGMS FoG release of
-    either generation: a folder, a .zip or single .csv tables. Exit code 0
-    when valid (warnings allowed), 1 when it has errors, 2 when it cannot be read.
+    Each SOURCE is an observation workbook (.xlsx), a WGMS FoG release of
+    either generation (a folder of CSV tables, a .zip or single .csv
+    tables), a folder of workbooks (searched at any depth) or a glob
+    pattern ("archive/**/*.xlsx"). One file: its full report. Several: a
+    line per file and a summary (or --format jsonl: a JSON line per file),
+    validated in a process pool. Exit code 0 when valid (warnings allowed),
+    1 when a file has errors, 2 when a file cannot be read: the worst of them.
     """
+    import dataclasses
+    import json
+
     from mbpack import api
     from mbpack.errors import UnreadableWorkbook
     from mbpack.issues import Issue, Report
 
-    try:
-        report = api.validate(source, generation=generation, tolerance=tolerance)  # type: ignore[arg-type]
-    except UnreadableWorkbook as exc:
-        report = Report(file=str(source))
-        report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
-        if fmt == "json":
-            click.echo(report.to_json())
-        click.echo(f"mbpack: {exc}", err=True)
-        sys.exit(EXIT_UNREADABLE)
-    _print_report(report, fmt, quiet)
-    sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
+    files = api.expand_sources(sources)
+    glob_like = any(c in str(s) for s in sources for c in "*?[")
+    single = len(sources) == 1 and files == [sources[0]] and not glob_like and scheduler is None
+    if single and fmt != "jsonl":
+        source = sources[0]
+        try:
+            report = api.validate(source, generation=generation, tolerance=tolerance)  # type: ignore[arg-type]
+        except UnreadableWorkbook as exc:
+            report = Report(file=str(source))
+            report.add(
+                Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source))
+            )
+            if fmt == "json":
+                click.echo(report.to_json())
+            click.echo(f"mbpack: {exc}", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        _print_report(report, fmt, quiet)
+        sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
+    if fmt == "json":
+        raise click.UsageError("--format json reports one file; use --format jsonl for several")
+    worst = EXIT_VALID
+    counts = {"valid": 0, "invalid": 0, "unreadable": 0}
+    errors = warnings = 0
+    results = api.validate_many(files, jobs=jobs, generation=generation, tolerance=tolerance,  # type: ignore[arg-type]
+                                scheduler=scheduler)  # fmt: skip
+    for result in results:
+        worst = max(worst, result.exit_code)
+        counts[result.status] += 1
+        errors, warnings = errors + result.errors, warnings + result.warnings
+        if fmt == "jsonl":
+            line = {k: v for k, v in dataclasses.asdict(result).items() if k != "report"}
+            line["issues"] = result.report["issues"]
+            click.echo(json.dumps(line, ensure_ascii=False))
+        elif not quiet:
+            why = ""
+            if result.status == "unreadable":
+                issues = result.report["issues"]
+                why = (
+                    ": " + str(issues[0]["message"]) if isinstance(issues, list) and issues else ""
+                )
+            click.echo(
+                f"{result.file}: {result.status}: {result.errors} errors, "
+                f"{result.warnings} warnings ({result.seconds:.1f} s){why}"
+            )
+    if fmt == "text":
+        click.echo(
+            f"{len(files)} files: {counts['valid']} valid, {counts['invalid']} invalid, "
+            f"{counts['unreadable']} unreadable; {errors} errors, {warnings} warnings"
+        )
+    sys.exit(worst)
 
 
 #: --force: replace an output folder mbpack did not write (never one that holds an input).
@@ -459,6 +515,11 @@ def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
               help="Glacier outline: GeoJSON, or a mask raster on the DEM's grid.")  # fmt: skip
 @click.option("--crs", help="EPSG code of Easting/Northing (default: the DEM's).")
 @click.option("--resolution", type=float, help="Resample the DEM to this cell size [m] (average).")
+@click.option("--embed-grid", is_flag=True,
+              help="Write every DEM cell into the surface_grid sheet (small grids) instead of naming "
+                   "the DEM and outline in the surfaces sheet.")  # fmt: skip
+@click.option("--copy-rasters", is_flag=True,
+              help="Copy the DEM and outline beside the workbook (the surfaces sheet names the copies).")  # fmt: skip
 @click.option("--name", help="Glacier name (default: the file name).")
 @click.option(
     "--length-unit", help="Unit of exposures, depths (m, cm) when the headers do not say."
@@ -468,15 +529,25 @@ def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
 )
 @_workbook_output
 def import_stakes_command(stakes: Path, year: int, probes: Path | None, density: Path | None, dem: Path | None,
-                          outline: Path | None, crs: str | None, resolution: float | None, name: str | None,
-                          length_unit: str | None,
+                          outline: Path | None, crs: str | None, resolution: float | None, embed_grid: bool,
+                          copy_rasters: bool, name: str | None, length_unit: str | None,
                           density_unit: str | None, output: Path) -> None:  # fmt: skip
-    """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline."""
-    from mbpack.formats.importers import import_stakes
+    """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline.
 
+    The DEM and outline stay rasters: the surfaces sheet names them, relative
+    to the workbook (--copy-rasters copies them beside it); --embed-grid
+    writes every cell into surface_grid instead.
+    """
+    from mbpack.formats.importers import import_stakes, keep_rasters
+
+    if embed_grid and copy_rasters:
+        raise click.UsageError("--copy-rasters names rasters; --embed-grid embeds them: give one")
     imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
                              resolution=resolution,
                              name=name, length_unit=length_unit, density_unit=density_unit)  # fmt: skip
+    if dem is not None and not embed_grid:
+        imported = keep_rasters(imported, output, dem=dem, outline=outline, copy=copy_rasters,
+                                resolution=resolution)  # fmt: skip
     _write_imported(imported, output, stakes, probes, density, dem, outline)
 
 

@@ -276,7 +276,23 @@ class FileLimits:
         return self.earliest_date, latest
 
 
+@dataclass(frozen=True)
+class Batch:
+    """How ``mbpack validate`` runs many files (:func:`mbpack.api.validate_many`).
+
+    Attributes
+    ----------
+    scheduler_timeout
+        Seconds to wait for a dask scheduler to answer before giving up [s].
+        10: a scheduler on the same network answers in well under a second;
+        longer only delays the message when the address is wrong.
+    """
+
+    scheduler_timeout: float = 10.0
+
+
 #: The documented thresholds of the checks and limits of the reader.
 THRESHOLDS = Thresholds()
 FOG_CHECKS = FogChecks()
 FILE_LIMITS = FileLimits()
+BATCH = Batch()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import openpyxl
+import pytest
 from click.testing import CliRunner
 from conftest import clean_tables, write
 
@@ -167,3 +170,107 @@ def test_installed_wheel_runs_from_any_directory(tmp_path: Path, clean_xlsx: Pat
         check=True,
     )
     assert check.stdout.strip().startswith(str(target))
+
+
+# --- many files: mbpack validate FILE|DIR|GLOB… ----------------------------------------------
+
+
+def _batch(tmp_path: Path) -> dict[str, Path]:
+    """Two valid workbooks (one in a sub-folder), one with an error, one that is not a workbook."""
+    from mbpack.example import shipped_path
+
+    good = tmp_path / "archive" / "good.xlsx"
+    deep = tmp_path / "archive" / "1990s" / "deep.xlsx"
+    deep.parent.mkdir(parents=True)
+    shutil.copy(shipped_path(), good)
+    shutil.copy(shipped_path(), deep)
+    book = openpyxl.load_workbook(shipped_path())
+    book["stakes"]["A2"] = None  # a required stake_id left blank
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a zip")
+    return {"good": good, "deep": deep, "bad": bad, "broken": broken}
+
+
+def test_validate_many_text_lines_summary_and_worst_exit(tmp_path: Path) -> None:
+    files = _batch(tmp_path)
+    result = CliRunner().invoke(
+        main, ["validate", str(tmp_path / "archive"), str(files["bad"]), "--jobs", "2"]
+    )
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1, result.output  # the worst: one file has errors
+    assert [line.split(": ")[0] for line in lines[:3]] == [
+        str(files["deep"]),
+        str(files["good"]),
+        str(files["bad"]),
+    ]  # a folder's workbooks sorted, then the next argument
+    assert lines[0].split(": ")[1] == "valid" and lines[2].split(": ")[1] == "invalid"
+    assert lines[-1].startswith("3 files: 2 valid, 1 invalid, 0 unreadable;")
+    everything = CliRunner().invoke(main, ["validate", str(tmp_path / "**" / "*.xlsx"), "-j", "1"])
+    assert everything.exit_code == 2, everything.output  # broken.xlsx cannot be read
+    assert (
+        everything.output.strip()
+        .splitlines()[-1]
+        .startswith("4 files: 2 valid, 1 invalid, 1 unreadable;")
+    )
+    assert f"{files['broken']}: unreadable: 1 errors" in everything.output
+
+
+def test_validate_many_jsonl_one_line_per_file(tmp_path: Path) -> None:
+    files = _batch(tmp_path)
+    result = CliRunner().invoke(
+        main, ["validate", str(files["good"]), str(files["bad"]), "--format", "jsonl"]
+    )
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.output.strip().splitlines()]
+    assert [(r["file"], r["status"], r["exit_code"]) for r in rows] == [
+        (str(files["good"]), "valid", 0),
+        (str(files["bad"]), "invalid", 1),
+    ]
+    assert rows[0]["errors"] == 0
+    bad_cells = {i["cell"] for i in rows[1]["issues"] if i["severity"] == "error"}
+    assert "stakes!A2" in bad_cells
+    missing = CliRunner().invoke(main, ["validate", str(tmp_path / "nothing-*.xlsx"), "-q"])
+    assert missing.exit_code == 2
+
+
+def test_validate_file_in_a_pool_equals_serial(tmp_path: Path) -> None:
+    from mbpack import api
+
+    files = _batch(tmp_path)
+    order = [files["bad"], files["good"], files["broken"]]
+    serial = [(r.file, r.status, r.errors) for r in api.validate_many(order, jobs=1)]
+    pooled = [(r.file, r.status, r.errors) for r in api.validate_many(order, jobs=2)]
+    assert serial == pooled
+    assert [s[1] for s in serial] == ["invalid", "valid", "unreadable"]
+
+
+def test_validate_on_a_dask_cluster(tmp_path: Path) -> None:
+    """--scheduler: the same per-file results from a dask LocalCluster as from the process pool."""
+    distributed = pytest.importorskip("distributed")
+    from mbpack import api
+
+    files = _batch(tmp_path)
+    order = [files["good"], files["bad"], files["broken"]]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        on_cluster = [
+            (r.file, r.status, r.errors) for r in api.validate_many(order, scheduler=address)
+        ]
+        result = CliRunner().invoke(
+            main, ["validate", *map(str, order), "--scheduler", address, "--format", "jsonl"]
+        )
+    assert on_cluster == [(r.file, r.status, r.errors) for r in api.validate_many(order, jobs=1)]
+    assert result.exit_code == 2, result.output
+    assert [json.loads(line)["status"] for line in result.output.strip().splitlines()] == [
+        "valid",
+        "invalid",
+        "unreadable",
+    ]
+    nowhere = CliRunner().invoke(
+        main, ["validate", *map(str, order), "--scheduler", "tcp://127.0.0.1:9"]
+    )
+    assert nowhere.exit_code == 2 and "no dask scheduler" in nowhere.output

@@ -87,19 +87,32 @@ def field(tmp_path: Path) -> dict[str, Path]:
                                                 ("stakes", "stakes.csv"), ("probes", "probes.csv"), ("density", "density.csv"))}  # fmt: skip
 
 
+@pytest.mark.parametrize("embed", [False, True], ids=["surfaces", "embed-grid"])
 @pytest.mark.parametrize("outline", ["outline", "mask"])
 def test_import_and_compute_match_the_analytic_answer(
-    field: dict[str, Path], tmp_path: Path, outline: str
+    field: dict[str, Path], tmp_path: Path, outline: str, embed: bool
 ) -> None:
     out = tmp_path / "imported.xlsx"
     result = CliRunner().invoke(main, [
         "import", "stakes", str(field["stakes"]), "--year", "2010", "--probes", str(field["probes"]),
         "--density", str(field["density"]), "--dem", str(field["dem"]), "--outline", str(field[outline]), "-o", str(out),
+        *(["--embed-grid"] if embed else []),
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "read as cm (a guess" in result.stderr and "read as g/cm3 (a guess" in result.stderr
     wb = read_workbook(out)
-    grid = wb["surface_grid"]
+    if embed:
+        grid = wb["surface_grid"]
+        assert wb["surfaces"].empty
+    else:  # the rasters stay rasters, named relative to the workbook (here: the same folder)
+        from mbpack.formats.geo import grid_from_dem
+
+        assert wb["surface_grid"].empty
+        surfaces = wb["surfaces"]
+        assert surfaces[["year", "dem", "outline"]].values.tolist() == [
+            [2010, "dem.tif", field[outline].name]
+        ]
+        grid = grid_from_dem(field["dem"], field[outline], 2010)
     assert len(grid) == 32 * 92  # cells whose centres are inside the outline
     assert wb.record("glacier")["crs"] == "EPSG:32645"
     assert wb["hypsometry"]["area"].sum() == pytest.approx(len(grid) * CELL**2 / 1e6)
@@ -249,3 +262,27 @@ def test_shapefile_outline_resampling_and_wgms_coordinates(
     wb.tables["glacier"].loc[0, "country"] = "CN"
     eee = submission.wgms_tables(wb, "upper", results=results)["EEE-MASS_BALANCE_POINT"]
     assert eee["POINT_LAT"].notna().all() and eee["POINT_LAT"].between(43.0, 44.5).all()
+
+
+def test_copy_rasters_beside_the_workbook(field: dict[str, Path], tmp_path: Path) -> None:
+    """--copy-rasters: the workbook and its rasters move together; compute reads the copies."""
+    out = tmp_path / "station" / "glacier.xlsx"
+    out.parent.mkdir()
+    args = ["import", "stakes", str(field["stakes"]), "--year", "2010", "--dem", str(field["dem"]),
+            "--outline", str(field["outline"]), "-o", str(out)]  # fmt: skip
+    named = CliRunner().invoke(main, args)
+    assert named.exit_code == 0, named.output
+    assert read_workbook(out)["surfaces"]["dem"].tolist() == ["../dem.tif"]
+    out.unlink()
+    copied = CliRunner().invoke(main, [*args, "--copy-rasters"])
+    assert copied.exit_code == 0, copied.output
+    assert (out.parent / "dem.tif").read_bytes() == field["dem"].read_bytes()
+    moved = tmp_path / "moved"
+    out.parent.rename(moved)
+    field["dem"].unlink()  # only the copies are left
+    wb = read_workbook(moved / "glacier.xlsx")
+    assert wb["surfaces"][["dem", "outline"]].values.tolist() == [["dem.tif", "outline.geojson"]]
+    contour = compute(wb).glacier_balance.set_index("method").loc["contour"]
+    assert contour["area"] == pytest.approx(32 * 92 * CELL**2 / 1e6)
+    both = CliRunner().invoke(main, [*args, "--copy-rasters", "--embed-grid"])
+    assert both.exit_code == 2

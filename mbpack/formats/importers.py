@@ -242,6 +242,101 @@ def import_stakes(
     return Imported(tables, notes)
 
 
+#: Files that make up a shapefile besides ``.shp`` (copied along with it).
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
+
+
+def _copy_beside(source: Path, folder: Path) -> Path:
+    """``source`` copied into ``folder`` (nothing to do when it is there already)."""
+    import shutil
+
+    target = folder / source.name
+    if target.exists():
+        if target.resolve() == source.resolve() or target.read_bytes() == source.read_bytes():
+            return target
+        raise UnreadableWorkbook(
+            f"{target} exists and differs from {source}: not overwritten by --copy-rasters"
+        )
+    shutil.copy2(source, target)
+    return target
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` with ``/`` separators (absolute across drives)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def keep_rasters(
+    imported: Imported,
+    workbook: str | os.PathLike[str],
+    *,
+    dem: str | os.PathLike[str],
+    outline: str | os.PathLike[str] | None = None,
+    copy: bool = False,
+    resolution: float | None = None,
+) -> Imported:
+    """The import with its DEM and outline named in the ``surfaces`` sheet, not embedded cell by cell.
+
+    ``surface_grid`` is dropped (the hypsometry and the glacier's elevation
+    range and area, made from the DEM, stay); ``surfaces`` gets one row for
+    the balance year with the paths relative to ``workbook``'s folder, as
+    compute reads them.  ``copy`` first copies the DEM and outline (a
+    shapefile with its parts) beside the workbook.
+
+    Parameters
+    ----------
+    imported
+        From :func:`import_stakes` with a ``dem``.
+    workbook
+        The workbook that will be written.
+    dem, outline
+        The rasters given to :func:`import_stakes`.
+    copy
+        Copy them beside the workbook (an existing different file is not
+        overwritten).
+    resolution
+        The resampling cell size given to :func:`import_stakes` [m]; noted,
+        since compute reads the DEM at its own resolution unless told
+        (``--dem-resolution``).
+
+    Returns
+    -------
+    Imported
+        The tables with ``surfaces`` and without ``surface_grid``.
+    """
+    folder = Path(workbook).parent
+    dem, out_line = Path(dem), Path(outline) if outline is not None else None
+    notes = list(imported.notes)
+    if copy:
+        folder.mkdir(parents=True, exist_ok=True)
+        dem = _copy_beside(dem, folder)
+        if out_line is not None:
+            parts = (
+                [out_line.with_suffix(e) for e in SHAPEFILE_PARTS]
+                if out_line.suffix.lower() == ".shp"
+                else []
+            )
+            for part in parts:
+                if part.exists():
+                    _copy_beside(part, folder)
+            out_line = _copy_beside(out_line, folder)
+    year = int(imported.tables["balance_years"][0]["year"])
+    remarks = None
+    if resolution:
+        remarks = (
+            f"imported at {resolution:g} m cells: compute with --dem-resolution {resolution:g}"
+        )
+        notes.append(f"surfaces: the DEM is named at its own resolution; {remarks}")
+    row = {"year": year, "dem": _relative(dem, folder),
+           "outline": _relative(out_line, folder) if out_line is not None else None, "remarks": remarks}  # fmt: skip
+    tables = {k: v for k, v in imported.tables.items() if k != "surface_grid"}
+    tables["surfaces"] = [row]
+    return Imported(tables, notes)
+
+
 def import_glamos(path: str | os.PathLike[str]) -> Imported:
     """A workbook from a GLAMOS/VAW band file (:func:`mbpack.formats.glamos.read_glamos`)."""
     from mbpack.formats.glamos import read_glamos

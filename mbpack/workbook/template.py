@@ -228,28 +228,36 @@ def write_template(
     guide.title = INSTRUCTIONS
     bold = Font(bold=True)
     intro = {"en": _intro(), "zh": _intro_zh(), "both": [*_intro_zh(), *_intro()]}[lang]
+    # rows are counted here, not looked up with max_row (a scan of every cell: quadratic)
+    guide_rows = 0
+
+    def add(row: list[Any]) -> None:
+        nonlocal guide_rows
+        guide.append(row)
+        guide_rows += 1
+
     for line in intro:
-        guide.append([line])
-    guide.append([])
+        add([line])
+    add([])
     examples = examples or {}
     for sheet in schema.SHEETS:
         desc = schema.load_schema(sheet)
-        guide.append([sheet, desc["description"]])
-        guide.cell(guide.max_row, 1).font = bold
+        add([sheet, desc["description"]])
+        guide.cell(guide_rows, 1).font = bold
         if sheet in schema.KEY_VALUE_SHEETS:
-            guide.append(
+            add(
                 ["", "one field per row: fill the value column (unit and description are for you)"]
             )
             for f in desc["fields"]:
-                guide.append(["", label(sheet, f, lang), f["description"]])
+                add(["", label(sheet, f, lang), f["description"]])
         else:
-            guide.append(["", "columns:", *[label(sheet, f, lang) for f in desc["fields"]]])
+            add(["", "columns:", *[label(sheet, f, lang) for f in desc["fields"]]])
             if sheet in examples:
                 row = examples[sheet]
-                guide.append(
+                add(
                     ["", "example:", *[_shown(row.get(f["name"])) for f in desc["fields"]]]
                 )
-        guide.append([])
+        add([])
     guide.column_dimensions["A"].width = 18
     guide.column_dimensions["B"].width = 60
     guide.freeze_panes = "A2"
@@ -260,15 +268,15 @@ def write_template(
             ws.append({"en": ["field", "value", "unit", "description"],
                        "zh": ["字段", "值", "单位", "description"],
                        "both": ["字段 field", "值 value", "单位 unit", "description"]}[lang])  # fmt: skip
-            for f in fields:
+            for r, f in enumerate(fields, start=2):
                 name = f["name"] if lang == "en" else label(sheet, {**f, "unit": None}, lang)
                 ws.append([name, None, f.get("unit"), f["description"]])
                 dv = _validation(sheet, f)
                 if dv is not None:
                     ws.add_data_validation(dv)
-                    dv.add(f"B{ws.max_row}")
+                    dv.add(f"B{r}")
                 if f["type"] == "date":
-                    ws.cell(ws.max_row, 2).number_format = "yyyy-mm-dd"
+                    ws.cell(r, 2).number_format = "yyyy-mm-dd"
             ws["B1"].comment = Comment(
                 "Fill this column; one value per field. Units are in column C.", "mbpack"
             )
