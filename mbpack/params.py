@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: b(z) profiles the altitude-band method and the ELA can use.
-PROFILES = ("linear", "piecewise")
+PROFILES = ("piecewise", "linear")
 #: How the contour-line method integrates between isolines.
 CONTOUR_INTEGRATIONS = ("isolines", "cells")
 
@@ -95,10 +95,22 @@ class Parameters:
         over the grid: number of nearest points [1] and power of the
         distance [1]. 8 and 2: the usual Shepard weighting.
     profile
-        b(z) used by the altitude-band method and the ELA: ``"linear"``
-        (least-squares line) or ``"piecewise"`` (band means of the points,
-        interpolated linearly between bands that have points and
-        extrapolated beyond them with the gradient of the linear fit).
+        b(z) used by the altitude-band method and the ELA: ``"piecewise"``
+        (default: the mean balance of the points of every band at their
+        mean elevation, linear between these knots, extrapolated beyond
+        them by the rule of ``profile_gradient_cap``) or ``"linear"``
+        (least-squares line). Piecewise is the default by measured
+        accuracy: on Hintereisferner's WGMS band profiles 1995-2015,
+        sampled at 40 stake-like elevations with 100 kg m-2 noise, it is
+        within 50 kg m-2 of the band integration every year, the line is
+        off by several hundred (``tests/test_profiles_real.py``).
+    profile_gradient_cap
+        Extrapolation of the piecewise profile beyond its lowest and
+        highest knot [kg m-2 m-1]: the gradient of the outermost segment,
+        clipped to [0, cap]; above the highest knot the balance stays
+        constant when it is >= 0 there. 20: 2 m w.e. per 100 m, about the
+        steepest gradient between the lowest bands of Hintereisferner's
+        WGMS profiles (1964, 2425-2475 m: 2.06 m w.e. per 100 m).
     band_width
         Width of the elevation bands [m] derived from a surface grid when
         the workbook has no hypsometry. 50: project default, the band
@@ -132,7 +144,8 @@ class Parameters:
     contour_integration: str = "isolines"
     idw_neighbours: int = 8
     idw_power: float = 2.0
-    profile: str = "linear"
+    profile: str = "piecewise"
+    profile_gradient_cap: float = 20.0
     band_width: float = 50.0
     area_change_per_year: float = 0.005
     dem_resolution: float | None = None

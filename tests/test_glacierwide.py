@@ -36,7 +36,9 @@ def test_linear_profile_both_methods_agree_and_ela_aar_are_analytic() -> None:
     c1, ela0 = 6.0, 3800.0  # 0.6 m w.e. per 100 m, ELA 3800 m
     c0 = -c1 * ela0
     wb = stake_workbook(POSITIONS, linear(c0, c1), linear(-1650.0, 0.5))
-    result = compute(wb)
+    # the analytic case of the linear profile (the default piecewise one holds b constant
+    # above the highest stake, 3990 m, where the field is in accumulation)
+    result = compute(wb, params=replace(DEFAULT, profile="linear"))
     gb = result.glacier_balance.set_index("method")
     band, contour = gb.loc["band"], gb.loc["contour"]
     expected = c0 + c1 * 3750.0  # mean elevation of the planar glacier
@@ -187,17 +189,28 @@ def test_isoline_areas_by_hand() -> None:
     assert integrate_isolines(table, -600.0, 120.0, "cells") == pytest.approx(values.mean())
 
 
-def test_piecewise_band_method_extrapolates_with_the_linear_gradient() -> None:
-    # points in three 100 m bands; the top band has none and takes the last mean + c1 x 100 m
+def test_piecewise_band_method_extrapolates_by_the_stated_rule() -> None:
+    """Knots at the band means; beyond them the outermost segment's gradient, capped.
+
+    Knots (3050, -1000), (3150, -500), (3250, 0). Above 3250 m the balance is >= 0, so it
+    stays 0 in the top band; with the top band in ablation (-100 at 3250 m) it rises with
+    the top segment's gradient, 4 kg m-2 m-1, until capped. Below 3050 m the lowest
+    segment's gradient (5) carries on: -1000 - 5 x 75 = -1375 at 2975 m (the band 2950-3000).
+    """
     z = np.array([3010.0, 3090.0, 3150.0, 3250.0])
     b = np.array([-1100.0, -900.0, -500.0, 0.0])
-    hyps = Hypsometry(np.array([3000.0, 3100.0, 3200.0, 3300.0]), np.array([3100.0, 3200.0, 3300.0, 3400.0]),
-                      np.array([1.0, 1.0, 1.0, 1.0]))  # fmt: skip
-    prof = fit_profile(z, b, "piecewise", hyps.edges)
+    hyps = Hypsometry(np.array([2950.0, 3000.0, 3100.0, 3200.0, 3300.0]),
+                      np.array([3000.0, 3100.0, 3200.0, 3300.0, 3400.0]), np.ones(5))  # fmt: skip
+    edges = np.array([3000.0, 3100.0, 3200.0, 3300.0, 3400.0])
+    prof = fit_profile(z, b, "piecewise", edges)
     total, bands = band_method(prof, hyps)
-    assert list(bands[:3]) == pytest.approx([-1000.0, -500.0, 0.0])
-    assert bands[3] == pytest.approx(0.0 + prof.c1 * 100.0)
+    assert list(bands) == pytest.approx([-1375.0, -1000.0, -500.0, 0.0, 0.0])
     assert total == pytest.approx(bands.mean())
+    negative = fit_profile(z, np.array([-1100.0, -900.0, -500.0, -100.0]), "piecewise", edges)
+    assert negative(3350.0) == pytest.approx(-100.0 + 4.0 * 100.0)
+    capped = fit_profile(z, b, "piecewise", edges, replace(DEFAULT, profile_gradient_cap=2.0))
+    assert capped(2950.0) == pytest.approx(-1000.0 - 2.0 * 100.0)
+    assert capped.observed == (3050.0, 3250.0)
 
 
 def test_points_with_latitude_longitude_only() -> None:
@@ -248,3 +261,38 @@ def test_series_aar0_and_ela0_by_regression() -> None:
     assert row["mean_annual_balance"] == pytest.approx(-220.0)
     assert row["cumulative_balance"] == pytest.approx(-1100.0)
     assert row["cumulative_balance_unc"] == 5.0
+
+
+@pytest.mark.parametrize("shift", [-3500.0, -3600.0])
+def test_glacier_at_or_below_sea_level(shift: float) -> None:
+    """Moving the planar glacier down to 0-500 m (a tidewater glacier) or -100-400 m moves the
+    ELA by the same amount and changes no balance and no AAR."""
+    annual, winter = linear(-22800.0, 6.0), linear(-1650.0, 0.5)
+    high = compute(stake_workbook(POSITIONS, annual, winter)).glacier_balance
+    wb = stake_workbook(POSITIONS, annual, winter)
+    tables = {name: frame.copy() for name, frame in wb.tables.items()}
+    tables["stakes"]["elevation"] += shift
+    tables["surface_grid"]["elevation"] += shift
+    tables["hypsometry"][["lower_elevation", "upper_elevation"]] += shift
+    tables["glacier"]["min_elevation"] = 3500.0 + shift
+    tables["glacier"]["max_elevation"] = 4000.0 + shift
+    low = compute(type(wb).from_tables(tables)).glacier_balance
+    for col in ("annual_balance", "winter_balance", "aar"):
+        assert low[col].to_numpy() == pytest.approx(high[col].to_numpy(), abs=1e-6), col
+    assert (low["ela"] - high["ela"]).to_numpy() == pytest.approx([shift, shift], abs=1e-6)
+
+
+def test_ela_and_aar_of_each_method_from_its_own_field() -> None:
+    """The contour method's AAR is its share of cells with b >= 0 and its ELA the zero of its
+    field's band means, not the band method's: one stake far above its neighbours' trend
+    (+1500 kg m-2 at 3530 m) raises the field near it only."""
+    annual = linear(-22800.0, 6.0)
+    annual[0] += 1500.0
+    result = compute(stake_workbook(POSITIONS, annual, linear(-1650.0, 0.5)))
+    gb = result.glacier_balance
+    contour = gb.set_index("method").loc["contour"]
+    cells = result.fields[(2001, "annual")].balance
+    assert contour["aar"] == pytest.approx(float(np.mean(cells >= 0)))
+    assert contour["accumulation_area"] == pytest.approx(
+        contour["area"] * float(np.mean(cells >= 0))
+    )
