@@ -534,15 +534,20 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
 def _leave_one_out(method: str, points: pd.DataFrame, ctx: _Year, params: Parameters) -> float:
     """Jackknife error [kg m-2] of the glacier-wide balance: the method run N times, each without one point."""
     estimates = []
+    grid = ctx.grid
+    if method == "contour" and grid is not None and grid.x.size > params.loo_cells:
+        # every k-th cell: the jackknife spread, not the balance itself, is wanted
+        k = -(-grid.x.size // params.loo_cells)
+        grid = Grid(grid.x[::k], grid.y[::k], grid.elevation[::k], grid.cell_area * k)
     for j in range(len(points)):
         sub = points.drop(index=points.index[j])
         try:
             prof = _profile(sub, ctx, params)
             if method == "band" and ctx.hyps is not None:
                 estimates.append(gw.band_method(prof, ctx.hyps)[0])
-            elif method == "contour" and ctx.grid is not None:
+            elif method == "contour" and grid is not None:
                 x, y = _xy(sub, ctx.crs)
-                estimates.append(gw.contour_method(ctx.grid, prof, x, y, sub["elevation"].to_numpy(float),
+                estimates.append(gw.contour_method(grid, prof, x, y, sub["elevation"].to_numpy(float),
                                                    sub["balance"].to_numpy(float), params)[0])  # fmt: skip
         except ComputationError:
             continue
