@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mbpack import __version__
+from mbpack.params import DEFAULT, PROFILES
 
 if TYPE_CHECKING:
     from mbpack.issues import Report
@@ -240,10 +241,10 @@ def _compute_options(command: Any) -> Any:
     options = [
         click.option(
             "--profile",
-            type=click.Choice(["linear", "piecewise"]),
-            default="linear",
+            type=click.Choice(list(PROFILES)),
+            default=DEFAULT.profile,
             show_default=True,
-            help="b(z) of the band method: least-squares line or band means.",
+            help="b(z) of the band method: band means joined linearly, or least-squares line.",
         ),
         click.option(
             "--dem-resolution",

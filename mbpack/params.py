@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from datetime import date
 
 #: b(z) profiles the altitude-band method and the ELA can use.
-PROFILES = ("linear", "piecewise")
+PROFILES = ("piecewise", "linear")
 #: How the contour-line method integrates between isolines.
 CONTOUR_INTEGRATIONS = ("isolines", "cells")
+#: How the contour-line method interpolates the points over the grid.
+CONTOUR_FIELDS = ("rbf", "profile-idw")
 
 
 @dataclass(frozen=True)
@@ -91,15 +93,49 @@ class Parameters:
         b̄_k the mean of the cells between the isolines, which is exactly
         the mean of the grid. The first tends to the second as the
         interval shrinks.
+    contour_field
+        How the contour-line method interpolates the points over the grid:
+        ``"rbf"`` (default): a thin-plate-spline radial basis function of
+        (x, y, elevation) with a linear polynomial (scipy's
+        RBFInterpolator), independent of the band method's b(z);
+        ``"profile-idw"``: the b(z) profile plus inverse-distance-weighted
+        residuals (shares its main term with the band method).
+    rbf_elevation_scale
+        1 m of elevation counts as this many metres of horizontal distance
+        in the RBF [1]. 300: measured on the bundled example against its
+        generator's true field (largest yearly B_a error 205 kg m-2 at 10,
+        100 at 100, 95 at 300 and 1000): balance changes far more with
+        height than across a glacier.
+    rbf_smoothing
+        Smoothing of the RBF [kg2 m-4 in scipy's sense; 0 = the field passes
+        through the points]. 0: project default.
+    loo_cells
+        The leave-one-out uncertainty of the contour-line method evaluates
+        its N reduced fields on every k-th grid cell, at most this many
+        [1]. 1000: the jackknife spread of a mean over 1000 regularly spaced
+        cells stands for the full grid's on
+        smooth fields (project default); keeps 100 refits near 1 s.
     idw_neighbours, idw_power
         Inverse-distance weighting of the residuals from the b(z) profile
-        over the grid: number of nearest points [1] and power of the
-        distance [1]. 8 and 2: the usual Shepard weighting.
+        over the grid (``"profile-idw"``): number of nearest points [1] and
+        power of the distance [1]. 8 and 2: the usual Shepard weighting.
     profile
-        b(z) used by the altitude-band method and the ELA: ``"linear"``
-        (least-squares line) or ``"piecewise"`` (band means of the points,
-        interpolated linearly between bands that have points and
-        extrapolated beyond them with the gradient of the linear fit).
+        b(z) used by the altitude-band method and the ELA: ``"piecewise"``
+        (default: the mean balance of the points of every band at their
+        mean elevation, linear between these knots, extrapolated beyond
+        them by the rule of ``profile_gradient_cap``) or ``"linear"``
+        (least-squares line). Piecewise is the default by measured
+        accuracy: on Hintereisferner's WGMS band profiles 1995-2015,
+        sampled at 40 stake-like elevations with 100 kg m-2 noise, it is
+        within 50 kg m-2 of the band integration every year, the line is
+        off by several hundred (``tests/test_profiles_real.py``).
+    profile_gradient_cap
+        Extrapolation of the piecewise profile beyond its lowest and
+        highest knot [kg m-2 m-1]: the gradient of the outermost segment,
+        clipped to [0, cap]; above the highest knot the balance stays
+        constant when it is >= 0 there. 20: 2 m w.e. per 100 m, about the
+        steepest gradient between the lowest bands of Hintereisferner's
+        WGMS profiles (1964, 2425-2475 m: 2.06 m w.e. per 100 m).
     band_width
         Width of the elevation bands [m] derived from a surface grid when
         the workbook has no hypsometry. 50: project default, the band
@@ -131,9 +167,14 @@ class Parameters:
     min_points: int = 2
     contour_interval: float = 250.0
     contour_integration: str = "isolines"
+    contour_field: str = "rbf"
+    rbf_elevation_scale: float = 300.0
+    rbf_smoothing: float = 0.0
+    loo_cells: int = 1000
     idw_neighbours: int = 8
     idw_power: float = 2.0
-    profile: str = "linear"
+    profile: str = "piecewise"
+    profile_gradient_cap: float = 20.0
     band_width: float = 50.0
     area_change_per_year: float = 0.005
     dem_resolution: float | None = None
@@ -146,6 +187,10 @@ class Parameters:
             raise ValueError(
                 f"contour_integration={self.contour_integration!r} is invalid; "
                 f"choices: {CONTOUR_INTEGRATIONS}"
+            )
+        if self.contour_field not in CONTOUR_FIELDS:
+            raise ValueError(
+                f"contour_field={self.contour_field!r} is invalid; choices: {CONTOUR_FIELDS}"
             )
         positive = ("ice_density", "firn_density", "snow_density", "contour_interval", "band_width")
         for name in positive:

@@ -139,3 +139,34 @@ def test_import_command_round_trip(tmp_path: Path) -> None:
     wb = read_workbook(out)
     assert len(wb["band_balance"]) == 12 * 13
     assert compute(wb).glacier_balance["annual_balance"].iloc[0] == pytest.approx(-517.0, abs=2.0)
+
+
+def test_zero_area_bands_without_balance_are_ignored_with_a_note(tmp_path: Path) -> None:
+    """A 14th band (4200-4300 m) the glacier has left — area 0, balances NaN, as GLAMOS files
+    carry them — is ignored with a note; every year is computed within 2 mm of the published
+    value, as without it."""
+    lines = (DATA / "adler_obs.dat").read_text(encoding="latin-1").splitlines()
+    out = []
+    for line in lines:
+        if line.startswith("# Mass Balance"):
+            line = line.replace("; 13; 2900; 4200;", "; 14; 2900; 4300;")
+        elif line.strip() and not line.startswith("#"):
+            cells = line.split()
+            w, a, s = cells[12:25], cells[25:38], cells[38:51]
+            cells = cells[:12] + w + ["NaN"] + a + ["NaN"] + s + ["0.0"]
+            line = " ".join(cells)
+        out.append(line)
+    path = tmp_path / "adler_left.dat"
+    path.write_text("\n".join(out) + "\n", encoding="latin-1")
+    tables = read_glamos(path)
+    tables.pop("unmapped")
+    wb = Workbook.from_tables(tables)
+    assert (wb["band_balance"]["area"] == 0).sum() == 12
+    result = compute(wb)
+    computed = result.glacier_balance.set_index("year")
+    published = wb["glacier_balance"].set_index("year")
+    assert len(computed) == 12 and computed["annual_balance"].notna().all()
+    for col in ("winter_balance", "annual_balance"):
+        assert (computed[col] - published[col]).abs().max() <= 2.0, col
+    notes = [i for i in result.issues if i.code == "zero-area-band"]
+    assert len(notes) == 12 and "4300" not in notes[0].message and "4200 m" in notes[0].message

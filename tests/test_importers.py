@@ -118,10 +118,14 @@ def test_import_and_compute_match_the_analytic_answer(
     assert wb["hypsometry"]["area"].sum() == pytest.approx(len(grid) * CELL**2 / 1e6)
     mean_z = grid["elevation"].mean()
     gb = compute(wb).glacier_balance.set_index("method")
-    for method in ("band", "contour"):
-        assert gb.loc[method, "annual_balance"] == pytest.approx(C0 + C1 * mean_z, abs=1.0), method
+    # the contour method's field is held at the highest point's balance above the highest
+    # point (its stated bound), which costs a few kg m-2 on this linear field
+    for method, tolerance in (("band", 1.0), ("contour", 5.0)):
+        assert gb.loc[method, "annual_balance"] == pytest.approx(C0 + C1 * mean_z, abs=tolerance), (
+            method
+        )
         assert gb.loc[method, "winter_balance"] == pytest.approx(
-            W0 + W1 * (mean_z - 3500), abs=1.0
+            W0 + W1 * (mean_z - 3500), abs=tolerance
         ), method
     assert (gb.loc["band", "ela_position"], gb.loc["band", "aar"]) == (">", 0.0)
     stakes = wb["stakes"]

@@ -89,27 +89,50 @@ def test_point_uncertainty_by_hand() -> None:
 
 
 def test_glacier_wide_components_in_compute() -> None:
+    """Point (random and systematic), leave-one-out, method-spread and reference-area parts.
+
+    The leave-one-out part of the band method is recomputed here by hand: the band method
+    run once without each stake, through the same profile and hypsometry.
+    """
+    from mbpack.balance.glacierwide import Hypsometry, band_method
+    from mbpack.balance.profile import fit_profile
+
     wb = stake_workbook(POS, ANNUAL, WINTER, years=3)
     result = compute(wb)
     gb = result.glacier_balance
     points, _ = point_balances(wb)
+    hyps = Hypsometry.from_frame(wb["hypsometry"])
     for year in (2001, 2002, 2003):
         rows = gb[gb["year"] == year].set_index("method")
         annual = points[(points["year"] == year) & (points["balance_code"] == "annual")]
-        point = unc.point_component(annual["balance_unc"].to_numpy())
+        b, u = annual["balance"].to_numpy(), annual["balance_unc"].to_numpy()
+        rel = (annual["density_unc"] / annual["density"]).to_numpy()
+        systematic = float(np.mean(np.abs(b) * rel))  # the same density error at every stake
+        random = float(np.sqrt(np.sum(u**2 - (np.abs(b) * rel) ** 2)) / len(b))
+        z = annual["elevation"].to_numpy()
+        loo = np.array([band_method(fit_profile(np.delete(z, j), np.delete(b, j), "piecewise", hyps.edges), hyps)[0]
+                        for j in range(len(b))])  # fmt: skip
+        jackknife = float(np.sqrt((len(b) - 1) / len(b) * np.sum((loo - loo.mean()) ** 2)))
         spread = abs(rows.loc["band", "annual_balance"] - rows.loc["contour", "annual_balance"])
+        assert rows.loc["band", "spatial_unc"] == pytest.approx(jackknife)
         for method, row in rows.iterrows():
-            assert row["point_unc"] == pytest.approx(point)
-            assert row["spatial_unc"] == pytest.approx(spread)
+            assert row["point_unc"] == pytest.approx(random)
+            assert row["point_unc_systematic"] == pytest.approx(systematic)
+            assert row["method_unc"] == pytest.approx(spread)
             # one hypsometry survey (2000): the area is taken to shrink 0.5 % a year after it
             share = 0.005 * (year - 2000)
             assert row["reference_area_unc"] == pytest.approx(abs(row["annual_balance"]) * share)
             assert row["annual_balance_unc"] == pytest.approx(
-                unc.combined(point, spread, row["reference_area_unc"])
+                unc.combined(
+                    random, systematic, row["spatial_unc"], spread, row["reference_area_unc"]
+                )
             ), method
     for method, rows in gb.groupby("method"):
-        random = np.hypot(rows["point_unc"], rows["spatial_unc"]).to_numpy()
-        expected = unc.cumulative(random, rows["reference_area_unc"].to_numpy())
+        random_part = np.sqrt(
+            rows["point_unc"] ** 2 + rows["spatial_unc"] ** 2 + rows["method_unc"] ** 2
+        )
+        systematic_part = rows["point_unc_systematic"] + rows["reference_area_unc"]
+        expected = float(np.sqrt(np.sum(random_part**2)) + np.sum(systematic_part))
         assert rows["cumulative_balance_unc"].iloc[-1] == pytest.approx(expected), method
         series = result.series.set_index("method")
         assert series.loc[method, "cumulative_balance_unc"] == pytest.approx(expected)

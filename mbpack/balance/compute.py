@@ -20,7 +20,15 @@ import pandas as pd
 from mbpack.balance import glacierwide as gw
 from mbpack.balance import uncertainty as unc
 from mbpack.balance.points import balance_years, index_balances, point_balances
-from mbpack.balance.profile import Profile, area_above, ela, fit_profile, gradient, linear_fit
+from mbpack.balance.profile import (
+    Profile,
+    area_above,
+    ela,
+    extrapolated_fraction,
+    fit_profile,
+    gradient,
+    linear_fit,
+)
 from mbpack.errors import ComputationError
 from mbpack.issues import Issue, plain
 from mbpack.params import DEFAULT, Parameters
@@ -33,7 +41,8 @@ _SHEET_OF_METHOD = {"band": "hypsometry", "contour": "surface_grid"}
 #: Columns computed beyond those of schemas/glacier_balance.json.
 EXTRA_COLUMNS = [
     "ablation_gradient", "balance_gradient", "min_sites_acc", "max_sites_acc", "min_sites_abl",
-    "max_sites_abl", "n_points", "point_unc", "spatial_unc", "reference_area_unc", "cumulative_balance",
+    "max_sites_abl", "n_points", "extrapolated_area", "point_unc", "point_unc_systematic", "spatial_unc",
+    "method_unc", "reference_area_unc", "cumulative_balance",
     "cumulative_balance_unc",
 ]  # fmt: skip
 
@@ -52,7 +61,8 @@ class Results:
     glacier_balance
         One row per year and method (``schemas/glacier_balance.json``) plus
         :data:`EXTRA_COLUMNS`: gradients [kg m-2 per 100 m], WGMS site
-        counts, uncertainty components and the cumulative balance [kg m-2].
+        counts, the share of the area where the annual b(z) is
+        extrapolated beyond its points (``extrapolated_area`` [1]), uncertainty components and the cumulative balance [kg m-2].
     isoline_areas
         Contour-line method: year, balance_code, lower_balance,
         upper_balance [kg m-2], area [km2], mean_balance [kg m-2].
@@ -181,14 +191,17 @@ def compute(
       (:mod:`mbpack.balance.glacierwide`); the summer balance is their difference
       (``B_s = B_a - B_w``, per band and per cell), so the components
       always add up;
-    * ELA: the zero of the annual profile, ``ela_position`` ``>`` (ELA =
-      glacier maximum) or ``<`` (minimum) outside the glacier; AAR: the
-      area above the ELA, from the hypsometry (band) or the grid cells
-      (contour); balance gradients [kg m-2 per 100 m] of the annual points
+    * ELA and AAR per method from its own field: band, the zero of the
+      annual profile and the hypsometry above it; contour, the zero of the
+      cell field's band means and the share of cells with b >= 0;
+      ``ela_position`` ``>`` (ELA = glacier maximum) or ``<`` (minimum)
+      outside the glacier; the share of the area where the annual b(z) is
+      extrapolated (``extrapolated_area``); balance gradients [kg m-2 per 100 m] of the annual points
       with b < 0 (ablation zone) and of all of them; WGMS site counts above
       and below the ELA over the winter and annual surveys;
     * uncertainty after Zemp et al. (2013) (:mod:`mbpack.balance.uncertainty`):
-      point, spatial (|band − contour|) and reference-area components,
+      point (random and systematic apart), spatial (leave-one-out through
+      the method), method (|band − contour|) and reference-area components,
       combined per year and cumulated (random √N, systematic N);
     * a year or a method that cannot be computed (fewer than
       ``params.min_points`` points, no grid, no hypsometry, points without
@@ -275,9 +288,9 @@ def compute(
                 )
         if not results:
             continue
-        spatial = {c: unc.spatial_component(results["band"][c], results["contour"][c])
-                   if {"band", "contour"} <= set(results) else math.nan
-                   for c in ("winter_balance", "annual_balance")}  # fmt: skip
+        spread = {c: unc.spatial_component(results["band"][c], results["contour"][c])
+                  if {"band", "contour"} <= set(results) else math.nan
+                  for c in ("winter_balance", "annual_balance")}  # fmt: skip
         for m, r in results.items():
             ref = unc.reference_area_component(r["annual_balance"], r["area"], ctx.area_year)
             row = {
@@ -287,20 +300,28 @@ def compute(
                                               has["annual"]["balance"][has["annual"]["balance"] < 0]),
                 "balance_gradient": gradient(has["annual"]["elevation"], has["annual"]["balance"]),
                 "n_points": len(has["annual"]),
-                "spatial_unc": spatial["annual_balance"], "reference_area_unc": ref,
+                "method_unc": spread["annual_balance"], "reference_area_unc": ref,
             }  # fmt: skip
             row.update(_sites(has, e))
             for comp in ("winter_balance", "annual_balance"):
                 code = comp.split("_")[0]
-                point = (
-                    unc.point_component(has[code]["balance_unc"].to_numpy())
-                    if code in prof
-                    else math.nan
+                pts = has[code]
+                if code in prof:
+                    random, systematic = unc.point_components(
+                        *(pts[c].to_numpy(float) for c in ("balance", "balance_unc", "density", "density_unc"))
+                    )  # fmt: skip
+                    spatial = _leave_one_out(m, pts, ctx, params)
+                else:
+                    random = systematic = spatial = math.nan
+                area_part = (
+                    abs(row.get(comp, math.nan)) * abs(ctx.area_year - r["area"]) / r["area"]
                 )
-                row[f"{comp}_unc"] = unc.combined(point, spatial[comp], abs(row.get(comp, math.nan)) *
-                                                  abs(ctx.area_year - r["area"]) / r["area"])  # fmt: skip
+                row[f"{comp}_unc"] = unc.combined(
+                    random, systematic, spatial, spread[comp], area_part
+                )
                 if comp == "annual_balance":
-                    row["point_unc"] = point
+                    row["point_unc"], row["point_unc_systematic"] = random, systematic
+                    row["spatial_unc"] = spatial
             row["summer_balance_unc"] = unc.combined(
                 row["winter_balance_unc"], row["annual_balance_unc"]
             )
@@ -369,8 +390,13 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
     else:
         totals = pd.Series(dtype=float)
     area_year = _area_for_year(totals, year, params.area_change_per_year)
-    return _Year(year, points[points["year"] == year], hyps, grid, float(zmin or math.nan), float(zmax or math.nan),
+    return _Year(year, points[points["year"] == year], hyps, grid, _elevation(zmin), _elevation(zmax),
                  area_year, glacier.get("crs"), notes)  # fmt: skip
+
+
+def _elevation(value: Any) -> float:
+    """An elevation [m] as float, NaN when not given (0 m and below sea level are elevations)."""
+    return math.nan if value is None or pd.isna(value) else float(value)
 
 
 _DEM_CACHE: dict[tuple[str, str | None, int, float | None], pd.DataFrame] = {}
@@ -442,6 +468,7 @@ def _profile(points: pd.DataFrame, ctx: _Year, params: Parameters) -> Profile:
         points["balance"].to_numpy(float),
         params.profile,
         edges,
+        params,
     )
 
 
@@ -469,6 +496,9 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             position or "", area_above(hyps.lower, hyps.upper, hyps.area, line)
         )
         out["area"] = total
+        out["extrapolated_area"] = extrapolated_fraction(
+            prof["annual"], hyps.lower, hyps.upper, hyps.area
+        )
     else:
         if ctx.grid is None:
             raise ComputationError(f"contour method needs a surface_grid for {year}")
@@ -489,11 +519,13 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             summer = cells["annual"] - cells["winter"]
             isolines.append(gw.isoline_areas(summer, grid.cell_area, params.contour_interval)
                             .assign(year=year, balance_code="summer"))  # fmt: skip
-        # the accumulation area: cells above the ELA (none for '>', all of them for '<')
-        acc = {">": 0.0, "<": grid.area}.get(
-            position or "", float(np.sum(grid.elevation >= line) * grid.cell_area)
-        )
+        # ELA and AAR from this method's own field: the zero of the field's band means, and
+        # the cells with b >= 0
+        out["ela"], out["ela_position"] = _field_ela(grid, cells["annual"], params.band_width)
+        acc = float(np.sum(cells["annual"] >= 0) * grid.cell_area)
         out["area"] = grid.area
+        lo, hi = prof["annual"].observed or (-math.inf, math.inf)
+        out["extrapolated_area"] = float(np.mean((grid.elevation < lo) | (grid.elevation > hi)))
     if "winter_balance" in out:
         out["summer_balance"] = out["annual_balance"] - out["winter_balance"]
     else:
@@ -502,6 +534,48 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
     out["accumulation_area"] = acc
     out["ablation_area"] = out["area"] - acc
     return out
+
+
+def _leave_one_out(method: str, points: pd.DataFrame, ctx: _Year, params: Parameters) -> float:
+    """Jackknife error [kg m-2] of the glacier-wide balance: the method run N times, each without one point."""
+    estimates = []
+    grid = ctx.grid
+    if method == "contour" and grid is not None and grid.x.size > params.loo_cells:
+        # every k-th cell: the jackknife spread, not the balance itself, is wanted
+        k = -(-grid.x.size // params.loo_cells)
+        grid = Grid(grid.x[::k], grid.y[::k], grid.elevation[::k], grid.cell_area * k)
+    for j in range(len(points)):
+        sub = points.drop(index=points.index[j])
+        try:
+            prof = _profile(sub, ctx, params)
+            if method == "band" and ctx.hyps is not None:
+                estimates.append(gw.band_method(prof, ctx.hyps)[0])
+            elif method == "contour" and grid is not None:
+                x, y = _xy(sub, ctx.crs)
+                estimates.append(gw.contour_method(grid, prof, x, y, sub["elevation"].to_numpy(float),
+                                                   sub["balance"].to_numpy(float), params)[0])  # fmt: skip
+        except ComputationError:
+            continue
+    return unc.leave_one_out(np.array(estimates))
+
+
+def _field_ela(grid: Grid, balance: np.ndarray, width: float) -> tuple[float, str | None]:
+    """ELA [m] of a cell field: the zero of its band means (bands of ``width`` [m]), linear between
+    band centres; ``>`` / ``<`` when every cell is negative / positive."""
+    if np.all(balance < 0):
+        return float(grid.elevation.max()), ">"
+    if np.all(balance > 0):
+        return float(grid.elevation.min()), "<"
+    hyps = Hypsometry.from_grid(grid.elevation, grid.cell_area, width)
+    which = np.clip(np.digitize(grid.elevation, hyps.edges) - 1, 0, hyps.area.size - 1)
+    counts = np.bincount(which, minlength=hyps.area.size)
+    sums = np.bincount(which, weights=balance, minlength=hyps.area.size)
+    zsum = np.bincount(which, weights=grid.elevation, minlength=hyps.area.size)
+    ok = counts > 0
+    z, b = zsum[ok] / counts[ok], sums[ok] / counts[ok]
+    if z.size < 2:
+        return float(z[0]), None
+    return ela(lambda e: np.interp(e, z, b), float(z[0]), float(z[-1]))
 
 
 def _sites(has: dict[str, pd.DataFrame], e: float) -> dict[str, int]:
@@ -524,13 +598,15 @@ def _glacier_table(
         for _, group in out.groupby("method"):
             out.loc[group.index, "cumulative_balance"] = group["annual_balance"].cumsum().to_numpy()
             random = np.sqrt(
-                group["point_unc"].fillna(0) ** 2 + group["spatial_unc"].fillna(0) ** 2
-            )
+                group["point_unc"].fillna(0) ** 2
+                + group["spatial_unc"].fillna(0) ** 2
+                + group["method_unc"].fillna(0) ** 2
+            ).to_numpy()
+            systematic = (
+                group["point_unc_systematic"].fillna(0) + group["reference_area_unc"].fillna(0)
+            ).to_numpy()
             out.loc[group.index, "cumulative_balance_unc"] = [
-                unc.cumulative(
-                    random.to_numpy()[: i + 1], group["reference_area_unc"].to_numpy()[: i + 1]
-                )
-                for i in range(len(group))
+                unc.cumulative(random[: i + 1], systematic[: i + 1]) for i in range(len(group))
             ]
     return out
 
@@ -552,6 +628,15 @@ def _from_band_sheet(wb: Workbook, table: pd.DataFrame, issues: list[Issue]) -> 
     for year, group in bands.groupby("year"):
         if int(year) in done:
             continue
+        empty = (group["area"] == 0) & group[["winter_balance", "annual_balance"]].isna().any(
+            axis=1
+        )
+        if empty.any():  # bands the glacier has left (GLAMOS files carry them): nothing to weigh
+            issues.append(Issue("zero-area-band", "warning",
+                                f"{int(year)}: {int(empty.sum())} band(s) of zero area without a balance "
+                                f"ignored ({', '.join(f'{v:g}' for v in group.loc[empty, 'lower_elevation'])} m)",
+                                sheet="band_balance", column="area", value=0, year=int(year)))  # fmt: skip
+            group = group[~empty]
         area = group["area"]
         if area.isna().any():
             hyps = survey_rows(wb["hypsometry"], int(year)).set_index("lower_elevation")["area"]

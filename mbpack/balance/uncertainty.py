@@ -8,16 +8,20 @@ For one year the glacier-wide uncertainty combines independent components
 
     \\sigma = \\sqrt{\\sigma_{point}^2 + \\sigma_{spatial}^2 + \\sigma_{ref}^2}
 
-* point: the random errors of the N point balances, averaged over the
-  glacier, ``σ_point = sqrt(Σ σ_i²) / N``;
-* spatial: the spread between the two glacier-wide methods,
-  ``σ_spatial = |B_band - B_contour|`` (the spread of independent
-  integrations is an estimate of the error of either);
+* point (:func:`point_components`): the random part of the N point errors
+  (readings, depths) averages as ``sqrt(Σ r_i²) / N``; the systematic
+  part (the density error, the same at every stake) as ``Σ s_i / N``;
+* spatial (:func:`leave_one_out`): the jackknife standard error of the
+  glacier-wide balance, the method run N times, each time without one
+  point — how much the result depends on where the points stand;
+* method: the spread between the two glacier-wide methods,
+  ``|B_band - B_contour|`` (:func:`spatial_component`);
 * reference area: using the area of a survey other than the year's,
   ``σ_ref = |B| |A_year - A_used| / A_used``.
 
-Over N years random components add as ``√N``, systematic ones (the
-reference area, which errs the same way every year) as ``N``.
+Over N years random components (point random, spatial, method) add as
+``√N``, systematic ones (point density part, reference area, which err the
+same way every year) as ``N``.
 
 References
 ----------
@@ -156,3 +160,83 @@ def cumulative(random: np.ndarray, systematic: np.ndarray) -> float:
     r = np.asarray(random, float)
     s = np.asarray(systematic, float)
     return float(math.sqrt(np.nansum(r**2)) + np.nansum(s))
+
+
+def point_components(
+    balance: np.ndarray, balance_unc: np.ndarray, density: np.ndarray, density_unc: np.ndarray
+) -> tuple[float, float]:
+    """Glacier-wide effect of point errors [kg m-2], random and systematic parts apart.
+
+    Parameters
+    ----------
+    balance, balance_unc
+        Point balances and their uncertainties [kg m-2].
+    density, density_unc
+        Density used at each point and its uncertainty [kg m-3] (NaN: no
+        density part known).
+
+    Returns
+    -------
+    tuple of float
+        ``(σ_random, σ_systematic)``. The density part of each point,
+        ``s_i = |b_i| σ_ρ,i / ρ_i``, is the same error at every stake (one
+        density assumed or measured in a few pits for all of them), so it
+        averages as ``Σ s_i / N``; the rest, ``r_i = sqrt(σ_i² − s_i²)``
+        (readings, depths), is independent between points:
+        ``sqrt(Σ r_i²) / N``. NaN without points.
+
+    References
+    ----------
+    Zemp, M. et al. (2013). Reanalysing glacier mass balance measurement
+    series. The Cryosphere 7, 1227-1245. doi:10.5194/tc-7-1227-2013
+
+    Examples
+    --------
+    >>> point_components(np.array([-1000.0, -1000.0]), np.array([100.0, 100.0]),
+    ...                  np.array([900.0, 900.0]), np.array([54.0, 54.0]))
+    (56.568542494923804, 60.0)
+    """
+    b, u = np.asarray(balance, float), np.asarray(balance_unc, float)
+    rho, rho_unc = np.asarray(density, float), np.asarray(density_unc, float)
+    ok = np.isfinite(b) & np.isfinite(u)
+    if not ok.any():
+        return math.nan, math.nan
+    b, u, rho, rho_unc = b[ok], u[ok], rho[ok], rho_unc[ok]
+    rel = np.where(np.isfinite(rho) & np.isfinite(rho_unc) & (rho > 0), rho_unc / rho, 0.0)
+    s = np.minimum(np.abs(b) * rel, u)
+    r = np.sqrt(u**2 - s**2)
+    return float(math.sqrt(np.sum(r**2)) / b.size), float(np.sum(s) / b.size)
+
+
+def leave_one_out(estimates: np.ndarray) -> float:
+    """Spatial uncertainty [kg m-2] from leave-one-out estimates of the glacier-wide balance.
+
+    Parameters
+    ----------
+    estimates
+        The glacier-wide balance computed N times, each time without one of
+        the N points, through the method used [kg m-2].
+
+    Returns
+    -------
+    float
+        The jackknife standard error
+        ``sqrt((N-1)/N Σ (B_(-j) - B̄)²)``: how much the result depends on
+        where the points stand (NaN with fewer than three finite
+        estimates).
+
+    References
+    ----------
+    Efron, B. and Stein, C. (1981). The jackknife estimate of variance.
+    Ann. Statist. 9(3), 586-596. doi:10.1214/aos/1176345462
+
+    Examples
+    --------
+    >>> leave_one_out(np.array([-500.0, -520.0, -480.0, -500.0]))
+    24.49489742783178
+    """
+    e = np.asarray(estimates, float)
+    e = e[np.isfinite(e)]
+    if e.size < 3:
+        return math.nan
+    return float(math.sqrt((e.size - 1) / e.size * np.sum((e - e.mean()) ** 2)))

@@ -47,8 +47,8 @@ from mbpack.workbook.model import DTYPES, Workbook, conform
 
 #: Units of the computed columns that are not in the workbook schemas.
 RESULT_UNITS: dict[str, str] = {
-    "ablation_gradient": "kg m-2 (100 m)-1", "balance_gradient": "kg m-2 (100 m)-1", "point_unc": "kg m-2",
-    "spatial_unc": "kg m-2", "reference_area_unc": "kg m-2", "cumulative_balance": "kg m-2",
+    "extrapolated_area": "1", "ablation_gradient": "kg m-2 (100 m)-1", "balance_gradient": "kg m-2 (100 m)-1", "point_unc": "kg m-2",
+    "spatial_unc": "kg m-2", "point_unc_systematic": "kg m-2", "method_unc": "kg m-2", "reference_area_unc": "kg m-2", "cumulative_balance": "kg m-2",
     "cumulative_balance_unc": "kg m-2", "lower_balance": "kg m-2", "upper_balance": "kg m-2", "area": "km2",
     "mean_balance": "kg m-2", "mean_winter_balance": "kg m-2", "mean_summer_balance": "kg m-2",
     "mean_annual_balance": "kg m-2", "aar0": "1", "ela0": "m", "reported": "", "computed": "",
