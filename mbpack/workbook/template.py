@@ -245,18 +245,14 @@ def write_template(
         add([sheet, desc["description"]])
         guide.cell(guide_rows, 1).font = bold
         if sheet in schema.KEY_VALUE_SHEETS:
-            add(
-                ["", "one field per row: fill the value column (unit and description are for you)"]
-            )
+            add(["", "one field per row: fill the value column (unit and description are for you)"])
             for f in desc["fields"]:
                 add(["", label(sheet, f, lang), f["description"]])
         else:
             add(["", "columns:", *[label(sheet, f, lang) for f in desc["fields"]]])
             if sheet in examples:
                 row = examples[sheet]
-                add(
-                    ["", "example:", *[_shown(row.get(f["name"])) for f in desc["fields"]]]
-                )
+                add(["", "example:", *[_shown(row.get(f["name"])) for f in desc["fields"]]])
         add([])
     guide.column_dimensions["A"].width = 18
     guide.column_dimensions["B"].width = 60
