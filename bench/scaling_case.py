@@ -29,7 +29,7 @@ LIMIT = 2.5
 #: Timed runs per size (the best counts).
 REPEATS = 3
 #: Times a broken ratio is measured again before it counts (a quadratic one stays broken).
-RETRIES = 2
+RETRIES = 4
 
 
 def _tables(rows: int) -> dict[str, object]:
