@@ -120,18 +120,9 @@ def _sources(path: Path) -> list[tuple[str, bytes, str]]:
 
 
 def read_table(data: bytes, where: str) -> pd.DataFrame:
-    import io
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UnreadableWorkbook(f"{where}: not a readable CSV table ({exc})") from None
-    frame.columns = [c.strip() for c in frame.columns]
-    return frame
+    """A FoG table as text columns (:func:`mbpack.formats.wgms.read_csv_table`: UTF-8 with or
+    without BOM, else Latin-1)."""
+    return wgms.read_csv_table(data, where)
 
 
 class TableIssues:

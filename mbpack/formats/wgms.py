@@ -390,7 +390,7 @@ def detect_generation(header: list[str]) -> Generation:
     )
 
 
-def _read_csv(data: bytes, where: str) -> pd.DataFrame:
+def read_csv_table(data: bytes, where: str) -> pd.DataFrame:
     """A CSV table as text, UTF-8 (with or without BOM) or else Latin-1 (releases up to 2021-05)."""
     try:
         text = data.decode("utf-8-sig")
@@ -493,7 +493,7 @@ def read_wgms(path: str | os.PathLike[str], generation: Generation | None = None
     frames: dict[str, pd.DataFrame] = {}
     generations: set[str] = set()
     for stem, (data, place) in _sources(Path(path)).items():
-        frame = _read_csv(data, place)
+        frame = read_csv_table(data, place)
         gen = generation or detect_generation(list(frame.columns))
         key = table_key(stem, gen)
         if key in (UPPER if gen == "upper" else LOWER):
