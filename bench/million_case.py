@@ -34,24 +34,6 @@ def measure(case: str, path: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
 
 
-def _isolated(case: str, path: Path) -> dict[str, float]:
-    import subprocess
-
-    code = (
-        "import json; from pathlib import Path; from bench.million_case import measure; "
-        f"print(json.dumps(measure({case!r}, Path({str(path)!r}))))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def run(quick: bool = False) -> dict[str, float]:
     """Seconds and peak memory of every step, and the target ratios."""
     rows = 20_000 if quick else ROWS
@@ -65,7 +47,7 @@ def run(quick: bool = False) -> dict[str, float]:
         got = run_isolated(case, path)
         res[f"{case}_s"], res[f"{case}_peak_mb"] = got["seconds"], got["peak_mb"]
     for case in ("compute", "package"):
-        got = _isolated(case, path)
+        got = run_isolated(case, path, "bench.million_case")
         res[f"{case}_s"], res[f"{case}_peak_mb"] = got["seconds"], got["peak_mb"]
     res["ratio_validate_to_bare"] = res["mbpack_s"] / res["bare_s"]
     res["ratio_compute_to_validate"] = res["compute_s"] / res["mbpack_s"]

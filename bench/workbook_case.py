@@ -165,10 +165,10 @@ def _frictionless(path: Path) -> int:
     return sum(len(task.errors) for task in report.tasks)
 
 
-def run_isolated(case: str, path: Path) -> dict[str, float]:
-    """Run ``case`` in a fresh interpreter and return its measurement."""
+def run_isolated(case: str, path: Path, module: str = "bench.workbook_case") -> dict[str, float]:
+    """Run ``module.measure(case, path)`` in a fresh interpreter and return its measurement."""
     code = (
-        "import json, sys; from pathlib import Path; from bench.workbook_case import measure; "
+        f"import json, sys; from pathlib import Path; from {module} import measure; "
         f"print(json.dumps(measure({case!r}, Path({str(path)!r}))))"
     )
     out = subprocess.run(
