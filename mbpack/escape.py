@@ -1,9 +1,10 @@
 """Escaping for every format text from a workbook lands in.
 
 Spreadsheet cells (CSV and XLSX: :func:`neutralise`, :func:`restore`),
-YAML (:func:`yaml_string`), BibTeX (:func:`bibtex`) and the terminal
-(:func:`terminal`).  XML and HTML are
-escaped by Jinja2's autoescape (:mod:`mbpack.publish.render`).
+YAML (:func:`yaml_string`), BibTeX (:func:`bibtex`), Markdown
+(:func:`markdown`), one-line plain text (:func:`plain_line`) and the terminal
+(:func:`terminal`).  XML and HTML are escaped by Jinja2's autoescape
+(:mod:`mbpack.publish.render`).
 """
 
 from __future__ import annotations
@@ -131,3 +132,60 @@ def terminal(text: Any) -> str:
     B9\x1b[2J
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if text is None else str(text))
+
+
+# CommonMark: any ASCII punctuation may be backslash-escaped; these start inline markup (code,
+# emphasis, links and images, raw HTML and entities, table cells, strikethrough, GitHub math)
+# (an underscore inside a word cannot emphasise: ``stake_readings`` stays as it is)
+_MD_INLINE = re.compile(r"([\\`*\[\]<>#|~&$]|(?<![^\W_])_|_(?![^\W_]))")
+# and these only at the start of a line: list items ("- ", "+ ", "1. ", "1) "), setext and
+# thematic breaks ("===", "---"); indentation (a code block) is dropped
+_MD_LINE_START = re.compile(r"^[ \t]*(?:([-+=])(?![\d.])|(\d{1,9})([.)])(?=\s|$))", re.MULTILINE)
+
+
+def markdown(value: Any) -> str:
+    r"""Text shown literally in Markdown (CommonMark and GitHub's): markup characters escaped.
+
+    Workbook text such as ``<script>``, ``[x](javascript:…)``, ``**`` or a line starting with
+    ``#`` (a heading) or ``- `` (a list) reads as the characters typed, not as markup.  Line
+    breaks stay (a blank line is a paragraph break); the indentation of a line is dropped (four
+    spaces would start a code block).  Numbers such as ``-0.37`` are unchanged.
+
+    References
+    ----------
+    CommonMark Spec 0.31.2, "Backslash escapes", https://spec.commonmark.org/0.31.2/#backslash-escapes
+
+    Examples
+    --------
+    >>> print(markdown("<img src=x onerror=alert(1)> *a*_b | [c](d)"))
+    \<img src=x onerror=alert(1)\> \*a\*\_b \| \[c\](d)
+    >>> print(markdown("stake_readings _x_"))
+    stake_readings \_x\_
+    >>> print(markdown("Intro\n# Heading\n- item\n  2. item\n-0.37"))
+    Intro
+    \# Heading
+    \- item
+    2\. item
+    -0.37
+    """
+    text = "" if value is None else str(value)
+    text = _CONTROL_BUT_NEWLINE.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _MD_INLINE.sub(r"\\\1", _MD_INDENT.sub("", text))
+    return _MD_LINE_START.sub(
+        lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text
+    )
+
+
+_MD_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def plain_line(value: Any) -> str:
+    r"""Text for one line of plain text (a citation): line breaks and control characters as
+    single spaces, so that workbook text cannot start a line of its own.
+
+    >>> plain_line("Author\n\nTitle\x1b[2J\t end")
+    'Author Title [2J end'
+    """
+    text = _CONTROL.sub(" ", "" if value is None else str(value))
+    return re.sub(r"  +", " ", text) if "  " in text else text

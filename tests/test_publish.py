@@ -249,7 +249,56 @@ def test_missing_metadata_is_reported_and_other_targets_written(tmp_path: Path) 
 def test_workbook_text_cannot_inject_a_template(tmp_path: Path) -> None:
     wb = small(title="{{ 7*7 }} {% raw %}", description="{{ glacier.__class__ }}")
     publish.package(wb, tmp_path / "p", results=compute(wb), html=False)
-    assert "# {{ 7*7 }} {% raw %}" in (tmp_path / "p" / "metadata" / "description.md").read_text()
+    md = (tmp_path / "p" / "metadata" / "description.md").read_text()
+    assert "# {{ 7\\*7 }} {% raw %}" in md  # the text as typed; only its Markdown "*" escaped
+
+
+HOSTILE = {
+    "title": "Glacier <script>alert(1)</script> & [link](javascript:alert(2))",
+    "description": "First line\n# Not a heading\n- not a list\n    not code\n<img src=x onerror=alert(3)>\n***\n| a | b |",
+    "quality": "1. not a numbered list\n===",
+}
+
+
+def _rendered(md: str) -> str:
+    """The HTML a CommonMark + GitHub-tables renderer (markdown-it-py, rich's own parser) makes."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough").render(md)
+
+
+def test_workbook_text_is_text_in_markdown_and_plain_text(tmp_path: Path) -> None:
+    """Hostile workbook text in description.md, description.zh.md and report.md renders as the
+    characters typed (markdown-it-py is the independent parser): the rendered page has exactly
+    the elements (script, img, links, headings, lists, code, rules, tables) of the same page made
+    from plain text, and every word of the hostile text is there.  In citation.txt it stays on
+    its line."""
+    import html
+
+    wb = small(**HOSTILE)
+    publish.package(wb, tmp_path / "p", results=compute(wb), html=False)
+    publish.package(small(), tmp_path / "plain", results=compute(small()), html=False)
+    tags = ("<script", "<img", "<a ", "<ul", "<ol", "<li", "<pre", "<code", "<hr", "<h1", "<h2",
+            "<h3", "<table", "<tr", "<em", "<strong", "<p>")  # fmt: skip
+    for name in ("metadata/description.md", "metadata/description.zh.md", "report.md"):
+        page = _rendered((tmp_path / "p" / name).read_text())
+        plain = _rendered((tmp_path / "plain" / name).read_text())
+        counts = {t: page.count(t) for t in tags}
+        assert counts == {t: plain.count(t) for t in tags} | {"<p>": counts["<p>"]}, name
+        assert "<script" not in page and "<img" not in page
+        text = html.unescape(page)
+        assert "Glacier <script>alert(1)</script> & [link](javascript:alert(2))" in text, name
+    page = _rendered((tmp_path / "p" / "metadata" / "description.md").read_text())
+    text = html.unescape(page)
+    for line in ("# Not a heading", "- not a list", "<img src=x onerror=alert(3)>", "| a | b |",
+                 "1. not a numbered list"):  # fmt: skip
+        assert line in text
+    assert [h for h in page.splitlines() if h.startswith("<h2>")][:4] == [
+        "<h2>Dataset description</h2>", "<h2>Data source</h2>", "<h2>Processing method</h2>",
+        "<h2>Data quality</h2>"]  # fmt: skip
+    citation = (tmp_path / "p" / "citation.txt").read_text()
+    assert not any(line.startswith(("# Not", "- not", "===")) for line in citation.splitlines())
+    assert "Glacier <script>alert(1)</script> & [link](javascript:alert(2))." in citation
 
 
 def test_template_override_and_missing_field(tmp_path: Path) -> None:

@@ -15,7 +15,11 @@ Escaping follows the format of the output:
   ``\\u`` escapes);
 - YAML scalars through ``yaml`` (a double-quoted, JSON-compatible scalar:
   colons, quotes and ``#`` stay data);
-- BibTeX fields through ``bibtex`` (``\\{}%&$#_~^`` escaped).
+- BibTeX fields through ``bibtex`` (``\\{}%&$#_~^`` escaped);
+- Markdown templates (``*.md.j2``) escape every value they print (:func:`markdown`): workbook
+  text shows as typed, never as headings, links or raw HTML; a value that is Markdown made by
+  mbpack is marked safe (``markupsafe.Markup``) and printed as it is;
+- plain-text templates (``*.txt.j2``) print every value on one line (:func:`plain_line`).
 
 :func:`neutralise` (with its inverse :func:`restore`) protects free text
 written to CSV or XLSX against formula injection.
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mbpack.errors import MbpackError, MissingMetadata
-from mbpack.escape import bibtex, neutralise, yaml_string
+from mbpack.escape import bibtex, markdown, neutralise, plain_line, yaml_string
 from mbpack.workbook.schema import data_path
 
 if TYPE_CHECKING:
@@ -187,7 +191,20 @@ def environment(templates: str | os.PathLike[str] | None = None) -> SandboxedEnv
         With the filters ``mwe``, ``isodate``, ``degrees``, ``yaml``, ``bibtex`` and
         ``neutralise`` (plus Jinja's ``tojson``).
     """
-    from jinja2 import ChoiceLoader, select_autoescape
+    from jinja2 import ChoiceLoader, pass_context, select_autoescape
+    from markupsafe import Markup
+
+    @pass_context
+    def finalize(context: Any, value: Any) -> Any:
+        """Markdown and plain-text templates escape each printed value (autoescape's role)."""
+        name = context.name or ""
+        if isinstance(value, Markup) or not isinstance(value, str):
+            return value
+        if name.endswith((".md.j2", ".md")):
+            return markdown(value)
+        if name.endswith((".txt.j2", ".txt")):
+            return plain_line(value)
+        return value
 
     loaders = [_loader(templates)] if templates else []
     loaders.append(_loader(data_path("templates")))
@@ -196,6 +213,7 @@ def environment(templates: str | os.PathLike[str] | None = None) -> SandboxedEnv
         undefined=_undefined_class(),
         autoescape=select_autoescape(enabled_extensions=ESCAPED_EXTENSIONS, default=False),
         keep_trailing_newline=True,
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
     )
