@@ -362,3 +362,25 @@ def test_a_doi_cannot_inject_bibtex_fields(tmp_path: Path) -> None:
         (entry,) = entries.values()
         assert "PWNED" not in entry.fields["title"]
         assert entry.fields["title"].startswith("Test dataset")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_sheet_stored_as_utf16_xml_is_read(xlsx: Path, codec: str) -> None:
+    """ECMA-376 allows UTF-16 parts; calamine reads them as empty sheets.  The stake_readings
+    sheet re-encoded (with a byte-order mark, and without one in either byte order) reads the
+    same rows as the UTF-8 original, with one warning naming the part."""
+    before = read_workbook(xlsx).tables["stake_readings"]
+    index = _sheet_index(xlsx, "stake_readings")
+
+    def to_utf16(data: bytes) -> bytes:
+        text = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+        return text.encode(codec)
+
+    _rewrite_sheet_xml(xlsx, index, to_utf16)
+    issues = _issues(xlsx)
+    assert [i["value"] for i in issues if i["code"] == "utf16-part"] == [
+        f"xl/worksheets/sheet{index}.xml"
+    ]
+    after = read_workbook(xlsx).tables["stake_readings"]
+    assert len(after) == N_READINGS
+    assert after.equals(before)

@@ -392,21 +392,80 @@ class _BytesReader:
         return self._io.read(size)
 
 
+#: Byte-order marks of UTF-16 XML (ECMA-376 part 2 allows UTF-8 and UTF-16 parts).
+_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+
+
+def _utf16_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The XML parts of the workbook stored as UTF-16 (calamine reads them as empty)."""
+    found = []
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels")) and info.file_size >= 4:
+            with archive.open(info) as handle:
+                if handle.read(4).startswith(_UTF16_STARTS):
+                    found.append(info.filename)
+    return found
+
+
+def _utf8_copy(path: Path, parts: list[str], folder: str) -> Path:
+    """A copy of the workbook ``path`` in ``folder`` whose UTF-16 ``parts`` are UTF-8.
+
+    Each part is decoded by its byte-order mark (or, without one, by the bytes of its ``<``) and its XML
+    declaration's encoding is rewritten; the decompressed size was bounded by
+    :func:`check_file`.
+    """
+    copy = Path(folder) / "utf8.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in parts:
+                codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+                    "utf-16-le" if data[:1] == b"<" else "utf-16-be")  # fmt: skip
+                try:
+                    text = data.decode(codec)
+                except UnicodeDecodeError as exc:
+                    raise UnreadableWorkbook(
+                        f"{path}: {info.filename} says it is UTF-16 but is not ({exc})"
+                    ) from None
+                text = re.sub(r"^(<\?xml[^>]*encoding=)([\"'])utf-16(?:le|be)?\2",
+                              r"\1\2UTF-8\2", text.lstrip("\ufeff"), count=1, flags=re.I)  # fmt: skip
+                data = text.encode("utf-8")
+            out.writestr(info, data)
+    return copy
+
+
 def read(path: Path, report: Report | None = None) -> Workbook:
     """Read ``path`` (see :func:`mbpack.workbook.read_workbook`)."""
-    import python_calamine
+    import tempfile
 
     check_file(path)
     report = report if report is not None else Report(file=str(path))
     report.file = report.file or str(path)
+    with zipfile.ZipFile(path) as archive:
+        utf16 = _utf16_parts(archive)
+    if not utf16:
+        return _read(path, path, report)
+    for part in utf16:
+        report.add(Issue("utf16-part", "warning",
+                         f"{part} is stored as UTF-16 XML; it was read after converting it to "
+                         "UTF-8 (re-save the workbook to store it as most programs expect)",
+                         value=part))  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="mbpack-") as folder:
+        return _read(_utf8_copy(path, utf16, folder), path, report)
+
+
+def _read(source: Path, path: Path, report: Report) -> Workbook:
+    """Read the workbook at ``source``; the workbook and its issues are named ``path``."""
+    import python_calamine
+
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = python_calamine.CalamineWorkbook.from_path(str(source))
     except Exception as exc:  # calamine raises its own error types for broken parts
         raise UnreadableWorkbook(
             f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
         ) from None
 
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(source) as archive:
         try:
             parts = _sheet_parts(archive)
         except (KeyError, ElementTree.ParseError) as exc:
