@@ -69,14 +69,16 @@ def plain(value: Any) -> Any:
 
 
 def shown(value: Any) -> Any:
-    """A cell value as a message shows it: plain (:func:`plain`), 3560.0 as 3560, 0.30000000000000004 as 0.3.
+    """A cell value as a message shows it: plain (:func:`plain`), 3560.0 as 3560, 0.30000000000000004 as 0.3,
+    1e308 as 1e+308 (not its 309 digits).
 
-    >>> shown(3560.0), shown(0.1 + 0.2), shown("B9")
-    (3560, 0.3, 'B9')
+    >>> shown(3560.0), shown(0.1 + 0.2), shown("B9"), shown(1e308)
+    (3560, 0.3, 'B9', 1e+308)
     """
     value = plain(value)
     if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.10g}") if not value.is_integer() else int(value)
+        integral = value.is_integer() and abs(value) < 1e15
+        return int(value) if integral else float(f"{value:.10g}")
     return value
 
 

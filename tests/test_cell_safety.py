@@ -384,3 +384,59 @@ def test_a_sheet_stored_as_utf16_xml_is_read(xlsx: Path, codec: str) -> None:
     after = read_workbook(xlsx).tables["stake_readings"]
     assert len(after) == N_READINGS
     assert after.equals(before)
+
+
+def _surface_case(tmp_path: Path, change: Any) -> Path:
+    """The planar stake workbook (tests/builders.py) with its surface sheets changed."""
+    from builders import planar_hypsometry, stake_workbook
+
+    from mbpack.workbook import Workbook
+    from mbpack.workbook.writer import write_workbook
+
+    wb = stake_workbook([(500.0, 100.0), (500.0, 900.0), (500.0, 1700.0), (500.0, 2400.0)],
+                        [-2000.0, -1100.0, -100.0, 500.0], [200.0, 300.0, 400.0, 450.0])  # fmt: skip
+    tables = {k: v.copy() for k, v in wb.tables.items()}
+    change(tables, planar_hypsometry)
+    return write_workbook(Workbook.from_tables(tables), tmp_path / "w.xlsx")
+
+
+def _huge_x(tables: dict[str, Any], _: Any) -> None:
+    tables["surface_grid"].loc[0, "x"] = 1e308
+
+
+def _one_cell(tables: dict[str, Any], _: Any) -> None:
+    tables["surface_grid"] = tables["surface_grid"].iloc[:1]
+
+
+def _zero_area(tables: dict[str, Any], hypsometry: Any) -> None:
+    tables.pop("surface_grid")
+    bands = hypsometry()
+    bands["area"] = 0.0
+    tables["hypsometry"] = bands
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "cell", "after"),
+    [
+        (_huge_x, "out-of-range", "surface_grid!B2", "not-computed"),  # the contour field
+        (_one_cell, "grid-spacing", "surface_grid!B2", "grid-spacing"),
+        (_zero_area, "no-area", "hypsometry!D2", "not-computed"),
+    ],
+)
+def test_surfaces_that_cannot_be_a_glacier(
+    tmp_path: Path, change: Any, code: str, cell: str, after: str
+) -> None:
+    """A grid cell at x = 1e308, a grid one cell across (no measurable cell size: mbpack took
+    1 m and so 1e-6 km²) and bands whose areas sum to 0 (a division by zero in compute) are
+    errors at their cell; `compute --ignore-errors` then skips what cannot be computed with
+    a warning, exit 0, no traceback."""
+    path = _surface_case(tmp_path, change)
+    errors = [i for i in _issues(path) if i["severity"] == "error"]
+    assert [(i["code"], i["cell"]) for i in errors] == [(code, cell)]
+    result = CliRunner().invoke(
+        main, ["compute", str(path), "--ignore-errors", "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"warning: {after}:" in result.output
+    assert "nan" not in result.output.split("band:")[0].lower()  # no NaN row in the table

@@ -76,7 +76,9 @@ _BAND = {
 }
 
 GRID = [
-    {"year": 2000, "x": 500000.0 + 25 * i, "y": 4842000.0, "elevation": 3600.0} for i in range(10)
+    {"year": 2000, "x": 500000.0 + 25 * i, "y": 4842000.0 + 25 * j, "elevation": 3600.0}
+    for i in range(10)
+    for j in range(2)
 ]
 
 CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
@@ -275,6 +277,20 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         "hypsometry!B3",
     ),
     ("area-sum", _set("glacier", 0, area=1.5), "area-mismatch", "warning", "hypsometry!D2"),
+    (
+        "no-area",
+        _many(*(_set("hypsometry", i, area=0.0) for i in range(3))),
+        "no-area",
+        "error",
+        "hypsometry!D2",
+    ),
+    (
+        "grid-one-row",
+        lambda t: t.__setitem__("surface_grid", [c for c in GRID if c["y"] == 4842000.0]),
+        "grid-spacing",
+        "error",
+        "surface_grid!B2",
+    ),
     (
         "balance-sum",
         _set("glacier_balance", 0, annual_balance=-450.0),

@@ -147,7 +147,8 @@ class _Year:
     zmax: float
     area_year: float
     crs: str | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    """Warnings about the year's surface: (code, sheet, message)."""
 
 
 def compute(
@@ -239,11 +240,15 @@ def compute(
     for y in years:
         ctx = _year_context(workbook, y.year, points, glacier, hyps_all, grid_all, params)
         issues += [
-            Issue(
-                "hypsometry-mismatch", "warning", n, sheet="hypsometry", value=y.year, year=y.year
-            )
-            for n in ctx.notes
+            Issue(code, "warning", text, sheet=sheet, value=y.year, year=y.year)
+            for code, sheet, text in ctx.notes
         ]
+        if ctx.hyps is not None and not ctx.hyps.total > 0:
+            issues.append(Issue("not-computed", "warning",
+                                f"{y.year}: the glacier has no area (its bands sum to "
+                                f"{ctx.hyps.total:g} km²); no glacier-wide balance",
+                                sheet="hypsometry", value=y.year, year=y.year))  # fmt: skip
+            continue
         seasonal = ctx.points[ctx.points["balance_code"].isin(["winter", "annual"])].dropna(
             subset=["elevation", "balance"]
         )
@@ -364,11 +369,17 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
         grid_rows = _dem_grid(wb, surfaces.iloc[0], params.dem_resolution)
     grid = Grid.from_frame(grid_rows) if len(grid_rows) else None
     notes = []
+    if grid is not None and not grid.cell_area > 0:
+        notes.append(("grid-spacing", "surface_grid",
+                      f"{year}: the surface grid is one cell across or along, so its cell size "
+                      "is unknown; it is not used"))  # fmt: skip
+        grid = None
     if len(hyps_rows) and grid is not None:
         sheet_area = float(hyps_rows["area"].sum())
         if abs(sheet_area - grid.area) > params.grid_area_tolerance * grid.area:
-            notes.append(f"{year}: the hypsometry ({sheet_area:.4g} km²) and the surface grid ({grid.area:.4g} km²) "
-                         f"differ by more than {params.grid_area_tolerance:.0%}")  # fmt: skip
+            notes.append(("hypsometry-mismatch", "hypsometry",
+                          f"{year}: the hypsometry ({sheet_area:.4g} km²) and the surface grid "
+                          f"({grid.area:.4g} km²) differ by more than {params.grid_area_tolerance:.0%}"))  # fmt: skip
     if len(hyps_rows):
         hyps: Hypsometry | None = Hypsometry.from_frame(hyps_rows)
     elif grid is not None:

@@ -204,8 +204,15 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
             ) from None
     values = np.empty(grid.x.size)
     step = 20_000  # memory: step x N kernel values at a time
-    for i in range(0, values.size, step):
-        values[i : i + step] = rbf(cells[i : i + step])
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite field is refused below
+        for i in range(0, values.size, step):
+            values[i : i + step] = rbf(cells[i : i + step])
+    if not np.isfinite(values).all():  # coordinates far beyond the glacier (x = 1e308)
+        raise ComputationError(
+            f"the contour method's field is not finite at {int(np.sum(~np.isfinite(values)))} of "
+            f"{values.size} cells (grid x {grid.x.min():g} to {grid.x.max():g} m, "
+            f"y {grid.y.min():g} to {grid.y.max():g} m); check the surface grid's coordinates"
+        )
     # outside the points' elevations, bounded as the profile is (no unbounded extrapolation)
     below = np.maximum(float(pz.min()) - grid.elevation, 0.0)
     lowest = np.where(below > 0, float(pb.min()) - params.profile_gradient_cap * below, -np.inf)

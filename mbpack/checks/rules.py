@@ -13,6 +13,7 @@ plausibility note) and a message naming the value and what was expected.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -269,12 +270,12 @@ def _grid_distance(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _grid_spacing(ctx: Context) -> float:
+    """The grid's larger cell side [m]; 0 without a measurable grid (``grid-spacing`` says so)."""
     grid = ctx.table("surface_grid").dropna(subset=["x", "y"])
-    return (
-        max(spacing(grid["x"].to_numpy(float)), spacing(grid["y"].to_numpy(float)))
-        if len(grid)
-        else 0.0
-    )
+    if grid.empty:
+        return 0.0
+    sides = (spacing(grid["x"].to_numpy(float)), spacing(grid["y"].to_numpy(float)))
+    return 0.0 if any(math.isnan(s) for s in sides) else max(sides)
 
 
 @rule(
@@ -607,6 +608,43 @@ def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
         first = df.loc[df["year"] == latest].index[0]
         ok.loc[first] = False
     return ok
+
+
+def _first_of_years(df: pd.DataFrame, bad_years: Any) -> pd.Series:
+    """False at the first row of each year in ``bad_years``, True elsewhere."""
+    ok = _ok(df)
+    for year in bad_years:
+        ok.loc[df.index[df["year"] == year][0]] = False
+    return ok
+
+
+@rule(
+    "no-area",
+    "error",
+    "hypsometry",
+    "area",
+    "the bands of {year} sum to {value} km²: the glacier has no area that year; give the band areas",
+)
+def _survey_has_area(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The bands of a survey year have a positive total area (a year of zero area is no survey)."""
+    known = df.dropna(subset=["year", "area"])
+    totals = known.groupby("year")["area"].sum()
+    return _first_of_years(df, totals.index[~(totals > 0)])
+
+
+@rule(
+    "grid-spacing",
+    "error",
+    "surface_grid",
+    "x",
+    "the surface grid of {year} is one cell across or along (first cell x {value}, y {y}): "
+    "its cell size cannot be measured; give every cell of the glacier",
+)
+def _grid_has_spacing(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """A survey year's grid has two or more distinct x and y (its cell size is their step)."""
+    known = df.dropna(subset=["year", "x", "y"])
+    distinct = known.groupby("year")[["x", "y"]].nunique()
+    return _first_of_years(df, distinct.index[(distinct < 2).any(axis=1)])
 
 
 # --- surfaces ------------------------------------------------------------------------------

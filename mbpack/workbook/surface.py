@@ -6,6 +6,7 @@ glacier-wide methods) use these, so they live with the workbook model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,13 +89,14 @@ class Grid:
 
 
 def spacing(coordinate: np.ndarray) -> float:
-    """Grid spacing [m]: the smallest positive step between distinct coordinates.
+    """Grid spacing [m]: the smallest positive step between distinct coordinates; NaN when
+    there are fewer than two (a grid one cell across has no measurable cell size).
 
-    >>> spacing(np.array([0.0, 25.0, 50.0, 25.0]))
-    25.0
+    >>> spacing(np.array([0.0, 25.0, 50.0, 25.0])), spacing(np.array([5.0, 5.0]))
+    (25.0, nan)
     """
     steps = np.diff(np.unique(coordinate))
-    return float(steps.min()) if steps.size else 1.0
+    return float(steps.min()) if steps.size else math.nan
 
 
 def nearest_cell(
