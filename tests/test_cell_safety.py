@@ -378,7 +378,7 @@ def test_a_sheet_stored_as_utf16_xml_is_read(xlsx: Path, codec: str) -> None:
 
     _rewrite_sheet_xml(xlsx, index, to_utf16)
     issues = _issues(xlsx)
-    assert [i["value"] for i in issues if i["code"] == "utf16-part"] == [
+    assert [i["value"] for i in issues if i["code"] == "repaired-part"] == [
         f"xl/worksheets/sheet{index}.xml"
     ]
     after = read_workbook(xlsx).tables["stake_readings"]
@@ -440,3 +440,74 @@ def test_surfaces_that_cannot_be_a_glacier(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"warning: {after}:" in result.output
     assert "nan" not in result.output.split("band:")[0].lower()  # no NaN row in the table
+
+
+def _shared_strings_workbook(source: Path, target: Path, declared: int | None = None) -> int:
+    """``source`` with its inline strings moved to a shared-strings part, as Excel writes them
+    (openpyxl writes inline strings); ``declared`` replaces the true count and uniqueCount."""
+    strings: list[str] = []
+
+    def share(m: re.Match[str]) -> str:
+        strings.append(m.group(2))
+        return f'{m.group(1)} t="s"><v>{len(strings) - 1}</v></c>'
+
+    with zipfile.ZipFile(source) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    cell = r'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t(?: [^>]*)?>([^<]*)</t></is></c>'
+    for name in [n for n in parts if n.startswith("xl/worksheets/")]:
+        parts[name] = re.sub(cell, share, parts[name].decode()).encode()
+    n = len(strings) if declared is None else declared
+    main_ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts["xl/sharedStrings.xml"] = (
+        f'<sst xmlns="{main_ns}" count="{n}" uniqueCount="{n}">'
+        + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>"
+    ).encode()  # fmt: skip
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/></Types>'.encode()
+    )  # fmt: skip
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Type="{rel}" Target="sharedStrings.xml" Id="rIdS"/></Relationships>'.encode(),
+    )
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return len(strings)
+
+
+def test_a_shared_strings_count_of_four_billion_is_not_allocated(
+    xlsx: Path, tmp_path: Path
+) -> None:
+    """``uniqueCount="4000000000"`` made calamine allocate 4e9 strings (96 GB) and abort the
+    process.  Run in a child process under a 3 GB address-space limit, so that a regression
+    fails this test instead of the test run: the workbook reads every row, with one warning."""
+    import subprocess
+    import sys
+
+    honest = tmp_path / "honest.xlsx"
+    n = _shared_strings_workbook(xlsx, honest)
+    assert n > 100 and read_workbook(honest).tables["stake_readings"].equals(
+        read_workbook(xlsx).tables["stake_readings"]
+    )
+    lying = tmp_path / "lying.xlsx"
+    _shared_strings_workbook(xlsx, lying, declared=4_000_000_000)
+    child = (
+        "import resource, sys, json\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))\n"
+        "from mbpack.api import validate\n"
+        "report = validate(sys.argv[1])\n"
+        "rows = {k: v.rows for k, v in report.sheets.items()}\n"
+        "print(json.dumps([rows, [i.code for i in report.issues]]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(lying)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    import json
+
+    rows, codes = json.loads(done.stdout)
+    assert codes == ["repaired-part"]
+    assert rows == {k: v.rows for k, v in validate(xlsx).sheets.items()}
+    assert rows["stake_readings"] == N_READINGS

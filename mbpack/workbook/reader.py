@@ -392,44 +392,85 @@ class _BytesReader:
         return self._io.read(size)
 
 
-#: Byte-order marks of UTF-16 XML (ECMA-376 part 2 allows UTF-8 and UTF-16 parts).
+#: Byte-order marks of UTF-16 XML (ECMA-376 part 2 allows UTF-8 and UTF-16 parts), and the
+#: first bytes of ``<`` in UTF-16 without one.
 _UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+#: The declared string counts of a shared-strings part.
+_SST_COUNT = re.compile(rb"""\s(?:count|uniqueCount)\s*=\s*["'](\d+)["']""")
+#: The fewest bytes one shared string takes (``<si/>``).
+_SI_BYTES = 5
 
 
-def _utf16_parts(archive: zipfile.ZipFile) -> list[str]:
-    """The XML parts of the workbook stored as UTF-16 (calamine reads them as empty)."""
-    found = []
+def _to_utf8(data: bytes) -> bytes:
+    """A UTF-16 XML part as UTF-8, its declaration's encoding rewritten.
+
+    The part is decoded by its byte-order mark, or without one by the bytes of its ``<``.
+    """
+    codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+        "utf-16-le" if data[:1] == b"<" else "utf-16-be")  # fmt: skip
+    text = data.decode(codec).lstrip("\ufeff")
+    text = re.sub(r"^(<\?xml[^>]*encoding=)([\"'])utf-16(?:le|be)?\2", r"\1\2UTF-8\2", text,
+                  count=1, flags=re.I)  # fmt: skip
+    return text.encode("utf-8")
+
+
+def _without_counts(data: bytes) -> bytes:
+    """A shared-strings part without its declared ``count`` and ``uniqueCount`` (optional)."""
+    head, rest = data[:4096], data[4096:]
+    return _SST_COUNT.sub(b"", head, count=2) + rest
+
+
+def _repairs(archive: zipfile.ZipFile) -> dict[str, tuple[list[Any], str]]:
+    """Parts to change before calamine reads them: member → (changes, why).
+
+    A UTF-16 part (calamine reads it as empty) is converted to UTF-8; a shared-strings part
+    that declares more strings than its size can hold (calamine allocates the declared count
+    first: ``uniqueCount="4000000000"`` asks for 96 GB and aborts the process) loses its
+    declared counts, which are optional (ECMA-376 part 1, 18.4.9).
+    """
+    found: dict[str, tuple[list[Any], str]] = {}
     for info in archive.infolist():
-        if info.filename.endswith((".xml", ".rels")) and info.file_size >= 4:
-            with archive.open(info) as handle:
-                if handle.read(4).startswith(_UTF16_STARTS):
-                    found.append(info.filename)
+        if not info.filename.endswith((".xml", ".rels")) or info.file_size < 4:
+            continue
+        with archive.open(info) as handle:
+            head = handle.read(4096)
+        changes: list[Any] = []
+        why = []
+        if head.startswith(_UTF16_STARTS):
+            changes.append(_to_utf8)
+            why.append("is stored as UTF-16 XML; it was read after converting it to UTF-8")
+            try:
+                head = _to_utf8(head[: len(head) // 2 * 2])
+            except UnicodeDecodeError:
+                head = b""
+        if info.filename.lower().endswith("sharedstrings.xml"):
+            declared = max((int(n) for n in _SST_COUNT.findall(head)), default=0)
+            room = info.file_size // _SI_BYTES
+            if declared > room:
+                changes.append(_without_counts)
+                why.append(f"declares {declared} strings, but its {info.file_size} bytes hold at "
+                           f"most {room}; the declared count was ignored")  # fmt: skip
+        if changes:
+            found[info.filename] = (changes, " and ".join(why))
     return found
 
 
-def _utf8_copy(path: Path, parts: list[str], folder: str) -> Path:
-    """A copy of the workbook ``path`` in ``folder`` whose UTF-16 ``parts`` are UTF-8.
+def _repaired_copy(path: Path, repairs: dict[str, tuple[list[Any], str]], folder: str) -> Path:
+    """A copy of the workbook ``path`` in ``folder`` with the :func:`_repairs` made.
 
-    Each part is decoded by its byte-order mark (or, without one, by the bytes of its ``<``) and its XML
-    declaration's encoding is rewritten; the decompressed size was bounded by
-    :func:`check_file`.
+    The decompressed size was bounded by :func:`check_file`.
     """
-    copy = Path(folder) / "utf8.xlsx"
+    copy = Path(folder) / "repaired.xlsx"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename in parts:
-                codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else (
-                    "utf-16-le" if data[:1] == b"<" else "utf-16-be")  # fmt: skip
+            for change in repairs.get(info.filename, ([], ""))[0]:
                 try:
-                    text = data.decode(codec)
+                    data = change(data)
                 except UnicodeDecodeError as exc:
                     raise UnreadableWorkbook(
                         f"{path}: {info.filename} says it is UTF-16 but is not ({exc})"
                     ) from None
-                text = re.sub(r"^(<\?xml[^>]*encoding=)([\"'])utf-16(?:le|be)?\2",
-                              r"\1\2UTF-8\2", text.lstrip("\ufeff"), count=1, flags=re.I)  # fmt: skip
-                data = text.encode("utf-8")
             out.writestr(info, data)
     return copy
 
@@ -442,16 +483,15 @@ def read(path: Path, report: Report | None = None) -> Workbook:
     report = report if report is not None else Report(file=str(path))
     report.file = report.file or str(path)
     with zipfile.ZipFile(path) as archive:
-        utf16 = _utf16_parts(archive)
-    if not utf16:
+        repairs = _repairs(archive)
+    if not repairs:
         return _read(path, path, report)
-    for part in utf16:
-        report.add(Issue("utf16-part", "warning",
-                         f"{part} is stored as UTF-16 XML; it was read after converting it to "
-                         "UTF-8 (re-save the workbook to store it as most programs expect)",
+    for part, (_, why) in repairs.items():
+        report.add(Issue("repaired-part", "warning",
+                         f"{part} {why} (re-save the workbook to store it as most programs expect)",
                          value=part))  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="mbpack-") as folder:
-        return _read(_utf8_copy(path, utf16, folder), path, report)
+        return _read(_repaired_copy(path, repairs, folder), path, report)
 
 
 def _read(source: Path, path: Path, report: Report) -> Workbook:
