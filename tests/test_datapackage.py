@@ -249,7 +249,9 @@ def test_read_package_names_a_bad_value(tmp_path: Path) -> None:
     export_tables(publication_workbook(), tmp_path)
     path = tmp_path / "data" / "stakes.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("3550.0", "high"), encoding="utf-8")
-    with pytest.raises(MbpackError, match=r"stakes\.csv: column elevation is not of type number"):
+    with pytest.raises(
+        MbpackError, match=r"stakes\.csv: line \d+, column elevation is not of type number"
+    ):
         read_package(tmp_path)
 
 
@@ -257,3 +259,56 @@ def test_results_object_without_every_table(tmp_path: Path) -> None:
     results = SimpleNamespace(glacier_balance=stand_in_results().glacier_balance)
     paths = export_tables(publication_workbook(), tmp_path, results)
     assert [n for n in paths if n.startswith("computed_")] == ["computed_glacier_balance"]
+
+
+def test_an_edited_csv_is_read_cell_by_cell(tmp_path: Path) -> None:
+    """stakes.csv and stake_readings.csv as a spreadsheet saves them after an edit: a
+    byte-order mark and CRLF, a decimal comma (3905,5), a European date (01.09.2001), a
+    renamed column and one unreadable number ("high").  Every row is kept; only the
+    unreadable cell is dropped, and each change is named by file, line and column."""
+    from click.testing import CliRunner
+
+    from mbpack.cli import main
+    from mbpack.workbook.reader import read_workbook
+
+    export_tables(publication_workbook(), tmp_path)
+    stakes = tmp_path / "data" / "stakes.csv"
+    lines = stakes.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("remarks", "notes")
+    lines[3] = lines[3].replace(
+        "3905.5", '"3905,5"'
+    )  # S3, line 4 (quoted, as a spreadsheet saves it)
+    lines[2] = lines[2].replace("3720.0", "high")  # S2, line 3
+    stakes.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    readings = tmp_path / "data" / "stake_readings.csv"
+    text = readings.read_text(encoding="utf-8").replace("S1,2001-09-01", "S1,01.09.2001")
+    readings.write_text(text, encoding="utf-8")
+
+    result = CliRunner().invoke(
+        main, ["import", "package", str(tmp_path), "-o", str(tmp_path / "w.xlsx")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "stakes.csv line 3, column elevation: 'high' is not a number; the cell was dropped"
+        in result.output
+    )
+    assert (
+        "stakes.csv line 4, column elevation: number stored as text '3905,5' read as 3905.5"
+        in result.output
+    )
+    assert "stakes.csv: column 'notes' is not a stakes field; kept as text" in result.output
+    assert "stake_readings.csv line 3, column date:" in result.output
+    wb = read_workbook(tmp_path / "w.xlsx")
+    assert wb.tables["stakes"]["stake_id"].tolist() == ["S1", "S2", "S3"]
+    assert wb.tables["stakes"]["elevation"].tolist()[::2] == [3550.0, 3905.5]
+    assert pd.isna(wb.tables["stakes"]["elevation"].iloc[1])
+    assert pd.Timestamp("2001-09-01") in set(wb.tables["stake_readings"]["date"])
+    assert len(wb.tables["stake_readings"]) == len(publication_workbook().tables["stake_readings"])
+
+
+def test_a_csv_saved_in_another_encoding_is_refused_by_name(tmp_path: Path) -> None:
+    export_tables(publication_workbook(), tmp_path)
+    stakes = tmp_path / "data" / "stakes.csv"
+    stakes.write_bytes(stakes.read_bytes().replace(b"S1,", "S1é,".encode("cp1252")))
+    with pytest.raises(MbpackError, match=r"stakes\.csv: not UTF-8 \(byte \d+: b'\\xe9'\)"):
+        read_package(tmp_path, [])

@@ -329,34 +329,54 @@ def write_descriptor(package: dict[str, Any], directory: str | Path) -> Path:
     return path
 
 
-def _typed(series: pd.Series, kind: str, text: bool) -> pd.Series:
-    if kind == "boolean":
-        return series.map(
-            lambda v: None if pd.isna(v) else str(v).strip().lower() in ("true", "1", "yes")
-        ).astype("boolean")
-    if kind == "string":
-        undo = restore if text else str
-        return series.map(lambda v: None if pd.isna(v) else undo(str(v))).astype("str")
-    if kind == "number":
-        return series.map(lambda v: float("nan") if pd.isna(v) else float(v)).astype("float64")
-    if kind == "integer":
-        return series.map(lambda v: None if pd.isna(v) else int(v)).astype(DTYPES[kind])
+#: A number exactly as :func:`export_tables` writes it (Python ``repr`` of a float or int).
+_CANONICAL_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_CANONICAL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _column(values: list[str], kind: str, text: bool) -> tuple[Any, list[Any]]:
+    """One CSV column typed cell by cell (:mod:`mbpack.workbook.cells`): the values as
+    :func:`export_tables` writes them are read directly, any other text (an edit) goes
+    through the workbook's cell converters, which read it or say why not.  Text is kept
+    exactly (the round trip is exact)."""
+    from mbpack.workbook import cells
+
+    if kind in ("number", "integer"):
+        raw: list[Any] = [float(v) if _CANONICAL_NUMBER.match(v) else v for v in values]
+        return cells.to_number(raw) if kind == "number" else cells.to_integer(raw)
     if kind == "date":
-        return pd.to_datetime(series, format="%Y-%m-%d").astype(DTYPES[kind])
-    return series
+        raw = [pd.Timestamp(v) if _CANONICAL_DATE.match(v) else v for v in values]
+        return cells.to_date([v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in raw])
+    if kind == "boolean":
+        return cells.to_boolean(values)
+    undo = restore if text else str  # text exactly as written (spaces are data), "" missing
+    return [undo(v) if v != "" else None for v in values], []
 
 
-def read_package(directory: str | Path) -> Workbook:
+def read_package(directory: str | Path, problems: list[str] | None = None) -> Workbook:
     """Read the ``data/<sheet>.csv`` of a package written by :func:`export_tables` into a workbook.
 
     Columns of the sheet's schema get its type; further columns are kept as
-    text.  Free-text columns are restored (see the module notes).
+    text.  Free-text columns are restored (see the module notes).  A CSV edited
+    since (in a spreadsheet, by hand) is read cell by cell like a workbook
+    sheet: a byte-order mark, numbers and dates in other spellings are read
+    (with a note); a cell that cannot be read is dropped, and only that cell.
+
+    Parameters
+    ----------
+    directory
+        The package folder (holding ``data/``).
+    problems
+        Collects one line per cell that was converted or dropped, naming the
+        file, line, column and value, and per column the schema does not
+        know.  Without it, the first dropped cell raises.
 
     Raises
     ------
     MbpackError
-        When a value cannot be read as its field's type (naming file, column
-        and value), or the folder is not a package (no ``data/glacier.csv``).
+        When the folder is not a package (no ``data/glacier.csv``), a CSV is
+        not UTF-8 or not a table, or (without ``problems``) a value cannot be
+        read as its field's type, naming the file, line, column and value.
     """
     directory = Path(directory)
     if not (directory / "data").is_dir():
@@ -376,18 +396,31 @@ def read_package(directory: str | Path) -> Workbook:
         path = directory / "data" / f"{sheet}.csv"
         if not path.exists():
             continue
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
-        )
+        try:  # utf-8-sig: a spreadsheet saving "CSV UTF-8" writes a byte-order mark
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MbpackError(
+                f"{path}: not UTF-8 (byte {exc.start}: {exc.object[exc.start : exc.start + 1]!r}); "
+                "save it as CSV UTF-8"
+            ) from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise MbpackError(f"{path}: not a CSV table ({exc})") from None
         kinds = {f["name"]: f["type"] for f in schema.fields(sheet)}
         text = free_text(sheet) | {c for c in frame.columns if c not in kinds}
         for col in frame.columns:
-            try:
-                frame[col] = _typed(frame[col], kinds.get(col, "string"), col in text)
-            except (ValueError, TypeError) as exc:
-                raise MbpackError(
-                    f"{path}: column {col} is not of type {kinds.get(col)}: {exc}"
-                ) from None
+            if col not in kinds and problems is not None:
+                problems.append(f"{path.name}: column {col!r} is not a {sheet} field; kept as text")
+            kind = kinds.get(col, "string")
+            typed, notes = _column(frame[col].tolist(), kind, col in text)
+            for note in notes:
+                where = f"{path.name} line {note.position + 2}, column {col}"
+                if problems is None and note.severity == "error":
+                    raise MbpackError(f"{path}: line {note.position + 2}, column {col} is not of "
+                                      f"type {kind}: {note.message}")  # fmt: skip
+                if problems is not None:
+                    dropped = "; the cell was dropped" if note.severity == "error" else ""
+                    problems.append(f"{where}: {note.message}{dropped}")
+            frame[col] = pd.Series(typed, index=frame.index).astype(DTYPES.get(kind, "str"))
         tables[sheet] = frame
     wb = Workbook.from_tables(tables)
     for sheet, frame in tables.items():  # keep extra columns exactly as read

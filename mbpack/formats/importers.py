@@ -360,5 +360,6 @@ def import_package(directory: str | os.PathLike[str]) -> Imported:
     """A workbook from the ``data/`` folder of a package written by ``mbpack package``."""
     from mbpack.formats.datapackage import read_package
 
-    wb = read_package(Path(directory))
-    return Imported(dict(wb.tables), [])
+    problems: list[str] = []
+    wb = read_package(Path(directory), problems)
+    return Imported(dict(wb.tables), problems)
