@@ -215,7 +215,9 @@ def check_schema(
         kind = field["type"]
         if kind in ("integer", "number"):
             num = pd.to_numeric(col, errors="coerce")
-            sentinel = _sentinels(num, cons)
+            # an identifier is a serial number: point id 99999 is the 99 999th point, not no-data
+            identifier = name.lower() == "id" or name.lower().endswith("_id")
+            sentinel = np.zeros(len(num), dtype=bool) if identifier else _sentinels(num, cons)
             issues.add(sentinel, "sentinel", "warning", name,
                        lambda i, v, n=name: f"{n} {v} is a no-data sentinel; leave the cell empty", col)  # fmt: skip
             num = num.mask(sentinel)
