@@ -271,10 +271,16 @@ class FogChecks:
         Band areas may differ from the glacier-wide area by this fraction
         [1]. 0.02: FoG band areas are published rounded to 0.001 km2, which
         on small glaciers with many bands adds up to about 1-2 %.
+    chunk_rows
+        A table is read and checked this many rows at a time [rows]; only its
+        keys, ids, names, years, parsed numbers and the few text columns the
+        cross-table checks read are kept (bounded memory on a full release).
+        100 000: a chunk of a point table as text is about 100 MB.
     """
 
     balance_sum_tolerance: float = 1.5
     band_area_tolerance: float = 0.02
+    chunk_rows: int = 100_000
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,22 @@ primary and foreign keys — and then the consistency checks people who use
 FoG data rely on (see :data:`CHECKS`).  Each issue names the file, the line,
 the column, the glacier (WGMS id and name) and the year.
 
-Every table is read as text and checked with vectorised pandas code; the
-tables stay in memory together for the cross-table checks (about 730 MB for
-a synthetic release of 60 000 glacier-years and 500 000 points, see
+Memory stays bounded by what the cross-table checks need: the tables are
+read one at a time, each in chunks of :attr:`~mbpack.params.FogChecks.chunk_rows`
+rows parsed from the bytes, and once a chunk's own checks are done only its
+keys, ids, names, years (as categories), parsed numbers and dates and the
+few text columns the consistency checks read are kept.  A synthetic release
+of 60 000 glacier-years, 300 000 band and 500 000 point rows peaks at about
+400 MB (it was 490-600 MB with every table held whole as text; see
 ``bench/fog_case.py``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -98,25 +104,30 @@ class Table:
     file: str
 
 
-def _sources(path: Path) -> list[tuple[str, bytes, str]]:
-    import zipfile
+#: The text columns the cross-table and consistency checks read, besides keys, ids, names and
+#: years (numbers and dates are kept parsed); every other text column is let go once the
+#: table's own checks are done, so that a release is held in memory as keys and numbers.
+_KEPT_TEXT = {
+    "upper": {"BEGIN_PERIOD", "END_WINTER", "END_PERIOD", "ELA_PREFIX", "BALANCE_CODE", "FROM_DATE",
+              "TO_DATE"},
+    "lower": {"ela_position", "balance_code"},
+}  # fmt: skip
 
-    found = []
-    if path.is_dir():
-        for f in sorted(path.rglob("*.csv")):
-            found.append((f.stem, f.read_bytes(), str(f)))
-    elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for name in sorted(archive.namelist()):
-                if name.lower().endswith(".csv"):
-                    found.append((Path(name).stem, archive.read(name), f"{path}:{name}"))
-    elif path.is_file():
-        found.append((path.stem, path.read_bytes(), str(path)))
-    else:
-        raise UnreadableWorkbook(f"{path}: no such file or folder")
-    if not found:
-        raise UnreadableWorkbook(f"{path}: no CSV tables found")
-    return found
+
+def _kept_columns(gen: str, key: str, names: tuple[str, str, str | None]) -> set[str]:
+    """Columns of table ``key`` that checks after its own (:func:`foreign_keys`, names,
+    consistency) read: its foreign keys, the fields other tables' keys reference, its id,
+    name and year, and :data:`_KEPT_TEXT`."""
+    keep = {n for n in names if n} | _KEPT_TEXT[gen] | {"id", "short_name", "WGMS_ID", "NAME"}
+    tables = wgms.UPPER if gen == "upper" else wgms.LOWER
+    for other in tables:
+        for fk in wgms.load(gen, other).get("foreignKeys", []):  # type: ignore[arg-type]
+            if other == key:
+                keep |= set(fk["fields"])
+            ref = fk["reference"]["resource"]
+            if key.lower().replace("_", "-") == ref or key == ref:
+                keep |= set(fk["reference"]["fields"])
+    return keep
 
 
 def read_table(data: bytes, where: str) -> pd.DataFrame:
@@ -129,9 +140,15 @@ class TableIssues:
     """Collects issues of one table, addressed by file and line, glacier and year."""
 
     def __init__(
-        self, report: Report, table: Table, id_col: str, name_col: str, year_col: str | None
+        self,
+        report: Report,
+        table: Table,
+        id_col: str,
+        name_col: str,
+        year_col: str | None,
+        offset: int = 0,
     ) -> None:
-        self.report, self.table = report, table
+        self.report, self.table, self.offset = report, table, offset
         f = table.frame
         self.ids = f.get(id_col, None)
         self.names = f.get(name_col, None)
@@ -151,11 +168,12 @@ class TableIssues:
         for i in np.flatnonzero(mask):
             value = None if values is None else values.iloc[i]
             text = message(i, value) if callable(message) else message
+            line = int(i) + 2 + self.offset
             self.report.add(Issue(
-                code, severity, text, sheet=self.table.key, row=int(i) + 2, column=column,  # type: ignore[arg-type]
-                cell=f"{Path(self.table.file).name}:{int(i) + 2}" + (f":{column}" if column else ""),
+                code, severity, text, sheet=self.table.key, row=line, column=column,  # type: ignore[arg-type]
+                cell=f"{Path(self.table.file).name}:{line}" + (f":{column}" if column else ""),
                 value=None if value is None or (isinstance(value, float) and math.isnan(value)) else value,
-                file=self.table.file, line=int(i) + 2,
+                file=self.table.file, line=line,
                 wgms_id=_int(self.ids.iloc[i]) if self.ids is not None else None,
                 glacier_name=_str(self.names.iloc[i]) if self.names is not None else None,
                 year=_int(self.years.iloc[i]) if self.years is not None else None,
@@ -174,7 +192,12 @@ def _str(value: Any) -> str | None:
 
 
 def check_schema(
-    table: Table, descriptor: dict[str, Any], issues: TableIssues
+    table: Table,
+    descriptor: dict[str, Any],
+    issues: TableIssues,
+    *,
+    keys: bool = True,
+    columns: bool = True,
 ) -> dict[str, pd.Series]:
     """Every field rule of a Table Schema, vectorised; returns the parsed numeric and date columns.
 
@@ -190,6 +213,10 @@ def check_schema(
         columns and values, type errors, values out of range, not in the
         enumeration, not matching the pattern or too long, and duplicate
         primary keys (all errors).
+    keys, columns
+        Check the primary key (:func:`check_primary_key`) and report missing
+        columns; a table read in chunks checks its keys once, on the kept
+        columns of every chunk, and its columns on the first chunk.
 
     Returns
     -------
@@ -204,7 +231,7 @@ def check_schema(
     for field in descriptor["fields"]:
         name, cons = field["name"], field.get("constraints", {})
         if name not in frame:
-            if cons.get("required"):
+            if cons.get("required") and columns:
                 issues.report.add(Issue("missing-column", "error", f"{table.key} has no column {name}",
                                         sheet=table.key, column=name, file=table.file))  # fmt: skip
             continue
@@ -283,12 +310,19 @@ def check_schema(
         if "maxLength" in cons:
             issues.add((col.str.len() > cons["maxLength"]).fillna(False).to_numpy(), "too-long", "error", name,
                        lambda i, v, n=name, m=cons["maxLength"]: f"{n} is longer than {m} characters", col)  # fmt: skip
+    if keys:
+        check_primary_key(table, descriptor, issues)
+    return parsed
+
+
+def check_primary_key(table: Table, descriptor: dict[str, Any], issues: TableIssues) -> None:
+    """Duplicate primary keys (errors, at the second and later rows of a key)."""
+    frame = table.frame
     pk = [k for k in descriptor.get("primaryKey", []) if k in frame]
     if pk:
         dup = frame.duplicated(subset=pk, keep="first").to_numpy()
         issues.add(dup, "duplicate-key", "error", pk[0],
                    lambda i, v, pk=pk: "duplicate key " + ", ".join(f"{k}={frame[k].iloc[i]}" for k in pk))  # fmt: skip
-    return parsed
 
 
 def _sentinels(num: pd.Series, cons: dict[str, Any]) -> np.ndarray:
@@ -352,7 +386,7 @@ def _upper_dates(col: pd.Series | None) -> pd.Series:
     """YYYYMMDD dates; NaT where month or day is unknown (99) or the text is not a date."""
     if col is None:
         return pd.Series(pd.NaT, index=pd.RangeIndex(0), dtype="datetime64[ns]")
-    text = col.fillna("").astype(str)
+    text = col.astype(object).fillna("").astype(str)
     unknown = text.str[4:6].eq("99") | text.str[6:8].eq("99")
     return pd.to_datetime(text.where(~unknown, ""), format="%Y%m%d", errors="coerce")
 
@@ -377,46 +411,94 @@ def validate_fog(
     tolerance = FOG_CHECKS.balance_sum_tolerance if tolerance is None else tolerance
     report = Report(file=str(path))
     tables: dict[str, Table] = {}
+    ctx: dict[str, TableIssues] = {}
+    parsed: dict[str, dict[str, pd.Series]] = {}
     gen = generation
-    for stem, data, where in _sources(path):
-        frame = read_table(data, where)
-        gen = gen or wgms.detect_generation(list(frame.columns))
-        key = wgms.table_key(stem, gen)  # type: ignore[arg-type]
+    for stem, data, where in wgms.sources(path):  # one table's text in memory at a time
+        chunks = wgms.read_csv_chunks(data, where, FOG_CHECKS.chunk_rows)
+        first = next(chunks)
+        gen = gen or wgms.detect_generation(list(first.columns))
+        key = wgms.table_key(stem, gen) if gen in ("upper", "lower") else stem  # type: ignore[arg-type]
         if key not in (wgms.UPPER if gen == "upper" else wgms.LOWER):
             report.add(Issue("unknown-table", "warning", f"{where}: not a WGMS {gen}-case table; not checked",
                              file=where, value=stem))  # fmt: skip
             continue
-        wgms.normalise_header(frame, wgms.columns(gen, key))  # type: ignore[arg-type]  # Year = YEAR
-        tables[key] = Table(key, frame, where)
-        report.sheets[key] = SheetSummary(rows=len(frame))
+        tables[key], parsed[key], ctx[key] = _check_table(
+            key, gen, itertools.chain([first], chunks), where, report
+        )
+        del data, chunks, first
     if gen not in ("upper", "lower"):
         raise UnreadableWorkbook(f"{path}: generation must be 'upper' or 'lower', not {gen!r}")
-    id_col, name_col, year_col = (
-        ("WGMS_ID", "NAME", "YEAR") if gen == "upper" else ("glacier_id", "glacier_name", "year")
-    )
-    ctx: dict[str, TableIssues] = {}
-    parsed: dict[str, dict[str, pd.Series]] = {}
-    for key, table in tables.items():
-        names = (
-            (id_col, name_col, year_col)
-            if gen == "upper" or key != "glacier"
-            else ("id", "short_name", None)
-        )
-        ctx[key] = TableIssues(report, table, *names)
-        parsed[key] = check_schema(table, wgms.load(gen, key), ctx[key])  # type: ignore[arg-type]
-    for key, table in tables.items():  # absent optional columns read as empty
-        for field in wgms.load(gen, key)["fields"]:  # type: ignore[arg-type]
-            if field["type"] in ("integer", "number", "date") and field["name"] not in parsed[key]:
-                parsed[key][field["name"]] = pd.Series(np.nan if field["type"] != "date" else pd.NaT,
-                                                       index=table.frame.index)  # fmt: skip
-            if field["name"] not in table.frame:
-                table.frame[field["name"]] = pd.Series(None, index=table.frame.index, dtype=object)
     foreign_keys(tables, gen, report, ctx)
     if gen == "upper":
         _consistency_upper(tables, parsed, ctx, tolerance)
     else:
         _consistency_lower(tables, parsed, ctx, tolerance / 1000.0)
     return report
+
+
+def _check_table(
+    key: str, gen: str, chunks: Iterator[pd.DataFrame], where: str, report: Report
+) -> tuple[Table, dict[str, pd.Series], TableIssues]:
+    """A table's own checks, chunk by chunk; what later checks need is kept.
+
+    Returns
+    -------
+    tuple
+        The table with only the :func:`_kept_columns` (and its primary key), its parsed
+        numbers and dates, and the issues collector addressing its rows.
+    """
+    descriptor = wgms.load(gen, key)  # type: ignore[arg-type]
+    names = id_name_year(gen, key)
+    keep = _kept_columns(gen, key, names) | set(descriptor.get("primaryKey", []))
+    kept: list[pd.DataFrame] = []
+    parsed_parts: list[dict[str, pd.Series]] = []
+    rows = 0
+    for chunk in chunks:
+        wgms.normalise_header(chunk, wgms.columns(gen, key))  # type: ignore[arg-type]  # Year = YEAR
+        chunk.index = pd.RangeIndex(rows, rows + len(chunk))
+        issues = TableIssues(report, Table(key, chunk, where), *names, offset=rows)
+        parsed_parts.append(check_schema(issues.table, descriptor, issues, keys=False,
+                                         columns=not kept))  # fmt: skip
+        # as categories (a name repeated on every row is stored once), and so a copy: a column
+        # of the chunk would keep its whole block of text alive
+        kept.append(chunk[[c for c in chunk.columns if c in keep]].astype("category"))
+        rows += len(chunk)
+    frame = _concat_categories(kept)
+    parsed = {name: pd.concat([p[name] for p in parsed_parts], ignore_index=True)
+              for name in parsed_parts[0]}  # fmt: skip
+    report.sheets[key] = SheetSummary(rows=rows)
+    for field in descriptor["fields"]:  # absent optional columns read as empty
+        if field["type"] in ("integer", "number", "date") and field["name"] not in parsed:
+            parsed[field["name"]] = pd.Series(np.nan if field["type"] != "date" else pd.NaT,
+                                              index=frame.index)  # fmt: skip
+        if field["name"] in keep and field["name"] not in frame:
+            frame[field["name"]] = pd.Series(None, index=frame.index, dtype=object)
+    table = Table(key, frame, where)
+    issues = TableIssues(report, table, *names)
+    check_primary_key(table, descriptor, issues)
+    return table, parsed, issues
+
+
+def _concat_categories(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of categorical columns one after the other, still categorical (``pd.concat``
+    turns categories that differ between the parts into objects)."""
+    from pandas.api.types import union_categoricals
+
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    return pd.DataFrame(
+        {c: union_categoricals([p[c] for p in parts], ignore_order=True) for c in parts[0].columns}
+    )
+
+
+def id_name_year(gen: str, key: str) -> tuple[str, str, str | None]:
+    """The id, name and year columns that address a table's issues."""
+    if gen == "upper":
+        return "WGMS_ID", "NAME", "YEAR"
+    return (
+        ("id", "short_name", None) if key == "glacier" else ("glacier_id", "glacier_name", "year")
+    )
 
 
 def _balance_checks(issues: Sink, bw: pd.Series, bs: pd.Series, ba: pd.Series, tol: float, unit: str,
@@ -557,16 +639,16 @@ def _name_checks(tables: dict[str, Table], ctx: dict[str, TableIssues], glacier_
     if glacier_key not in tables:
         return
     ref = tables[glacier_key].frame
-    names = (
-        dict(zip(ref[g_id].dropna(), ref.loc[ref[g_id].notna(), g_name], strict=True))
-        if g_id in ref
-        else {}
-    )
+    names: dict[Any, Any] = {}
+    if g_id in ref:
+        ids = ref[g_id].astype(object)
+        known = ids.notna()
+        names = dict(zip(ids[known], ref.loc[known, g_name].astype(object), strict=True))
     for key, table in tables.items():
         if key == glacier_key or id_col not in table.frame or name_col not in table.frame:
             continue
-        expected = table.frame[id_col].map(names)
-        bad = expected.notna() & (expected != table.frame[name_col])
+        expected = table.frame[id_col].astype(object).map(names)
+        bad = expected.notna() & (expected != table.frame[name_col].astype(object))
         ctx[key].add(bad.to_numpy(), "name-mismatch", "warning", name_col,
                      lambda i, v, e=expected: f"name {v!r} differs from {e.iloc[i]!r} in the glacier table",
                      table.frame[name_col])  # fmt: skip

@@ -41,6 +41,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -390,36 +391,71 @@ def detect_generation(header: list[str]) -> Generation:
     )
 
 
+def _encoding(data: bytes) -> str:
+    """``utf-8-sig`` when ``data`` is UTF-8 (with or without a byte-order mark), else ``latin-1``."""
+    try:
+        data.decode("utf-8")  # a temporary: the text is parsed from the bytes
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8-sig"
+
+
 def read_csv_table(data: bytes, where: str) -> pd.DataFrame:
     """A CSV table as text, UTF-8 (with or without BOM) or else Latin-1 (releases up to 2021-05)."""
+    frames = list(read_csv_chunks(data, where, None))
+    return frames[0]
+
+
+def read_csv_chunks(data: bytes, where: str, rows: int | None) -> Iterator[pd.DataFrame]:
+    """A CSV table as text (see :func:`read_csv_table`) in frames of at most ``rows`` rows
+    (all in one without ``rows``), indexed by row position in the whole table.
+
+    Raises
+    ------
+    UnreadableWorkbook
+        When the text is not a CSV table, naming ``where``.
+    """
+    # parsed from the bytes: a StringIO of the decoded text holds four bytes per character
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""],
+                               "encoding": _encoding(data)}  # fmt: skip
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+        if rows is None:
+            chunks: Any = [pd.read_csv(io.BytesIO(data), **options)]
+        else:
+            chunks = pd.read_csv(io.BytesIO(data), chunksize=rows, **options)
+        empty = True
+        for frame in chunks:
+            frame.columns = [str(c).strip() for c in frame.columns]
+            empty = False
+            yield frame
+        if empty:  # a header without rows: one empty frame with the header's columns
+            frame = pd.read_csv(io.BytesIO(data), nrows=0, **options)
+            frame.columns = [str(c).strip() for c in frame.columns]
+            yield frame
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise UnreadableWorkbook(f"{where}: not a readable CSV table ({exc})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
 
 
-def _sources(path: Path) -> dict[str, tuple[bytes, str]]:
-    """CSV files of a folder, a zip or a single file: file stem → (bytes, where)."""
-    found: dict[str, tuple[bytes, str]] = {}
+def sources(path: Path) -> Iterator[tuple[str, bytes, str]]:
+    """The CSV tables of a folder, a zip or a single file, read one at a time:
+    (file stem, bytes, where)."""
     if path.is_dir():
-        for f in sorted(path.rglob("*.csv")):
-            found[f.stem] = (f.read_bytes(), str(f))
+        files = sorted(path.rglob("*.csv"))
+        if not files:
+            raise UnreadableWorkbook(f"{path}: no CSV tables found")
+        for f in files:
+            yield f.stem, f.read_bytes(), str(f)
     elif path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            for name in sorted(archive.namelist()):
-                if name.lower().endswith(".csv"):
-                    found[Path(name).stem] = (archive.read(name), f"{path}:{name}")
+            names = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
+            if not names:
+                raise UnreadableWorkbook(f"{path}: no CSV tables found")
+            for name in names:
+                yield Path(name).stem, archive.read(name), f"{path}:{name}"
     elif path.is_file():
-        found[path.stem] = (path.read_bytes(), str(path))
+        yield path.stem, path.read_bytes(), str(path)
     else:
         raise UnreadableWorkbook(f"{path}: no such file or folder")
-    return found
 
 
 def table_key(stem: str, generation: Generation) -> str:
@@ -492,7 +528,7 @@ def read_wgms(path: str | os.PathLike[str], generation: Generation | None = None
     where = str(path)
     frames: dict[str, pd.DataFrame] = {}
     generations: set[str] = set()
-    for stem, (data, place) in _sources(Path(path)).items():
+    for stem, data, place in sources(Path(path)):
         frame = read_csv_table(data, place)
         gen = generation or detect_generation(list(frame.columns))
         key = table_key(stem, gen)

@@ -563,15 +563,7 @@ def validate_wgms_tables(tables: dict[str, pd.DataFrame], generation: Generation
         checked[key] = table
     ctx: dict[str, Any] = {}
     for key, table in checked.items():
-        if generation == "upper":
-            names: tuple[str, str, str | None] = ("WGMS_ID", "NAME", "YEAR")
-        else:
-            names = (
-                ("id", "short_name", None)
-                if key == "glacier"
-                else ("glacier_id", "glacier_name", "year")
-            )
-        ctx[key] = fog.TableIssues(report, table, *names)
+        ctx[key] = fog.TableIssues(report, table, *fog.id_name_year(generation, key))
         fog.check_schema(table, load(generation, key), ctx[key])
     fog.foreign_keys(checked, generation, report, ctx)
     return report.issues
