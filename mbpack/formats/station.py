@@ -852,7 +852,9 @@ def _convert(
     if kind == "number":
         numbers, notes = cells.to_number(values, fdesc.get("unit"))
         # 12 significant digits: 95.5 cm is 0.955 m, not 0.9550000000000001
-        return [None if not math.isfinite(v) else float(f"{v * factor:.12g}") for v in numbers], notes
+        return [
+            None if not math.isfinite(v) else float(f"{v * factor:.12g}") for v in numbers
+        ], notes
     if kind == "integer":
         ints, notes = cells.to_integer(values)
         return [None if pd.isna(v) else int(v) for v in ints.tolist()], notes

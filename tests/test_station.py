@@ -1,0 +1,364 @@
+"""Station workbooks read through a mapping: draft (mbpack map), import, validate, accounting.
+
+The field workbooks are written by tests/station_books.py in the layouts stations keep;
+every expected value below is the number typed there, converted by hand (cm / 100 = m,
+g cm-3 × 1000 = kg m-3, % / 100 = fraction).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import station_books as sb
+from mbpack.cli import main
+from mbpack.errors import MappingError
+from mbpack.formats import station
+from mbpack.formats.mapping_draft import draft_mapping
+from mbpack.workbook.reader import read_workbook
+
+YEARS = [
+    (2016, date(2015, 9, 25), date(2016, 5, 5), date(2016, 9, 22)),
+    (2018, date(2017, 9, 25), date(2018, 5, 2), date(2018, 9, 20)),
+    (2019, date(2018, 9, 20), date(2019, 4, 28), date(2019, 9, 26)),
+]
+
+
+@pytest.fixture
+def meta(tmp_path: Path) -> Path:
+    return sb.metadata_workbook(tmp_path, YEARS)
+
+
+def _map(tmp_path: Path, field: Path, meta: Path | None) -> Path:
+    out = tmp_path / (field.stem + ".toml")
+    args = ["map", str(field), "-o", str(out)] + (["--metadata", str(meta)] if meta else [])
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _import(tmp_path: Path, field: Path, mapping: Path) -> dict[str, list[dict]]:
+    out = tmp_path / (field.stem + "-canonical.xlsx")
+    result = CliRunner().invoke(
+        main, ["import", "excel", str(field), "--map", str(mapping), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    wb = read_workbook(out)
+    tables = {}
+    for name, frame in wb.tables.items():
+        rows = []
+        for rec in frame.to_dict("records"):
+            rows.append({k: _plain(v) for k, v in rec.items() if _plain(v) is not None})
+        tables[name] = rows
+    return tables
+
+
+def _plain(v):
+    import pandas as pd
+
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v.item() if hasattr(v, "item") else v
+
+
+def _non_empty_cells(path: Path) -> dict[str, int]:
+    """Non-empty cells per sheet, counted independently with openpyxl."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return {ws.title: sum(1 for row in ws.iter_rows() for c in row if c.value not in (None, ""))
+            for ws in wb.worksheets}  # fmt: skip
+
+
+def _accounted(report) -> None:
+    for sheet, c in report.cells.items():
+        assert c["read"] + c["ignored"] + c["reported"] == c["non_empty"], (sheet, c)
+
+
+# ------------------------------------------------------------------------ the 2018 workbook
+
+
+def test_stacked_blocks_drafted_imported_and_accounted(tmp_path: Path, meta: Path) -> None:
+    """Winter, re-drill, summer and coordinates blocks of one sheet, a density sheet with two
+    pit blocks, a probe sheet dated in its title: the draft needs no edit and the import
+    gives exactly these tables."""
+    field = sb.field_2018(tmp_path)
+    mapping = _map(tmp_path, field, meta)
+    text = mapping.read_text(encoding="utf-8")
+    assert "# Everything was placed." in text
+    tables = _import(tmp_path, field, mapping)
+    readings = [(r["stake_id"], r["date"], r.get("exposure"), r.get("snow_depth"), r.get("event"),
+                 r.get("new_exposure"), r.get("remarks")) for r in tables["stake_readings"]]  # fmt: skip
+    assert readings == [
+        # winter block: STAKE HEIGHT and SNOW DEPTH in cm, date from the cell after DATE:
+        ("A1", date(2018, 5, 2), 1.2, 2.5, "reading", None, None),
+        ("A2", date(2018, 5, 2), 0.955, 3.1, "reading", None, "windy"),
+        ("A3", date(2018, 5, 2), None, 2.8, "reading", None, None),  # #N/A: no exposure
+        # re-drill: old 180 cm, new 150 cm
+        ("A2", date(2018, 7, 15), 1.8, None, "redrill", 1.5, None),
+        # summer round
+        ("A1", date(2018, 9, 20), 3.1, None, "reading", None, None),
+        ("A2", date(2018, 9, 20), 3.3, None, "reading", None, None),
+        ("A3", date(2018, 9, 20), 4.05, None, "reading", None, "bent"),
+    ]
+    assert [(r["stake_id"], r["x"], r["y"], r["elevation"]) for r in tables["stakes"]] == [
+        ("A1", 500100, 4840200, 3600), ("A2", 500300, 4840500, 3700), ("A3", 500500, 4840800, 3800)]  # fmt: skip
+    pits = [
+        (r["pit_id"], r["date"], r["top_depth"], r["bottom_depth"], r["density"])
+        for r in tables["snow_pits"]
+    ]
+    assert pits[:2] == [
+        ("P1", date(2018, 5, 3), 0.0, 0.2, 400.0),
+        ("P1", date(2018, 5, 3), 0.2, 0.4, 450.0),
+    ]
+    # P2 has no DENSITY column: 282.74 g over pi * (6 cm / 2)^2 * 25 cm = 706.858 cm3 is
+    # 0.399995 g cm-3; 353.43 g over the same volume is 0.500001 g cm-3
+    assert [p[:4] for p in pits[2:]] == [
+        ("P2", date(2018, 5, 4), 0.0, 0.25),
+        ("P2", date(2018, 5, 4), 0.25, 0.5),
+    ]
+    assert pits[2][4] == pytest.approx(399.995, abs=0.01)
+    assert pits[3][4] == pytest.approx(500.001, abs=0.01)
+    assert [(r["probe_id"], r["date"], r["x"], r["y"], r["snow_depth"]) for r in tables["probes"]] == [
+        ("1", date(2018, 5, 3), 500150, 4840250, 2.4), ("2", date(2018, 5, 3), 500250, 4840450, 3.05),
+        ("3", date(2018, 5, 3), 500450, 4840750, 2.62)]  # fmt: skip
+    assert tables["glacier"][0]["name"] == "Glacier No. 51"  # from the metadata file
+    assert tables["authors"] == [{"name": "A. Observer", "affiliation": "Station"}]
+
+    report = station.validate_station(field, mapping)
+    assert [(i.cell, i.code) for i in report.sorted_issues()] == [("Stakes 2018!B6", "error-cell")]
+    assert {k: v["non_empty"] for k, v in report.cells.items()} == _non_empty_cells(field)
+    _accounted(report)
+    # the 12 summary cells (Average, Max rows) and 1 in Density are ignored, not read
+    data = station.read_station(field, mapping)
+    assert data.ledger[("Stakes 2018", 7, 1)] == ("ignored", "summary row")
+    assert data.ledger[("Stakes 2018", 6, 2)] == ("reported", "error-cell")
+    assert data.ledger[("Stakes 2018", 5, 4)] == ("read", "stake_readings.remarks")
+    assert data.ledger[("Probing", 1, 1)] == ("read", "probes.date")
+
+
+def test_validate_names_the_source_cells(tmp_path: Path, meta: Path) -> None:
+    """A text exposure, a reading of a stake not in the stake table, a stray note and an
+    unmapped column: each issue names the cell as the station wrote it."""
+    rows = [list(r) for r in sb.STAKES_2018]
+    rows[4] = ["A2", "abc", 310, "windy"]  # row 5: exposure is text
+    rows[17] = ["A9", 330]  # row 18: summer reading of a stake that is not in the stake table
+    rows[22] = ["STAKE", "E", "N", "ELEVATION (m)", "COLOUR"]
+    rows[23] = ["A1", 500100, 4840200, 3600, "red"]
+    rows.append([])
+    rows.append(["measured by the station team"])
+    field = sb.write_xlsx(
+        tmp_path / "f.xlsx", {"Stakes 2018": rows, "Density": sb.DENSITY, "Probing": sb.PROBING}
+    )
+    (tmp_path / "clean").mkdir()
+    clean = sb.field_2018(tmp_path / "clean")
+    mapping = _map(tmp_path, clean, meta)
+    result = CliRunner().invoke(
+        main, ["validate", str(field), "--map", str(mapping), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    import json
+
+    out = json.loads(result.output)
+    found = {(i["cell"], i["code"]) for i in out["issues"]}
+    assert ("Stakes 2018!B5", "type-error") in found
+    assert ("Stakes 2018!B6", "error-cell") in found
+    assert ("Stakes 2018!A18", "unknown-stake") in found
+    assert ("Stakes 2018!E23", "unmapped-column") in found
+    assert ("Stakes 2018!A28", "unmapped-cell") in found
+    counts = out["cells"]["Stakes 2018"]
+    assert counts["non_empty"] == _non_empty_cells(field)["Stakes 2018"]
+    assert counts["read"] + counts["ignored"] + counts["reported"] == counts["non_empty"]
+
+
+# ------------------------------------------------------------------- other layouts and files
+
+
+def test_chinese_headers(tmp_path: Path, meta: Path) -> None:
+    field = sb.write_xlsx(
+        tmp_path / "zh.xlsx", {"花杆观测": sb.ZH_READINGS, "花杆": sb.ZH_STAKES, "雪坑": sb.ZH_PITS}
+    )
+    mapping = _map(tmp_path, field, meta)
+    assert "# Everything was placed." in mapping.read_text(encoding="utf-8")
+    tables = _import(tmp_path, field, mapping)
+    assert [(r["stake_id"], r["date"], r["exposure"], r.get("snow_depth"), r.get("remarks"))
+            for r in tables["stake_readings"]] == [
+        ("B1", date(2019, 4, 28), 1.3, 2.0, None), ("B2", date(2019, 4, 28), 0.88, 2.45, "杆斜"),
+        ("B1", date(2019, 9, 26), 2.9, None, None), ("B2", date(2019, 9, 26), 2.62, None, None)]  # fmt: skip
+    assert [(r["stake_id"], r["x"], r["y"], r["elevation"]) for r in tables["stakes"]] == [
+        ("B1", 500100, 4840200, 3620), ("B2", 500300, 4840500, 3710)]  # fmt: skip
+    assert [(r["pit_id"], r["top_depth"], r["bottom_depth"], r["density"]) for r in tables["snow_pits"]] == [
+        ("S1", 0.0, 0.3, 380.0), ("S1", 0.3, 0.6, 420.0)]  # fmt: skip
+    report = station.validate_station(field, mapping)
+    assert report.valid, [(i.cell, i.message) for i in report.issues]
+    assert {k: v["non_empty"] for k, v in report.cells.items()} == _non_empty_cells(field)
+    _accounted(report)
+
+
+def test_legacy_xls(tmp_path: Path, meta: Path) -> None:
+    """A BIFF8 .xls (an OLE container, as Excel 97-2003 saves) read through calamine."""
+    field = sb.write_xls(tmp_path / "stakes-2016.xls", {"Stakes 2016": sb.XLS_2016})
+    assert field.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")
+    mapping = _map(tmp_path, field, meta)
+    assert "# Everything was placed." in mapping.read_text(encoding="utf-8")
+    tables = _import(tmp_path, field, mapping)
+    assert [(r["stake_id"], r["date"], r["exposure"], r.get("snow_depth")) for r in tables["stake_readings"]] == [
+        ("A1", date(2016, 5, 5), 1.4, 2.3), ("A2", date(2016, 5, 5), 1.01, 2.95),
+        ("A1", date(2016, 9, 22), 2.98, None), ("A2", date(2016, 9, 22), 3.15, None)]  # fmt: skip
+    report = station.validate_station(field, mapping)
+    assert report.valid, [(i.cell, i.message) for i in report.issues]
+    # 16 rows typed in XLS_2016: 3 titles, 2 DATE: labels and 2 dates, 3 header rows
+    # (3 + 2 + 4 cells), 4 + 2 + 2 * 4 data cells... counted from the rows themselves:
+    typed = sum(1 for row in sb.XLS_2016 for v in row if v is not None)
+    assert report.cells["Stakes 2016"]["non_empty"] == typed
+    _accounted(report)
+
+
+def test_ods(tmp_path: Path, meta: Path) -> None:
+    field = sb.write_ods(tmp_path / "f.ods", {"Stakes 2018": sb.STAKES_2018})
+    mapping = _map(tmp_path, field, meta)
+    tables = _import(tmp_path, field, mapping)
+    assert [r.get("exposure") for r in tables["stake_readings"]] == [
+        1.2,
+        0.955,
+        None,
+        1.8,
+        3.1,
+        3.3,
+        4.05,
+    ]
+    report = station.validate_station(field, mapping)
+    assert [(i.cell, i.code) for i in report.sorted_issues()] == [("Stakes 2018!B6", "error-cell")]
+    typed = sum(1 for row in sb.STAKES_2018 for v in row if v is not None)
+    assert report.cells["Stakes 2018"]["non_empty"] == typed
+    _accounted(report)
+
+
+def test_results_only(tmp_path: Path, meta: Path) -> None:
+    """Yearly glacier-wide balances in mm w.e., ELA in m, AAR in %: the mean row is ignored."""
+    field = sb.write_xlsx(tmp_path / "results.xlsx", {"Mass balance": sb.RESULTS})
+    mapping = _map(tmp_path, field, meta)
+    assert "# Everything was placed." in mapping.read_text(encoding="utf-8")
+    tables = _import(tmp_path, field, mapping)
+    assert [(r["year"], r["method"], r["winter_balance"], r["summer_balance"], r["annual_balance"],
+             r["ela"], r["aar"]) for r in tables["glacier_balance"]] == [
+        (2000, "reported", 250, -700, -450, 3800, 0.35), (2001, "reported", 310, -520, -210, 3760, 0.48),
+        (2002, "reported", 190, -880, -690, 3850, 0.22)]  # fmt: skip
+    report = station.validate_station(field, mapping)
+    assert report.valid, [(i.cell, i.message) for i in report.issues]
+    data = station.read_station(field, mapping)
+    assert all(
+        data.ledger[("Mass balance", 6, c)] == ("ignored", "summary row") for c in range(1, 7)
+    )
+    _accounted(report)
+
+
+def test_metadata_toml_serves_the_year(tmp_path: Path) -> None:
+    """The metadata as TOML; a glacier error is traced to its line."""
+    field = sb.write_xlsx(tmp_path / "results.xlsx", {"Mass balance": sb.RESULTS})
+    meta = tmp_path / "station.toml"
+    meta.write_text('[glacier]\nname = "Glacier No. 51"\ncountry = "CN"\nlatitude = 143.7\n'
+                    'longitude = 84.39\n\n[dataset]\ntitle = "Mass balance"\n', encoding="utf-8")  # fmt: skip
+    mapping = _map(tmp_path, field, meta)
+    report = station.validate_station(field, mapping)
+    bad = [i for i in report.issues if i.column == "latitude"]
+    assert bad and bad[0].file == str(meta) and bad[0].line == 4, bad
+
+
+def test_no_metadata_is_listed_and_reported(tmp_path: Path) -> None:
+    field = sb.write_xlsx(tmp_path / "results.xlsx", {"Mass balance": sb.RESULTS})
+    mapping = _map(tmp_path, field, None)
+    assert "no metadata file" in mapping.read_text(encoding="utf-8").split("version = 1")[0]
+    report = station.validate_station(field, mapping)
+    assert any(i.code == "missing-sheet" and i.sheet == "glacier" for i in report.issues)
+
+
+def test_density_mismatch_is_a_warning(tmp_path: Path, meta: Path) -> None:
+    rows = [list(r) for r in sb.DENSITY]
+    rows[2] = [0, 20, 226.2, 6, 0.30]  # the weight says 0.40 g cm-3
+    field = sb.write_xlsx(tmp_path / "d.xlsx", {"Density": rows})
+    mapping = _map(tmp_path, field, meta)
+    report = station.validate_station(field, mapping)
+    assert [(i.cell, i.code) for i in report.issues if i.code == "density-mismatch"] == [
+        ("Density!E3", "density-mismatch")
+    ]
+
+
+def test_sample_density() -> None:
+    # pi * (0.03 m)^2 * 0.2 m = 5.6549e-4 m3; 0.2262 kg / 5.6549e-4 m3 = 400.0 kg m-3
+    assert station.sample_density(0.2262, 0.06, 0.2) == pytest.approx(400.0, rel=1e-4)
+    assert station.sample_density(1.0, 2 / math.sqrt(math.pi), 1.0) == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- mapping errors
+
+BASE = """version = 1
+
+[[block]]
+sheet = "Stakes 2018"
+table = "stakes"
+header = {header}
+[block.columns]
+"STAKE" = "stake_id"
+"E" = "{x}"
+"""
+
+
+def _error(tmp_path: Path, text: str) -> str:
+    field = sb.field_2018(tmp_path)
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MappingError) as exc:
+        station.read_station(field, path)
+    result = CliRunner().invoke(main, ["validate", str(field), "--map", str(path)])
+    assert result.exit_code == 2 and "line" in result.output
+    return str(exc.value)
+
+
+def test_unknown_field_names_line_and_sheet(tmp_path: Path) -> None:
+    message = _error(tmp_path, BASE.format(header=23, x="easting_m"))
+    assert (
+        "bad.toml line 9 (block 1, sheet 'Stakes 2018')" in message
+        and "unknown field 'easting_m'" in message
+    )
+
+
+def test_missing_sheet_names_line(tmp_path: Path) -> None:
+    message = _error(tmp_path, BASE.format(header=23, x="x").replace("Stakes 2018", "Stakes 2019"))
+    assert (
+        "bad.toml line 3 (block 1, sheet 'Stakes 2019')" in message
+        and "has no sheet 'Stakes 2019'" in message
+    )
+
+
+def test_header_row_not_there(tmp_path: Path) -> None:
+    message = _error(tmp_path, BASE.format(header=4, x="x"))
+    assert "line 3 (block 1, sheet 'Stakes 2018')" in message
+    assert "row 4 of sheet 'Stakes 2018' has no header 'STAKE', 'E'" in message
+    message = _error(tmp_path, BASE.format(header='{ after = "^COORDINATES 2017" }', x="x"))
+    assert "no row of sheet 'Stakes 2018' has a title matching" in message
+
+
+def test_unknown_key_and_bad_unit(tmp_path: Path) -> None:
+    text = BASE.format(header=23, x="x").replace("header = 23\n", 'header = 23\ncolour = "red"\n')
+    message = _error(tmp_path, text)
+    assert "bad.toml line 7: block 1 (sheet 'Stakes 2018'): unknown key 'colour'" in message
+    message = _error(
+        tmp_path, BASE.format(header=23, x="x") + '"N" = { field = "y", unit = "furlong" }\n'
+    )
+    assert "line 10" in message and "furlong" in message
+
+
+def test_toml_lines() -> None:
+    text = 'version = 1\n[[block]]\nsheet = "a"\n[block.columns]\n"X (cm)" = "x"\n[[block]]\ncolumns = { a = "b" }\n'
+    lines = station.TomlLines.scan(text)
+    assert lines.line(("block", 0, "columns", "X (cm)")) == 5
+    assert lines.line(("block", 1, "columns", "a")) == 7
+    assert lines.line(("block", 0, "sheet")) == 3
+    assert lines.line(("block", 1, "header")) == 6
