@@ -539,7 +539,7 @@ def validate_station(source: str | os.PathLike[str], mapping: str | os.PathLike[
     of the metadata file, or a line of the mapping; ``report.cells`` accounts for every
     non-empty source cell (:func:`mbpack.formats.station.validate_station`).
     """
-    from mbpack.formats.station import validate_station as run
+    from mbpack.checks.station import validate_station as run
 
     return run(source, mapping)
 

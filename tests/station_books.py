@@ -104,17 +104,20 @@ XLS_2016: list[Row] = [
     ["STAKE", "STAKE HEIGHT (cm)", "SNOW DEPTH (cm)"],
     ["A1", 140, 230],
     ["A2", 101, 295],
+    ["A3", "#N/A", 260],
     [],
     ["SUMMER STAKEROUND"],
     ["DATE:", date(2016, 9, 22)],
     ["STAKE", "STAKE HEIGHT (cm)"],
     ["A1", 298],
     ["A2", 315],
+    ["A3", "#DIV/0!"],
     [],
     ["CHANGES AND COORDINATES"],
     ["STAKE", "E", "N", "ELEVATION (m)"],
     ["A1", 500100, 4840200, 3600],
     ["A2", 500300, 4840500, 3700],
+    ["A3", 500500, 4840800, 3800],
 ]
 
 
@@ -137,6 +140,10 @@ def write_xlsx(path: Path, sheets: dict[str, list[Row]]) -> Path:
     return path
 
 
+#: Error cells xlwt writes (BIFF error codes, [MS-XLS] 2.5.97.2).
+XLS_ERRORS = {"#N/A": 0x2A, "#DIV/0!": 0x07}
+
+
 def write_xls(path: Path, sheets: dict[str, list[Row]]) -> Path:
     """Sheets of rows into a legacy BIFF8 .xls file with xlwt (as Excel 97-2003 writes)."""
     import xlwt
@@ -151,6 +158,8 @@ def write_xls(path: Path, sheets: dict[str, list[Row]]) -> Path:
                     continue
                 if isinstance(value, date):
                     ws.write(r, c, value, dated)
+                elif value in XLS_ERRORS:
+                    ws.row(r).set_cell_error(c, XLS_ERRORS[value])
                 else:
                     ws.write(r, c, value)
     book.save(str(path))

@@ -12,13 +12,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import station_books as sb
 from click.testing import CliRunner
 
-import station_books as sb
+from mbpack.checks.station import validate_station
 from mbpack.cli import main
 from mbpack.errors import MappingError
 from mbpack.formats import station
-from mbpack.formats.mapping_draft import draft_mapping
 from mbpack.workbook.reader import read_workbook
 
 YEARS = [
@@ -131,7 +131,7 @@ def test_stacked_blocks_drafted_imported_and_accounted(tmp_path: Path, meta: Pat
     assert tables["glacier"][0]["name"] == "Glacier No. 51"  # from the metadata file
     assert tables["authors"] == [{"name": "A. Observer", "affiliation": "Station"}]
 
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     assert [(i.cell, i.code) for i in report.sorted_issues()] == [("Stakes 2018!B6", "error-cell")]
     assert {k: v["non_empty"] for k, v in report.cells.items()} == _non_empty_cells(field)
     _accounted(report)
@@ -195,7 +195,7 @@ def test_chinese_headers(tmp_path: Path, meta: Path) -> None:
         ("B1", 500100, 4840200, 3620), ("B2", 500300, 4840500, 3710)]  # fmt: skip
     assert [(r["pit_id"], r["top_depth"], r["bottom_depth"], r["density"]) for r in tables["snow_pits"]] == [
         ("S1", 0.0, 0.3, 380.0), ("S1", 0.3, 0.6, 420.0)]  # fmt: skip
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     assert report.valid, [(i.cell, i.message) for i in report.issues]
     assert {k: v["non_empty"] for k, v in report.cells.items()} == _non_empty_cells(field)
     _accounted(report)
@@ -208,13 +208,15 @@ def test_legacy_xls(tmp_path: Path, meta: Path) -> None:
     mapping = _map(tmp_path, field, meta)
     assert "# Everything was placed." in mapping.read_text(encoding="utf-8")
     tables = _import(tmp_path, field, mapping)
-    assert [(r["stake_id"], r["date"], r["exposure"], r.get("snow_depth")) for r in tables["stake_readings"]] == [
-        ("A1", date(2016, 5, 5), 1.4, 2.3), ("A2", date(2016, 5, 5), 1.01, 2.95),
-        ("A1", date(2016, 9, 22), 2.98, None), ("A2", date(2016, 9, 22), 3.15, None)]  # fmt: skip
-    report = station.validate_station(field, mapping)
-    assert report.valid, [(i.cell, i.message) for i in report.issues]
-    # 16 rows typed in XLS_2016: 3 titles, 2 DATE: labels and 2 dates, 3 header rows
-    # (3 + 2 + 4 cells), 4 + 2 + 2 * 4 data cells... counted from the rows themselves:
+    assert [(r["stake_id"], r["date"], r.get("exposure"), r.get("snow_depth")) for r in tables["stake_readings"]] == [
+        ("A1", date(2016, 5, 5), 1.4, 2.3), ("A2", date(2016, 5, 5), 1.01, 2.95), ("A3", date(2016, 5, 5), None, 2.6),
+        ("A1", date(2016, 9, 22), 2.98, None), ("A2", date(2016, 9, 22), 3.15, None),
+        ("A3", date(2016, 9, 22), None, None)]  # fmt: skip
+    report = validate_station(field, mapping)
+    # the BIFF error cells, which calamine reads as blank, are reported as what they are
+    assert [(i.cell, i.code, i.value) for i in report.sorted_issues()] == [
+        ("Stakes 2016!B6", "error-cell", "#N/A"), ("Stakes 2016!B13", "error-cell", "#DIV/0!")]  # fmt: skip
+    # every value typed into XLS_2016, the two error cells included, is a non-empty cell
     typed = sum(1 for row in sb.XLS_2016 for v in row if v is not None)
     assert report.cells["Stakes 2016"]["non_empty"] == typed
     _accounted(report)
@@ -233,7 +235,7 @@ def test_ods(tmp_path: Path, meta: Path) -> None:
         3.3,
         4.05,
     ]
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     assert [(i.cell, i.code) for i in report.sorted_issues()] == [("Stakes 2018!B6", "error-cell")]
     typed = sum(1 for row in sb.STAKES_2018 for v in row if v is not None)
     assert report.cells["Stakes 2018"]["non_empty"] == typed
@@ -250,7 +252,7 @@ def test_results_only(tmp_path: Path, meta: Path) -> None:
              r["ela"], r["aar"]) for r in tables["glacier_balance"]] == [
         (2000, "reported", 250, -700, -450, 3800, 0.35), (2001, "reported", 310, -520, -210, 3760, 0.48),
         (2002, "reported", 190, -880, -690, 3850, 0.22)]  # fmt: skip
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     assert report.valid, [(i.cell, i.message) for i in report.issues]
     data = station.read_station(field, mapping)
     assert all(
@@ -266,7 +268,7 @@ def test_metadata_toml_serves_the_year(tmp_path: Path) -> None:
     meta.write_text('[glacier]\nname = "Glacier No. 51"\ncountry = "CN"\nlatitude = 143.7\n'
                     'longitude = 84.39\n\n[dataset]\ntitle = "Mass balance"\n', encoding="utf-8")  # fmt: skip
     mapping = _map(tmp_path, field, meta)
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     bad = [i for i in report.issues if i.column == "latitude"]
     assert bad and bad[0].file == str(meta) and bad[0].line == 4, bad
 
@@ -275,7 +277,7 @@ def test_no_metadata_is_listed_and_reported(tmp_path: Path) -> None:
     field = sb.write_xlsx(tmp_path / "results.xlsx", {"Mass balance": sb.RESULTS})
     mapping = _map(tmp_path, field, None)
     assert "no metadata file" in mapping.read_text(encoding="utf-8").split("version = 1")[0]
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     assert any(i.code == "missing-sheet" and i.sheet == "glacier" for i in report.issues)
 
 
@@ -284,7 +286,7 @@ def test_density_mismatch_is_a_warning(tmp_path: Path, meta: Path) -> None:
     rows[2] = [0, 20, 226.2, 6, 0.30]  # the weight says 0.40 g cm-3
     field = sb.write_xlsx(tmp_path / "d.xlsx", {"Density": rows})
     mapping = _map(tmp_path, field, meta)
-    report = station.validate_station(field, mapping)
+    report = validate_station(field, mapping)
     assert [(i.cell, i.code) for i in report.issues if i.code == "density-mismatch"] == [
         ("Density!E3", "density-mismatch")
     ]

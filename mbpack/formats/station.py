@@ -40,7 +40,7 @@ import pandas as pd
 
 from mbpack import units
 from mbpack.errors import MappingError, UnreadableWorkbook
-from mbpack.issues import Issue, Report, Severity, SheetSummary, cell_ref, column_letter
+from mbpack.issues import Issue, Report, Severity, cell_ref, column_letter
 from mbpack.params import FILE_LIMITS, STATION
 from mbpack.workbook import cells, schema
 
@@ -543,7 +543,8 @@ def read_source(path: str | os.PathLike[str]) -> dict[str, SourceSheet]:
 
     Spreadsheet error cells (``#N/A``), which python-calamine reads as blank, are put back
     from the ``.xlsx`` XML (:func:`mbpack.workbook.reader.scan_sheet`), as are formulas
-    without a cached value; in ``.ods`` files calamine gives them as their text.
+    without a cached value, and from the ``.xls`` records (:func:`mbpack.formats.xls.error_cells`);
+    in ``.ods`` files calamine gives them as their text.
 
     Raises
     ------
@@ -596,20 +597,32 @@ def read_source(path: str | os.PathLike[str]) -> dict[str, SourceSheet]:
             for name, sheet in sheets.items():
                 scan = reader.scan_sheet(archive, parts.get(name, ""))
                 for row, col, text in scan.errors:
-                    sheet.errors[(row, col)] = text.strip()
-                    while len(sheet.rows) < row:
-                        sheet.rows.append([])
-                    line = sheet.rows[row - 1]
-                    line.extend([""] * (col - len(line)))
-                    line[col - 1] = text.strip()
+                    _put_error(sheet, row, col, text)
                 for row, col, formula in scan.formulas:
                     sheet.formulas[(row, col)] = formula
+    if suffix == ".xls":
+        from mbpack.formats.xls import error_cells
+
+        for name, found in error_cells(path).items():
+            if name in sheets:
+                for (row, col), text in found.items():
+                    _put_error(sheets[name], row, col, text)
     for sheet in sheets.values():
         for r, cells_of_row in enumerate(sheet.rows, start=1):
             for c, v in enumerate(cells_of_row, start=1):
                 if isinstance(v, str) and v.strip() in cells.ERROR_VALUES:
                     sheet.errors[(r, c)] = v.strip()
     return sheets
+
+
+def _put_error(sheet: SourceSheet, row: int, col: int, text: str) -> None:
+    """Put a spreadsheet error calamine read as blank back into its cell."""
+    sheet.errors[(row, col)] = text.strip()
+    while len(sheet.rows) < row:
+        sheet.rows.append([])
+    line = sheet.rows[row - 1]
+    line.extend([""] * (col - len(line)))
+    line[col - 1] = text.strip()
 
 
 # ------------------------------------------------------------------------------ locating
@@ -1482,8 +1495,9 @@ def station_workbook(data: StationData) -> Any:
     return wb
 
 
-def _trace(data: StationData, issue: Issue, wb: Any) -> Issue:
-    """An issue of the canonical workbook, addressed to where its value came from."""
+def trace_issue(data: StationData, issue: Issue, wb: Any) -> Issue:
+    """An issue of the canonical workbook (:func:`station_workbook`), addressed to where its
+    value came from: a source cell, a metadata cell or line, or the mapping."""
     table = next((t for t in schema.SHEETS if t == issue.sheet), None)
     if table is None:
         return issue
@@ -1513,61 +1527,6 @@ def _trace(data: StationData, issue: Issue, wb: Any) -> Issue:
     return Issue(issue.code, issue.severity, issue.message + suffix, sheet=origin.sheet or issue.sheet,
                  row=origin.row, column=origin.header or issue.column, cell=origin.cell,
                  value=issue.value, file=origin.file, line=origin.line)  # fmt: skip
-
-
-def validate_station(source: str | os.PathLike[str], mapping: str | os.PathLike[str]) -> Report:
-    """Read a field workbook through its mapping and validate it; every issue names the source
-    cell as the station wrote it (``Stakes 2018!D21``), a metadata cell, or a mapping line.
-
-    Parameters
-    ----------
-    source
-        The field workbook (``.xlsx``, ``.xls``, ``.ods``).
-    mapping
-        The mapping file.
-
-    Returns
-    -------
-    mbpack.issues.Report
-        The reading's issues and the checks' (:func:`mbpack.checks.validate.check_workbook`),
-        the rows of each canonical table, and the cell accounting per source sheet.
-    """
-    from mbpack.checks.validate import UNREADABLE_CELL, check_workbook
-
-    data = read_station(source, mapping)
-    wb = station_workbook(data)
-    report = data.report
-    # cells the reading could not take are not reported again as missing by the checks
-    scratch = Report(file=str(source))
-    for table, origins in data.origins.items():
-        names = list(wb.tables[table].columns)
-        for idx, row in enumerate(origins):
-            for fname, origin in row.items():
-                if origin.cell and any(
-                    i.cell == origin.cell and i.code in UNREADABLE_CELL for i in report.issues
-                ):
-                    scratch.add(
-                        Issue(
-                            "type-error",
-                            "error",
-                            "",
-                            cell=cell_ref(table, idx + 2, names.index(fname) + 1),
-                        )
-                    )
-    placeholders = len(scratch.issues)
-    check_workbook(wb, scratch)
-    for issue in scratch.issues[placeholders:]:
-        report.add(_trace(data, issue, wb))
-    for table in schema.SHEETS:
-        if data.tables.get(table):
-            report.sheets[table] = SheetSummary(rows=len(data.tables[table]))
-    if "glacier" not in station_tables(data):
-        report.add(Issue("missing-sheet", "error",
-                         "no glacier metadata: the field workbook has none and the mapping names no "
-                         "metadata file; add metadata = \"station-metadata.xlsx\" (a workbook with a "
-                         "glacier sheet, or a TOML file with a [glacier] table) to the mapping",
-                         sheet="glacier", file=str(data.mapping.path), line=1))  # fmt: skip
-    return report
 
 
 def import_station(source: str | os.PathLike[str], mapping: str | os.PathLike[str],
