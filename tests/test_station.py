@@ -364,3 +364,72 @@ def test_toml_lines() -> None:
     assert lines.line(("block", 1, "columns", "a")) == 7
     assert lines.line(("block", 0, "sheet")) == 3
     assert lines.line(("block", 1, "header")) == 6
+
+
+HANDWRITTEN = """version = 1
+ignore_sheets = ["Density", "Probing"]
+
+[[balance_year]]
+year = 2018
+time_system = "FXD"
+begin_date = 2017-10-01
+winter_end_date = 2018-10-30
+end_date = 2018-09-30
+
+[[block]]
+sheet = "Stakes 2018"
+table = "stake_readings"
+stands_for = "winter"
+header = { row = 3 }
+end = { row = 6 }
+[block.columns]
+"STAKE" = "stake_id"
+"@B" = { field = "exposure", unit = "cm" }
+"SNOW DEPTH (cm)" = "snow_depth"
+"NOTES" = "ignore"
+"""
+
+
+def test_handwritten_mapping_dates_from_the_balance_year(tmp_path: Path) -> None:
+    """A block without a date constant takes the balance year's end of winter (given in the
+    mapping); a column by letter; end at row 6; an ignored column; ignored sheets. The
+    balance year's wrong end of winter is traced to its mapping line."""
+    field = sb.field_2018(tmp_path)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(HANDWRITTEN, encoding="utf-8")
+    data = station.read_station(field, mapping)
+    assert [(r["stake_id"], r["date"], r.get("exposure"), r["snow_depth"]) for r in data.tables["stake_readings"]] == [
+        ("A1", date(2018, 10, 30), 1.2, 2.5), ("A2", date(2018, 10, 30), 0.955, 3.1),
+        ("A3", date(2018, 10, 30), None, 2.8)]  # fmt: skip
+    assert data.ledger[("Stakes 2018", 5, 4)] == (
+        "ignored",
+        "column 'NOTES' ignored by the mapping",
+    )
+    assert data.ledger[("Density", 1, 1)] == ("ignored", "sheet in ignore_sheets")
+    # rows 7 and 8 (Average, Max) are past end.row: reported, not read
+    assert data.ledger[("Stakes 2018", 7, 1)] == ("reported", "unmapped-cell")
+    report = validate_station(field, mapping)
+    wrong = [i for i in report.issues if i.column == "winter_end_date"]
+    assert wrong and wrong[0].file == str(mapping) and wrong[0].line == 8, report.issues
+    _accounted(report)
+
+
+def test_balance_year_from_the_blocks(tmp_path: Path) -> None:
+    """Without a metadata file or [[balance_year]], the winter and summer blocks' DATE: cells
+    give the year's end of winter and end (floating dates); its missing begin is reported."""
+    field = sb.field_2018(tmp_path)
+    mapping = _map(tmp_path, field, None)
+    data = station.read_station(field, mapping)
+    assert data.tables["balance_years"] == [
+        {"year": 2018, "time_system": "FLO", "winter_end_date": date(2018, 5, 2), "end_date": date(2018, 9, 20)}]  # fmt: skip
+    assert data.origins["balance_years"][0]["end_date"].cell == "Stakes 2018!B15"
+    report = validate_station(field, mapping)
+    begin = [i for i in report.issues if i.column == "begin_date"]
+    assert begin and begin[0].severity == "error" and begin[0].sheet == "Stakes 2018", begin
+
+
+def test_metadata_file_missing_names_the_line(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path, 'version = 1\nmetadata = "nowhere.xlsx"\n' + BASE.format(header=23, x="x")[12:]
+    )
+    assert "bad.toml line 2: the metadata file" in message

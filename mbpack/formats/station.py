@@ -1337,6 +1337,9 @@ def read_station(
     spec = mapping if isinstance(mapping, StationMapping) else load_mapping(mapping)
     sheets = read_source(source)
     reading = _Reading(spec, sheets, source)
+    if spec.metadata is not None and not spec.metadata.is_file():
+        raise MappingError(f"{spec.path.name} line {spec.lines.line(('metadata',))}: the metadata file "
+                           f"{spec.metadata} does not exist (it is relative to the mapping's folder)")  # fmt: skip
     metadata = read_metadata(spec.metadata, reading.report) if spec.metadata else None
     located = locate_blocks(spec, sheets, source)
     years = _given_years(reading, metadata)
@@ -1518,8 +1521,15 @@ def trace_issue(data: StationData, issue: Issue, wb: Any) -> Issue:
         origin = origins.get(issue.column or "")
         if origin is None:
             anchor = data.anchors[table][index] if 0 <= index < len(data.anchors[table]) else None
-            origin = anchor
-            if issue.column:
+            if anchor is not None:  # the row's source, without a column: the field has none
+                origin = Origin(
+                    anchor.sheet, anchor.row, anchor.column, None, anchor.file, anchor.line
+                )
+            if table == "balance_years" and issue.column:
+                suffix = (f" ({issue.column} of balance year {data.tables[table][index].get('year')} is not in "
+                          "the field workbook: give it in [[balance_year]] of the mapping or in the "
+                          "metadata file's balance_years)")  # fmt: skip
+            elif issue.column:
                 suffix = f" ({issue.column}: no column or constant of its block gives it)"
     if origin is None:
         return Issue(issue.code, issue.severity, issue.message + suffix, sheet=issue.sheet, column=issue.column,
