@@ -433,3 +433,42 @@ def test_metadata_file_missing_names_the_line(tmp_path: Path) -> None:
         tmp_path, 'version = 1\nmetadata = "nowhere.xlsx"\n' + BASE.format(header=23, x="x")[12:]
     )
     assert "bad.toml line 2: the metadata file" in message
+
+
+def test_draft_guesses_units_by_magnitude_and_lists_what_it_cannot_place(
+    tmp_path: Path, meta: Path
+) -> None:
+    """No units in the headers: exposures up to 310 are cm, densities up to 0.45 are g/cm3;
+    a COLOUR column is listed at the top and reported by validation, never dropped."""
+    field = sb.write_xlsx(tmp_path / "plain.xlsx", {
+        "Stakes": [["WINTER"], ["DATE:", date(2018, 5, 2)], ["STAKE", "STAKE HEIGHT", "SNOW DEPTH", "COLOUR"],
+                   ["A1", 120, 250, "red"], ["A2", 95, 310, "blue"]],
+        "Pit": [["SITE:", "P1", "DATE:", date(2018, 5, 3)], ["FROM", "TO", "DENSITY"], [0, 0.2, 0.40], [0.2, 0.4, 0.45]],
+    })  # fmt: skip
+    mapping = _map(tmp_path, field, meta)
+    text = mapping.read_text(encoding="utf-8")
+    top = text.split("version = 1")[0]
+    assert "Stakes!D3 'COLOUR': no field of stake_readings known" in top
+    assert (
+        '"STAKE HEIGHT" = { field = "exposure", unit = "cm" }  # no unit in the header; values up to 120: cm'
+        in text
+    )
+    assert (
+        '"SNOW DEPTH" = { field = "snow_depth", unit = "cm" }  # no unit in the header; values up to 310: cm'
+        in text
+    )
+    assert '"FROM" = { field = "top_depth", unit = "m" }' in text
+    assert '"DENSITY" = { field = "density", unit = "g/cm3" }' in text
+    tables = _import(tmp_path, field, mapping)
+    assert [(r["exposure"], r["snow_depth"]) for r in tables["stake_readings"]] == [
+        (1.2, 2.5),
+        (0.95, 3.1),
+    ]
+    assert [r["density"] for r in tables["snow_pits"]] == [400.0, 450.0]
+    report = validate_station(field, mapping)
+    assert [(i.cell, i.code) for i in report.issues if i.code == "unmapped-column"] == [
+        ("Stakes!D3", "unmapped-column")
+    ]
+    data = station.read_station(field, mapping)
+    assert data.ledger[("Stakes", 4, 4)] == ("reported", "unmapped-column")
+    _accounted(report)

@@ -457,6 +457,9 @@ def draft_mapping(
         )
     for block in blocks:
         if block.table is None:
+            head_cols = ", ".join(repr(c.header) for c in block.columns)
+            out += ["", f"# {block.sheet}!{block.header_row}:{block.header_row} ({head_cols}) looks like a "
+                        "header row, but which table it is is not clear: not mapped"]  # fmt: skip
             continue
         out += ["", "[[block]]", f"sheet = {_toml(block.sheet)}",
                 f"table = {_toml(block.table)}  # from its headers"]  # fmt: skip
