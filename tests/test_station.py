@@ -472,3 +472,27 @@ def test_draft_guesses_units_by_magnitude_and_lists_what_it_cannot_place(
     data = station.read_station(field, mapping)
     assert data.ledger[("Stakes", 4, 4)] == ("reported", "unmapped-column")
     _accounted(report)
+
+
+def test_unreadable_field_files_are_a_message(tmp_path: Path, meta: Path) -> None:
+    """A CSV, a truncated .xls and a missing file: exit code 2 and a line naming the file."""
+    mapping = _map(tmp_path, sb.field_2018(tmp_path), meta)
+    csv = tmp_path / "field.csv"
+    csv.write_text("STAKE,HEIGHT\nA1,120\n", encoding="utf-8")
+    broken = tmp_path / "old.xls"
+    broken.write_bytes(sb.write_xls(tmp_path / "ok.xls", {"S": sb.XLS_2016}).read_bytes()[:1500])
+    for path, says in (
+        (csv, "not a spreadsheet"),
+        (broken, "cannot read"),
+        (tmp_path / "none.xlsx", "no such file"),
+    ):
+        result = CliRunner().invoke(main, ["validate", str(path), "--map", str(mapping)])
+        assert result.exit_code == 2, result.output
+        assert (
+            says in result.output
+            and path.name in result.output
+            and "Traceback" not in result.output
+        )
+    from mbpack.formats.xls import error_cells
+
+    assert error_cells(broken) == {} and error_cells(csv) == {}

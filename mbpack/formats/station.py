@@ -570,7 +570,9 @@ def read_source(path: str | os.PathLike[str]) -> dict[str, SourceSheet]:
         raise UnreadableWorkbook(f"{path}: the file is larger than mbpack reads")
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for broken files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's own types, and a Rust panic (a BaseException)
         raise UnreadableWorkbook(
             f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
         ) from None
@@ -583,10 +585,12 @@ def read_source(path: str | os.PathLike[str]) -> dict[str, SourceSheet]:
                     f"{path}: sheet {name!r} has more than {FILE_LIMITS.max_cells} cells"
                 )
             rows = [list(r) for r in data.to_python(skip_empty_area=False)]
-        except UnreadableWorkbook:
+        except (UnreadableWorkbook, KeyboardInterrupt, SystemExit):
             raise
-        except Exception as exc:
-            raise UnreadableWorkbook(f"{path}: sheet {name!r} cannot be read ({exc})") from None
+        except BaseException as exc:  # a Rust panic of calamine is a BaseException
+            raise UnreadableWorkbook(
+                f"{path}: sheet {name!r} cannot be read ({type(exc).__name__}: {exc})"
+            ) from None
         sheets[name] = SourceSheet(name, rows)
     if suffix in (".xlsx", ".xlsm"):
         with zipfile.ZipFile(path) as archive:
