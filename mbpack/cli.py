@@ -610,10 +610,17 @@ def import_excel_command(source: Path, mapping: Path, output: Path) -> None:
               help="Mapping file to write (TOML).")  # fmt: skip
 @click.option("--metadata", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="The station's metadata file (a workbook with glacier, dataset, authors, balance_years sheets, or TOML), named in the mapping.")  # fmt: skip
-def map_command(source: Path, output: Path, metadata: Path | None) -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace an existing mapping file (it may hold hand edits)."
+)
+def map_command(source: Path, output: Path, metadata: Path | None, force: bool) -> None:
     """Draft the mapping of a station's field workbook (.xlsx, .xls, .ods): blocks, headers,
     fields, units and constants, each guess with a comment; what it cannot place is listed at the top."""
     from mbpack import api
 
+    if output.exists() and not force:
+        raise click.UsageError(
+            f"{output} exists (it may hold hand edits); give --force to replace it"
+        )
     path = api.map_draft(source, output, metadata=metadata)
     click.echo(f"wrote {path}")

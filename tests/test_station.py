@@ -496,3 +496,52 @@ def test_unreadable_field_files_are_a_message(tmp_path: Path, meta: Path) -> Non
     from mbpack.formats.xls import error_cells
 
     assert error_cells(broken) == {} and error_cells(csv) == {}
+
+
+def test_map_keeps_a_hand_edited_mapping(tmp_path: Path) -> None:
+    field = sb.field_2018(tmp_path)
+    mapping = _map(tmp_path, field, None)
+    mapping.write_text("# edited by hand\n" + mapping.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["map", str(field), "-o", str(mapping)])
+    assert result.exit_code == 2 and "--force" in result.output
+    assert mapping.read_text(encoding="utf-8").startswith("# edited by hand")
+    assert (
+        CliRunner().invoke(main, ["map", str(field), "-o", str(mapping), "--force"]).exit_code == 0
+    )
+    assert not mapping.read_text(encoding="utf-8").startswith("# edited by hand")
+
+
+def test_surfaces_of_the_metadata_are_relative_to_the_written_workbook(tmp_path: Path) -> None:
+    """The metadata file names its DEM relative to its own folder; the imported workbook in
+    another folder names the same file relative to itself, with a note that compute reads
+    only files inside the workbook's folder."""
+    (tmp_path / "meta" / "dem").mkdir(parents=True)
+    (tmp_path / "meta" / "dem" / "dem.tif").write_bytes(b"")
+    meta = tmp_path / "meta" / "station.toml"
+    meta.write_text('[glacier]\nname = "G"\ncountry = "CN"\nlatitude = 43.7\nlongitude = 84.4\n\n'
+                    '[[surfaces]]\nyear = 2018\ndem = "dem/dem.tif"\n', encoding="utf-8")  # fmt: skip
+    field = sb.write_xlsx(tmp_path / "results.xlsx", {"Mass balance": sb.RESULTS})
+    mapping = _map(tmp_path, field, meta)
+    imported = station.import_station(field, mapping, tmp_path / "out" / "wb.xlsx")
+    assert imported.tables["surfaces"] == [
+        {"year": 2018, "dem": "../meta/dem/dem.tif", "outline": None, "remarks": None}
+    ]
+    assert any("lies outside the folder" in n for n in imported.notes)
+
+
+def test_installed_entry_point(tmp_path: Path, meta: Path) -> None:
+    import subprocess
+    import sys
+
+    field = sb.write_xlsx(tmp_path / "results.xlsx", {"Mass balance": sb.RESULTS})
+    out = tmp_path / "map.toml"
+    run = subprocess.run([sys.executable, "-m", "mbpack", "map", str(field), "-o", str(out), "--metadata", str(meta)],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    run = subprocess.run([sys.executable, "-m", "mbpack", "validate", str(field), "--map", str(out)],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (
+        "Mass balance: 31 non-empty cells: 18 read, 13 ignored by the mapping, 0 reported"
+        in run.stdout
+    )
