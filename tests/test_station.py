@@ -545,3 +545,26 @@ def test_installed_entry_point(tmp_path: Path, meta: Path) -> None:
         "Mass balance: 31 non-empty cells: 18 read, 13 ignored by the mapping, 0 reported"
         in run.stdout
     )
+
+
+def test_one_sheet_per_pit(tmp_path: Path, meta: Path) -> None:
+    """Each pit in its own sheet, its id after SITE: and its date after 日期：."""
+    pit = [
+        ["SITE:", None, "P7"],
+        ["日期：", date(2018, 5, 6)],
+        [],
+        ["FROM (cm)", "TO (cm)", "DENSITY (kg/m3)"],
+    ]
+    field = sb.write_xlsx(tmp_path / "pits.xlsx", {
+        "Pit 7": [*pit, [0, 30, 350], [30, 55, 410]],
+        "Pit 8": [[r if r != "P7" else "P8" for r in row] for row in pit] + [[0, 40, 380]],
+    })  # fmt: skip
+    mapping = _map(tmp_path, field, meta)
+    assert "# Everything was placed." in mapping.read_text(encoding="utf-8")
+    tables = _import(tmp_path, field, mapping)
+    assert [(r["pit_id"], r["date"], r["top_depth"], r["bottom_depth"], r["density"]) for r in tables["snow_pits"]] == [
+        ("P7", date(2018, 5, 6), 0.0, 0.3, 350.0), ("P7", date(2018, 5, 6), 0.3, 0.55, 410.0),
+        ("P8", date(2018, 5, 6), 0.0, 0.4, 380.0)]  # fmt: skip
+    report = validate_station(field, mapping)
+    assert report.valid, [(i.cell, i.message) for i in report.issues]
+    _accounted(report)
