@@ -568,3 +568,15 @@ def test_one_sheet_per_pit(tmp_path: Path, meta: Path) -> None:
     report = validate_station(field, mapping)
     assert report.valid, [(i.cell, i.message) for i in report.issues]
     _accounted(report)
+
+
+def test_balance_year_given_twice(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        HANDWRITTEN.replace("[[block]]", "[[balance_year]]\nyear = 2018\n\n[[block]]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        MappingError, match=r"m.toml line 11: balance year 2018 is given twice \(also line 4\)"
+    ):
+        station.load_mapping(path)

@@ -379,6 +379,12 @@ def load_mapping(path: str | os.PathLike[str]) -> StationMapping:
         blocks.append(_block(k, raw, lines, path.name, errors))
     years = tuple(dict(y) for y in data.get("balance_year", []))
     year_lines = tuple(lines.line(("balance_year", k)) for k in range(len(years)))
+    first_line: dict[int, int | None] = {}
+    for y, line in zip(years, year_lines, strict=True):
+        if y["year"] in first_line:
+            errors.append(f"{path.name} line {line}: balance year {y['year']} is given twice "
+                          f"(also line {first_line[y['year']]}); keep one")  # fmt: skip
+        first_line.setdefault(y["year"], line)
     if errors:
         raise MappingError(f"{path}: the mapping has errors:\n  " + "\n  ".join(errors))
     metadata = data.get("metadata")
@@ -1207,14 +1213,14 @@ def _given_years(
     """Balance years of the mapping and of the metadata file, by year (the mapping's first)."""
     fields = _table_fields("balance_years")
     out: dict[int, tuple[dict[str, Any], dict[str, Origin]]] = {}
-    for row, line in zip(
-        reading.mapping.balance_years, reading.mapping.balance_year_lines, strict=True
+    for k, (row, line) in enumerate(
+        zip(reading.mapping.balance_years, reading.mapping.balance_year_lines, strict=True)
     ):
         typed: dict[str, Any] = {}
         where: dict[str, Origin] = {}
         for fname, value in row.items():
             typed[fname] = _convert([value], fields[fname], 1.0)[0][0]
-            key_line = reading.mapping.lines.line(("balance_year", len(out), fname)) or line
+            key_line = reading.mapping.lines.line(("balance_year", k, fname)) or line
             where[fname] = reading.mapping_origin(key_line)
         typed.setdefault("time_system", None)
         out[int(row["year"])] = (typed, where)
