@@ -499,3 +499,66 @@ def _stage(
     total: int | None,
 ) -> Callable[[], None] | None:
     return progress(name, total) if progress is not None else None
+
+
+def map_draft(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    metadata: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Draft the mapping of a station's field workbook and write it (``mbpack map``).
+
+    Parameters
+    ----------
+    source
+        The field workbook (``.xlsx``, ``.xls``, ``.ods``).
+    output
+        The mapping file to write (TOML, docs/mapping.md); written atomically.
+    metadata
+        The station's metadata file, named in the mapping relative to ``output``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output``.
+    """
+    from mbpack.atomic import atomic_file
+    from mbpack.formats.mapping_draft import draft_mapping
+
+    text = draft_mapping(source, output=output, metadata=metadata)
+    with atomic_file(Path(output), inputs=[source]) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(output)
+
+
+def validate_station(source: str | os.PathLike[str], mapping: str | os.PathLike[str]) -> Report:
+    """Validate a station's field workbook read through its mapping (``mbpack validate --map``).
+
+    Every issue names the source cell as the station wrote it (``Stakes 2018!D21``), a cell
+    of the metadata file, or a line of the mapping; ``report.cells`` accounts for every
+    non-empty source cell (:func:`mbpack.formats.station.validate_station`).
+    """
+    from mbpack.checks.station import validate_station as run
+
+    return run(source, mapping)
+
+
+def import_station(
+    source: str | os.PathLike[str],
+    mapping: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+) -> tuple[Path, list[str]]:
+    """Write the canonical workbook of a field workbook read through its mapping.
+
+    Returns
+    -------
+    tuple
+        The workbook written and the notes (every reported source cell, and the cell counts).
+    """
+    from mbpack.formats.station import import_station as run
+    from mbpack.workbook.writer import write_workbook
+
+    imported = run(source, mapping, output)
+    path = write_workbook(imported.workbook(), output, inputs=[source, mapping])
+    return Path(path), list(imported.notes)

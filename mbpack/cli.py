@@ -153,6 +153,8 @@ def _print_report(report: Report, fmt: str, quiet: bool = False) -> None:
               help="Files validated at once, in worker processes (default: the number of cores).")  # fmt: skip
 @click.option("--scheduler", metavar="ADDRESS",
               help="Validate on a dask.distributed cluster (tcp://host:8786; the dask extra).")  # fmt: skip
+@click.option("--map", "mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read the SOURCE, a station's own field workbook (.xlsx, .xls, .ods), through this mapping (mbpack map).")  # fmt: skip
 def validate(
     sources: tuple[Path, ...],
     fmt: str,
@@ -161,6 +163,7 @@ def validate(
     tolerance: float | None,
     jobs: int | None,
     scheduler: str | None,
+    mapping: Path | None,
 ) -> None:
     """Check SOURCES against the schemas and rules; report every fault by cell.
 
@@ -171,6 +174,8 @@ def validate(
     line per file and a summary (or --format jsonl: a JSON line per file),
     validated in a process pool. Exit code 0 when valid (warnings allowed),
     1 when a file has errors, 2 when a file cannot be read: the worst of them.
+    With --map MAP.toml the one SOURCE is a station's field workbook read through the
+    mapping: issues name the source cells, and every non-empty cell is accounted for.
     """
     import dataclasses
     import json
@@ -178,6 +183,17 @@ def validate(
     from mbpack import api
     from mbpack.errors import UnreadableWorkbook
     from mbpack.issues import Issue, Report
+
+    if mapping is not None:
+        if len(sources) != 1:
+            raise click.UsageError("--map reads one field workbook: give one SOURCE")
+        report = api.validate_station(sources[0], mapping)
+        _print_report(report, fmt, quiet)
+        if fmt == "text" and not quiet and report.cells:
+            for sheet, c in report.cells.items():
+                click.echo(_terminal(f"{sheet}: {c['non_empty']} non-empty cells: {c['read']} read, "
+                                     f"{c['ignored']} ignored by the mapping, {c['reported']} reported"))  # fmt: skip
+        sys.exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
     files = api.expand_sources(sources)
     glob_like = any(c in str(s) for s in sources for c in "*?[")
@@ -571,3 +587,40 @@ def import_package_command(source: Path, output: Path) -> None:
     from mbpack.formats.importers import import_package
 
     _write_imported(import_package(source), output, source)
+
+
+@import_.command(name="excel")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--map", "mapping", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="The mapping of the field workbook (TOML; draft one with mbpack map).")  # fmt: skip
+@_workbook_output
+def import_excel_command(source: Path, mapping: Path, output: Path) -> None:
+    """A station's own field workbook (.xlsx, .xls, .ods) read through a mapping into a workbook."""
+    from mbpack import api
+
+    path, notes = api.import_station(source, mapping, output)
+    click.echo(f"wrote {path}")
+    for note in notes:
+        click.echo(_terminal(f"note: {note}"), err=True)
+
+
+@main.command(name="map")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Mapping file to write (TOML).")  # fmt: skip
+@click.option("--metadata", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The station's metadata file (a workbook with glacier, dataset, authors, balance_years sheets, or TOML), named in the mapping.")  # fmt: skip
+@click.option(
+    "--force", is_flag=True, help="Replace an existing mapping file (it may hold hand edits)."
+)
+def map_command(source: Path, output: Path, metadata: Path | None, force: bool) -> None:
+    """Draft the mapping of a station's field workbook (.xlsx, .xls, .ods): blocks, headers,
+    fields, units and constants, each guess with a comment; what it cannot place is listed at the top."""
+    from mbpack import api
+
+    if output.exists() and not force:
+        raise click.UsageError(
+            f"{output} exists (it may hold hand edits); give --force to replace it"
+        )
+    path = api.map_draft(source, output, metadata=metadata)
+    click.echo(f"wrote {path}")

@@ -36,3 +36,8 @@ class InvalidWorkbook(MbpackError):
 class OutputRefused(MbpackError):
     """An output location mbpack may not write: it holds an input, or something mbpack did not
     write (exit code 2)."""
+
+
+class MappingError(MbpackError):
+    """A station mapping file is wrong: each message names the mapping's line and the sheet
+    (exit code 2)."""

@@ -150,6 +150,9 @@ class Report:
     file: str | None = None
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, SheetSummary] = field(default_factory=dict)
+    #: Read through a station mapping: per source sheet, its non-empty cells and how many
+    #: were read, ignored by the mapping, or reported (:mod:`mbpack.formats.station`).
+    cells: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -188,6 +191,7 @@ class Report:
             "errors": self.errors,
             "warnings": self.warnings,
             "sheets": {k: asdict(v) for k, v in self.sheets.items()},
+            **({"cells": self.cells} if self.cells else {}),
             **(
                 {"summary": self.summary()}
                 if any(i.wgms_id is not None or i.line for i in self.issues)

@@ -342,8 +342,46 @@ class Batch:
     scheduler_timeout: float = 10.0
 
 
+@dataclass(frozen=True)
+class StationMapping:
+    """How a station's own field workbook is read through a mapping (:mod:`mbpack.formats.station`).
+
+    Attributes
+    ----------
+    header_search_rows
+        Rows after a block's title searched for its header row [rows]. 10: a title is
+        followed by a few constant rows (``DATE:``, ``SITE:``) before the header.
+    summary_pattern
+        Regular expression of a summary row (ignored, not read as data): averages,
+        extremes and totals a station writes under a table.
+    density_tolerance
+        Allowed relative difference between a density written by the station and the one
+        recomputed from the sample's mass, diameter and length [1]. 0.05: the 5 % error of
+        a measured snow density (Zemp et al. 2013, doi:10.5194/tc-7-1227-2013).
+    length_cm_above
+        A length column (exposure, snow depth, depths) without a unit whose largest value
+        exceeds this is taken as centimetres [value]. 30: no stake is 30 m long, few
+        exposures are under 30 cm.
+    balance_m_below
+        A balance column without a unit whose largest absolute value is below this is
+        taken as m w.e., otherwise as mm w.e. [value]. 20: no glacier-wide balance reaches
+        20 m w.e. a-1, few annual ones stay under 20 mm w.e.
+    header_min_fields
+        Cells of a row that must name a known field for ``mbpack map`` to take it as a
+        header row [cells].
+    """
+
+    header_search_rows: int = 10
+    summary_pattern: str = r"^\s*(average|mean|min(imum)?|max(imum)?|sum|total|std|avg|平均|平均值|最小|最小值|最大|最大值|合计|总计)\b"
+    density_tolerance: float = 0.05
+    length_cm_above: float = 30.0
+    balance_m_below: float = 20.0
+    header_min_fields: int = 2
+
+
 #: The documented thresholds of the checks and limits of the reader.
 THRESHOLDS = Thresholds()
 FOG_CHECKS = FogChecks()
 FILE_LIMITS = FileLimits()
 BATCH = Batch()
+STATION = StationMapping()

@@ -2,7 +2,7 @@
 
 Canonical units (``unit`` in ``schemas/*.json``, see the glaciology primer):
 balance ``kg m-2`` (= mm w.e.), length ``m``, elevation ``m``, area
-``km2``, density ``kg m-3``, fraction ``1``.  A header such as
+``km2``, density ``kg m-3``, fraction ``1``, mass ``kg`` (a snow sample's weight).  A header such as
 ``exposure (cm)`` or ``density (g/cm3)`` is read as a factor that turns
 the written values into canonical ones.
 """
@@ -48,6 +48,7 @@ CONVERSIONS: dict[str, dict[str, float]] = {
         "平方千米": 1.0,
     },
     "1": {"1": 1.0, "fraction": 1.0, "%": 0.01, "percent": 0.01},
+    "kg": {"kg": 1.0, "g": 0.001, "克": 0.001, "千克": 1.0, "公斤": 1.0},
     "degree": {"degree": 1.0, "deg": 1.0, "°": 1.0, "degrees": 1.0},
 }
 

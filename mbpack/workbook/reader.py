@@ -178,6 +178,11 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip member of its XML, for :func:`scan_sheet`."""
+    return _sheet_parts(archive)
+
+
 @dataclass
 class SheetScan:
     """What the sheet XML says that calamine's values do not (1-based rows and columns).
