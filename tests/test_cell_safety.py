@@ -511,3 +511,28 @@ def test_a_shared_strings_count_of_four_billion_is_not_allocated(
     assert codes == ["repaired-part"]
     assert rows == {k: v.rows for k, v in validate(xlsx).sheets.items()}
     assert rows["stake_readings"] == N_READINGS
+
+
+def test_a_date_cell_calamine_panics_on_is_read_cell_by_cell(
+    xlsx: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """-1e308 in a date-formatted cell makes calamine panic (chrono: "TimeDelta::milliseconds
+    out of bounds"), a BaseException that escaped mbpack with a Rust backtrace.  The sheet is
+    read cell by cell instead: every row is kept, the cell is an error at its cell, and the
+    backtrace does not reach the terminal."""
+    book = openpyxl.load_workbook(xlsx)
+    ws = book["stake_readings"]
+    cell = ws.cell(row=2, column=_column(ws, "date"))
+    cell.value = -1e308
+    cell.number_format = "yyyy-mm-dd"
+    book.save(xlsx)
+    capfd.readouterr()
+    wb = read_workbook(xlsx)
+    assert len(wb.tables["stake_readings"]) == N_READINGS
+    issues = _issues(xlsx)
+    assert "sheet-read-cell-by-cell" in {i["code"] for i in issues}
+    assert any(
+        i["cell"] == f"stake_readings!{cell.coordinate}" and i["severity"] == "error"
+        for i in issues
+    )
+    assert "panicked" not in capfd.readouterr().err

@@ -12,9 +12,12 @@ that a zip bomb is refused before it is inflated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
@@ -480,6 +483,38 @@ def _repaired_copy(path: Path, repairs: dict[str, tuple[list[Any], str]], folder
     return copy
 
 
+@contextlib.contextmanager
+def _panic_quiet() -> Iterator[None]:
+    """Hold back what a Rust panic of calamine writes to the standard error (a backtrace on
+    the user's terminal, for a date cell out of chrono's range): the panic becomes a Python
+    exception that mbpack handles; anything else written there is passed on."""
+    import tempfile
+
+    fd = 2  # the process's standard error, where Rust writes (sys.stderr may be replaced)
+    try:
+        sys.stderr.flush()
+        saved = os.dup(fd)
+    except (OSError, ValueError):  # no standard error: nothing to hold back
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), fd)
+        panicked = False
+        try:
+            yield
+        except BaseException:
+            panicked = True
+            raise
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            if not panicked:
+                held.seek(0)
+                text = held.read()
+                if text:
+                    os.write(fd, text)
+
+
 def read(path: Path, report: Report | None = None) -> Workbook:
     """Read ``path`` (see :func:`mbpack.workbook.read_workbook`)."""
     import tempfile
@@ -505,7 +540,9 @@ def _read(source: Path, path: Path, report: Report) -> Workbook:
 
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(source))
-    except Exception as exc:  # calamine raises its own error types for broken parts
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's own error types, and a Rust panic (a BaseException)
         raise UnreadableWorkbook(
             f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
         ) from None
@@ -553,9 +590,12 @@ def _read(source: Path, path: Path, report: Report) -> Workbook:
                         f"the used range is {sheet_data.height} rows × {sheet_data.width} "
                         f"columns, more than {FILE_LIMITS.max_cells} cells"
                     )
-                rows = sheet_data.to_python(skip_empty_area=False)
+                with _panic_quiet():
+                    rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
-            except Exception as exc:  # calamine refuses the whole sheet for one bad cell
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # calamine refuses (or panics on) a sheet for one bad cell
                 try:
                     if shared is None:
                         shared = _shared_strings(archive)
