@@ -141,6 +141,7 @@ machines. Advances in Neural Information Processing Systems 20.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import shutil
@@ -230,7 +231,7 @@ class Model:
         Seed of the outline's harmonics and of the surface's bumps: the
         glacier is the same in every realisation [1].
     retreat
-        Snout retreat [m a-1] (assumed; with ``lateral_retreat`` about 1 %
+        Snout retreat [m a-1] (assumed; with ``lateral_retreat`` about 0.7 %
         area loss a year, of the order of small Tien Shan glaciers).
     lateral_retreat
         Retreat of the lateral margins [m a-1] (assumed).
@@ -609,20 +610,20 @@ def _cells(year: int, centre: tuple[float, float], model: Model = MODEL) -> Cell
     mask = inside.reshape(x.shape)
     margin = ndimage.distance_transform_edt(mask) * model.spacing
     side = np.where(across >= 0, across / np.maximum(wr, 1e-9), across / np.maximum(wl, 1e-9))
-    sc = np.clip(flat_s, 0.0, 1.0)
+    sc = np.clip(flat_s[inside], 0.0, 1.0)
     relief = model.headwall_elevation - model.snout_elevation
+    xi, yi, side = x.ravel()[inside], y.ravel()[inside], side[inside]
     z = (
         model.snout_elevation
         + (relief - model.headwall_height) * (1 - sc) ** model.profile_exponent
         + model.headwall_height * np.exp(-sc / model.headwall_scale)
         + (model.side_rise + model.cirque_side_rise * (1 - sc) ** 2) * np.clip(side, -1, 1) ** 2
-        + bumps(x.ravel() - cx, y.ravel() - cy)
+        + bumps(xi - cx, yi - cy)
     )
     z = np.clip(z, model.snout_elevation, model.headwall_elevation)
     return Cells(
-        x.ravel()[inside], y.ravel()[inside], np.round(z[inside], 1), flat_s[inside],
-        side[inside], margin.ravel()[inside], u.ravel()[inside],
-    )  # fmt: skip
+        xi, yi, np.round(z, 1), flat_s[inside], side, margin.ravel()[inside], u.ravel()[inside]
+    )
 
 
 def surface(year: int, centre: tuple[float, float], model: Model = MODEL) -> pd.DataFrame:
@@ -1013,7 +1014,9 @@ class _Truth:
     points: pd.DataFrame
 
 
+@functools.lru_cache(maxsize=4)
 def _surveys(centre: tuple[float, float], model: Model) -> dict[int, Cells]:
+    """The cells of every survey (the geometry is the same for every seed: computed once)."""
     return {s: _cells(s, centre, model) for s in SURVEYS}
 
 

@@ -500,6 +500,25 @@ def test_module_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         example.main(["--seed", "52"])  # the shipped file is seed 51
 
 
+@needs_pyproj
+def test_another_realisation_with_its_truth(tmp_path: Path) -> None:
+    """``python -m mbpack.example --seed 52 DIR`` writes the workbook and both truth files."""
+    assert example.main(["--seed", "52", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([FILE_NAME, example.TRUTH_FILE, example.TRUTH_POINTS_FILE])
+    truth = pd.read_csv(tmp_path / example.TRUTH_FILE)
+    assert list(truth["year"]) == list(YEARS)
+    assert truth["annual_balance"].mean() == pytest.approx(-370.0, abs=0.1)
+    assert truth["winter_balance"].mean() == pytest.approx(160.0, abs=0.1)
+    shipped = pd.read_csv(shipped_path().parent / example.TRUTH_FILE)
+    assert not np.allclose(truth["annual_balance"], shipped["annual_balance"])
+    points = pd.read_csv(tmp_path / example.TRUTH_POINTS_FILE)
+    stakes = read_workbook(tmp_path / FILE_NAME)["stakes"]
+    assert set(points.loc[points["source"] == "stake", "point_id"].astype(str).str.zfill(2)) == set(
+        stakes["stake_id"]
+    )
+
+
 # --- against the computation -------------------------------------------------------------------
 
 
