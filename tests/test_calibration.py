@@ -35,6 +35,16 @@ def shipped() -> Any:
     return compute(read_workbook(example.shipped_path()))
 
 
+@pytest.fixture(scope="module")
+def shipped_linear() -> Any:
+    """The shipped example by the band method with the straight-line profile."""
+    return compute(
+        read_workbook(example.shipped_path()),
+        method="band",
+        params=dataclasses.replace(DEFAULT, profile="linear"),
+    )
+
+
 def test_truth_files_are_the_generators() -> None:
     """The shipped truth.csv and truth_points.csv are what the generator gives for seed 51."""
     pytest.importorskip("pyproj")
@@ -77,7 +87,7 @@ def test_profile_errors_on_the_true_profile() -> None:
     assert np.mean(line) < -60.0  # the line runs below a concave profile where the area is
 
 
-def test_profile_errors_from_the_stakes(shipped: Any) -> None:
+def test_profile_errors_from_the_stakes(shipped: Any, shipped_linear: Any) -> None:
     """Through the stake network the line is NOT worse than the piecewise default here.
 
     Measured on the shipped example (mean |error| of B_a over 2000-2011 against truth.csv):
@@ -88,11 +98,7 @@ def test_profile_errors_from_the_stakes(shipped: Any) -> None:
     worse) is not met on this glacier: ``test_straight_line_visibly_worse`` holds it.
     """
     truth = _shipped_truth()
-    linear = compute(
-        read_workbook(example.shipped_path()),
-        method="band",
-        params=dataclasses.replace(DEFAULT, profile="linear"),
-    ).glacier_balance.set_index("year")
+    linear = shipped_linear.glacier_balance.set_index("year")
     band = shipped.glacier_balance.query("method == 'band'").set_index("year")
     e_piece = (band["annual_balance"] - truth["annual_balance"]).abs().mean()
     e_line = (linear["annual_balance"] - truth["annual_balance"]).abs().mean()
@@ -101,13 +107,9 @@ def test_profile_errors_from_the_stakes(shipped: Any) -> None:
 
 
 @pytest.mark.xfail(reason="issue 19: on this glacier the line errs 34, the piecewise 45 kg m-2")
-def test_straight_line_visibly_worse(shipped: Any) -> None:
+def test_straight_line_visibly_worse(shipped: Any, shipped_linear: Any) -> None:
     truth = _shipped_truth()
-    linear = compute(
-        read_workbook(example.shipped_path()),
-        method="band",
-        params=dataclasses.replace(DEFAULT, profile="linear"),
-    ).glacier_balance.set_index("year")
+    linear = shipped_linear.glacier_balance.set_index("year")
     band = shipped.glacier_balance.query("method == 'band'").set_index("year")
     e_piece = (band["annual_balance"] - truth["annual_balance"]).abs().mean()
     e_line = (linear["annual_balance"] - truth["annual_balance"]).abs().mean()
