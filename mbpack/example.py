@@ -1,67 +1,114 @@
 r"""The bundled example: a synthetic workbook of Glacier No. 51, Kuitun River (Haxilegen No. 51).
 
 **These are synthetic demonstration data**, modelled on the published summary
-statistics of the glacier (Zhang et al. 2018: mean 1999-2015 B_a -0.37,
-B_s -0.54, B_w +0.16 m w.e. a-1), not the station's observations.
+statistics of the glacier (Zhang et al. 2018: mean B_a -0.37, B_s -0.54,
+B_w +0.16 m w.e. a-1), not the station's observations.
 ``mbpack example DIR`` copies the shipped workbook
-(``mbpack/data/haxilegen51.xlsx``, no pyproj needed);
-``python -m mbpack.example --regenerate`` rewrites it from
-:func:`make_example` (which needs pyproj, from the ``geo`` extra, for the
-latitude and longitude of stakes, pits and probes).
+(``mbpack/data/haxilegen51.xlsx``) with its truth files (``truth.csv``,
+``truth_points.csv``; no pyproj needed); ``python -m mbpack.example``
+rewrites them from :func:`make_example`, ``python -m mbpack.example --seed N
+DIR`` writes another realisation into DIR (both need pyproj, from the
+``geo`` extra, for the latitude and longitude of stakes, pits and probes).
 
 Every number of the model is a field of :class:`Model` (:data:`MODEL`),
 with its unit and source; the ice density is mbpack's
-(:data:`mbpack.params.DEFAULT`).
+(:data:`mbpack.params.DEFAULT`).  The glacier's geometry is fixed (the
+``geometry_seed``); a seed draws the weather of every year, the stake
+network's exact positions, the local noise and the readings.
 
 Notes
 -----
+The truth is meant to be as hard as a real glacier's, so that recovering it
+means something: a curved balance profile whose shape changes from year to
+year, balance that departs from b(z) across the glacier on a length scale of
+a few hundred metres, a cirque-shaped outline, and a stake network dense on
+the tongue and sparse above the ELA.
+
 **Surface.**  A north-east-facing cirque glacier on a 25 m grid in UTM zone
-45N (EPSG:32645) centred on 43.731°N, 84.391°E.  With ``s`` the position
-along the flow line (0 at the headwall, 1 at the snout) and ``v`` the
-across-glacier coordinate (-1 to 1), the elevation is
+45N (EPSG:32645) centred on 43.731°N, 84.391°E.  ``u`` is the distance
+along the flow line from the head (north-east), ``s = u / L`` with ``L`` the
+length in 2000, ``v`` the distance across it.  The centre line bends,
+``v_c = B sin(π s)``; the glacier reaches ``w_l(s)`` to the left and
+``w_r(s)`` to the right of it,
 
 .. math::
 
-    z = z_0 + (z_1 - z_0)(1 - s)^{0.8} + 15\,|v|,
+    w(s) = [w_t + (w_b - w_t) e^{-((s - s_b)/σ_b)^2}]
+           \sqrt{\min(s / r_h, 1)}\sqrt{\min((s_e - s) / r_s, 1)}
+           (1 + \sum_k a_k \cos(2π k s + φ_k)) - δ (y - 2000),
 
-clipped to [z_0, z_1] = [3490, 4000] m.  The outline is an ellipse
-``(2s - 1)^2 + v^2 <= 1`` whose length shortens by 12 m a-1 (snout retreat).
-Three surveys (2000, 2005, 2010) give the ``surface_grid`` and its 50 m
-``hypsometry``; a balance year uses the latest survey at or before it (as
-:mod:`mbpack.balance.compute` does).
-
-**True balance field** of year ``y`` (a function of elevation only):
+a wide cirque basin (``w_b``) and a narrow tongue (``w_t``), rounded at the
+headwall and at the snout ``s_e``, with irregular margins (fixed harmonics
+``a_k, φ_k``, different on either side).  The snout retreats by
+``retreat`` m a-1 and the margins by ``δ``.  The elevation is
 
 .. math::
 
-    b_a(z) = \begin{cases}
-        g_{abl}\,(z - \mathrm{ELA}_y) & z < \mathrm{ELA}_y \\
-        g_{acc}\,(z - \mathrm{ELA}_y) & z \ge \mathrm{ELA}_y
-    \end{cases}, \qquad
-    b_w(z) = W_y + g_w\,(z - z_0), \qquad b_s = b_a - b_w,
+    z = z_0 + (Δz - H)(1 - s)^p + H e^{-s / s_H}
+        + (R_m + R_c (1 - s)^2) ((v - v_c) / w)^2 + ε(x, y),
 
-with ``g_abl`` = 6 kg m-2 m-1 (0.6 m w.e. per 100 m), ``g_acc`` = 1.5 and
-``g_w`` = 0.3 kg m-2 m-1.  The yearly glacier-wide targets are
-``B_a,y = -370 + a_y`` and ``B_w,y = 160 + w_y`` with normal anomalies
-``a_y``, ``w_y`` (standard deviations 300 and 30 kg m-2) shifted to zero
-mean over 2000-2011; ``ELA_y`` and ``W_y`` are solved so that the
-area-weighted mean over the survey's grid cells,
-``B = Σ_i b(z_i) A_i / Σ_i A_i`` (equal cells: the plain mean), equals them.
-The 2000-2011 means of the true field are therefore exactly B_a -370,
-B_w +160 and B_s -530 kg m-2 a-1 (the published means are rounded:
--0.37 ≠ 0.16 - 0.54).
+a long profile flattening towards the snout, a steep headwall (``H`` in the
+last ``s_H``), a bowl rising to the margins most in the cirque, and smooth
+bumps ``ε`` (a Gaussian random field, ``dem_roughness``), clipped to
+[z_0, z_1] = [3490, 4000] m.  Surveys in 2000, 2005 and 2010 give the
+``surface_grid`` and its 50 m ``hypsometry``; a balance year uses the
+latest survey at or before it (as :mod:`mbpack.balance.compute` does).
 
-**Observations.**  Eighteen stakes (twelve between 3510 and 3700 m, six
-between 3740 and 3940 m) sample ``b(z)`` plus a lateral anomaly fixed per
-stake (normal, 60 kg m-2) and a yearly one (normal, 40 kg m-2 annual,
-30 kg m-2 winter), which stand for the spatial variability the field does
-not resolve.  Balances become readings with the densities a glaciologist
-would use, so that the readings imply them (Kaser et al. 2003):
+**True balance field** of year ``y`` on every cell:
+
+.. math::
+
+    b_a = P_y(z - \mathrm{ELA}_y) + D_y + S_y + G_p + G_{a,y}, \qquad
+    b_w = \max(W_y + g_{w,y} (z - z_0) + D_y + G_{w,y}, 0), \qquad
+    b_s = b_a - b_w,
+
+with the curved profile (continuous, zero at the ELA)
+
+.. math::
+
+    P(Δz) = \begin{cases} g_{abl} Δz - q Δz^2 & Δz < 0 \\
+            g_{acc} h \tanh(Δz / h) + g_{top} Δz & Δz \ge 0 \end{cases}
+
+steepening down the ablation area (curvature ``q``), breaking at the ELA
+and flattening above it towards ``g_acc h``, fitted to the WGMS band
+profiles of Urumqi Glacier No. 1 (the neighbouring Tien Shan glacier,
+1989-2012) and Hintereisferner (1995-2015), both in ``tests/data``
+(:class:`Model` gives the numbers; ``tests/test_example.py`` compares).
+Each year draws its own ``g_abl``, ``q``, ``g_acc``, ``h`` (log-normal
+about the fitted values) and winter gradient ``g_w``, so the profile
+changes shape and not only its offset.  The drift, avalanche and shading
+terms are departures from b(z): their mean over each 50 m band is removed,
+so the true field's band profile is P, as the WGMS band profiles are band
+means that hold them.
+``D_y`` is snow drifted and avalanched to the foot of the headwall and into
+three avalanche cones at the cirque walls, ``S_y`` less melt in the shade
+of the walls (stronger on the south-east side), both scaled every year by
+a log-normal factor; ``G_p`` (persistent) and ``G_a,y``, ``G_w,y`` (one a
+year) are Gaussian random fields of ``anomaly_length`` (random Fourier
+features; Rahimi & Recht 2007).  The yearly targets are ``B_a,y = -370 +
+a_y`` and ``B_w,y = 160 + w_y`` with normal anomalies ``a_y``, ``w_y``
+shifted to zero mean over 2000-2011; ``ELA_y`` and ``W_y`` are solved so
+that the mean over the survey's (equal-area) cells equals them.  The
+2000-2011 means of the true field are therefore exactly B_a -370, B_w
++160, B_s -530 kg m-2 a-1 (the published means are rounded: -0.37 ≠ 0.16 -
+0.54).  :func:`true_balances` (``truth.csv``) gives per year the true
+glacier-wide balances, the ELA of the true field (the zero of its 50 m band
+means) and its AAR (share of cells with b_a ≥ 0).
+
+**Observations.**  Eighteen stakes in transverse lines: eleven on the tongue,
+four near the mean ELA, three in the cirque (positions jittered by the
+seed, on grid cells).  A point's true balance is the field at its cell plus
+a local part the 25 m field does not hold (fixed per stake, ``stake_sd``,
+and yearly, ``point_sd``, ``point_winter_sd``); ``truth_points.csv``
+(:func:`true_point_balances`) gives both.  Balances become readings with the
+densities a glaciologist would use, so that the readings imply them (Kaser
+et al. 2003):
 
 * end of winter: snow depth ``d_w`` with ``SWE(d_w) = b_w`` through the
   nearest (horizontally) winter pit of that year, exposure ``h_0 - d_w``;
+  a winter reading is missed with probability ``missed_reading``;
 * end of summer, ``b_a < 0``: exposure ``h_0 - b_a / ρ_i`` (ice,
-  ``ρ_i`` = 900 kg m-3);
+  ``ρ_i`` = 900 kg m-3) after the stake's firn has melted;
   ``0 <= b_a < 60``: superimposed ice ``b_a / ρ_i``;
   otherwise firn ``d_1`` with ``SWE(d_1) = b_a`` through the nearest
   end-of-summer pit (or mbpack's default firn density when there is none);
@@ -84,15 +131,17 @@ mass balance of mountain glaciers. IHP-VI Technical Documents in Hydrology
 No. 59, UNESCO, Paris.
 Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and Related
 Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
-WGMS Fluctuations of Glaciers database: Urumqi Glacier No. 1 (WGMS 1511,
-1512), glacier-wide series (``tests/data/wgms-oggm``) and balance profiles
-of the same OGGM sample data, used for the accumulation-area gradient and
-the year-to-year variability.
+WGMS (2021). Fluctuations of Glaciers Database. doi:10.5904/wgms-fog-2021-05
+(Hintereisferner's band profiles, the profile shape; Urumqi Glacier No. 1,
+the ablation gradient and the year-to-year variability).
+Rahimi, A. and Recht, B. (2007). Random features for large-scale kernel
+machines. Advances in Neural Information Processing Systems 20.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import shutil
@@ -113,6 +162,9 @@ from mbpack.workbook.writer import write_workbook
 SEED = 51
 #: File name of the shipped workbook (``mbpack/data``) and of ``mbpack example DIR``.
 FILE_NAME = "haxilegen51.xlsx"
+#: File names of the truth written beside the workbook.
+TRUTH_FILE = "truth.csv"
+TRUTH_POINTS_FILE = "truth_points.csv"
 #: Coordinate reference system of x/y: WGS 84 / UTM zone 45N.
 CRS = "EPSG:32645"
 #: Latitude, longitude of the glacier [degree] (Zhang et al. 2018).
@@ -149,17 +201,40 @@ class Model:
         Lowest and highest elevation of the glacier [m] (Zhang et al. 2018:
         3490-4000 m a.s.l.).
     flow_length
-        Length along the flow line in 2000 [m]; with ``half_width`` it gives
+        Length along the flow line in 2000 [m]; with the widths it gives
         about 1.4 km² (Zhang et al. 2018: about 1.4 km²).
-    half_width
-        Half the width of the outline [m].
+    basin_half_width, tongue_half_width
+        Half the width of the cirque basin and of the tongue [m].
+    basin_position, basin_extent
+        Where the basin is widest and how far it reaches along the flow
+        line [1, fractions of the length].
+    head_rounding, snout_rounding
+        Length of the rounded headwall and snout [1, fractions of the
+        length].
+    flow_bend
+        Sideways bend of the centre line [m] (``B sin(π s)``).
+    outline_roughness
+        Amplitude of the outline's harmonics ``a_k = r / k``, k = 2-5 [1]
+        (fixed phases from ``geometry_seed``, different on either side).
+    headwall_height, headwall_scale
+        Rise of the headwall [m] over its length [1, fraction of the
+        length].
     profile_exponent
-        Concavity of the long profile [1] (a cirque: steep headwall).
-    side_rise
-        Rise of the surface from the centre line to the margins [m].
+        Shape of the long profile below the headwall [1] (> 1: flattening
+        towards the snout).
+    side_rise, cirque_side_rise
+        Rise of the surface from the centre line to the margins on the
+        tongue [m], and its increase towards the head [m] (a bowl).
+    dem_roughness, dem_length
+        Standard deviation [m] and length scale [m] of the surface's bumps.
+    geometry_seed
+        Seed of the outline's harmonics and of the surface's bumps: the
+        glacier is the same in every realisation [1].
     retreat
-        Shortening of the glacier [m a-1] (assumed; about 0.9 % area loss a
-        year, of the order of small Tien Shan glaciers).
+        Snout retreat [m a-1] (assumed; with ``lateral_retreat`` about 0.7 %
+        area loss a year, of the order of small Tien Shan glaciers).
+    lateral_retreat
+        Retreat of the lateral margins [m a-1] (assumed).
     spacing
         Cell size of the surface grid [m].
     band_width
@@ -167,21 +242,74 @@ class Model:
     annual_balance, winter_balance
         Targets of the 2000-2011 mean glacier-wide balances [kg m-2 a-1]
         (Zhang et al. 2018: -0.37 and +0.16 m w.e. a-1).
-    ablation_gradient
-        db_a/dz below the ELA [kg m-2 m-1] (0.6 m w.e. per 100 m, Urumqi
-        Glacier No. 1; glaciology primer).
-    accumulation_gradient
-        db_a/dz above the ELA [kg m-2 m-1] (about 0.16 m w.e. per 100 m in
-        the 1990-2011 mean profile of Urumqi No. 1 east branch, WGMS FoG).
-    winter_gradient
-        db_w/dz [kg m-2 m-1] (assumed: winter snow increasing gently).
     annual_sd, winter_sd
         Year-to-year standard deviation of B_a and B_w [kg m-2] (assumed;
         Urumqi No. 1 east branch 1990-2011: about 440 and 70, WGMS FoG).
+    ablation_gradient
+        db_a/dz just below the ELA [kg m-2 m-1]: 6.0 (Urumqi Glacier No. 1
+        east branch, WGMS band profiles 1989-2012, the neighbouring Tien
+        Shan glacier: 6.9 in the 50 m below the ELA; 0.6 m w.e. per 100 m).
+    curvature
+        ``q`` of the ablation profile ``g_abl Δz - q Δz²`` [kg m-2 m-2]:
+        0.006, from Urumqi's mean profile 200 m below the ELA (-1470
+        kg m-2); Hintereisferner's WGMS profiles 1995-2015 steepen the same
+        way (gradient 4.4, 7.7 and 11 kg m-2 m-1 50, 200 and 400 m below the
+        ELA).
+    accumulation_gradient
+        db_a/dz just above the ELA [kg m-2 m-1]: 3.0 (Urumqi: 3.0 in the
+        50 m above the ELA; Hintereisferner 2.7).
+    accumulation_scale
+        ``h`` of the accumulation profile ``g_acc h tanh(Δz / h)`` [m]: 115;
+        both profiles flatten at about 330-350 kg m-2 (≈ g_acc h) 200-300 m
+        above the ELA (Urumqi +264, +332, +349 and Hintereisferner +271,
+        +344, +347 at 100, 200, 300 m above it).
+    summit_gradient
+        Gradient left far above the ELA [kg m-2 m-1]: 0.2 (Urumqi: +17
+        kg m-2 from 200 to 300 m above the ELA); it also lets a very
+        positive year reach its target.
+    shape_sd
+        Year-to-year log-normal spread of ``g_abl``, ``q``, ``g_acc`` and
+        ``h`` [1]: 0.2, 0.3, 0.2, 0.3 (Hintereisferner 1995-2015: the
+        gradient 200 m below the ELA varies by 35 %, the balance 200 m
+        above it by 75 %; Urumqi: 40 % at 200 m above it).
+    winter_gradient, winter_gradient_sd
+        db_w/dz and its year-to-year standard deviation [kg m-2 m-1]
+        (assumed: winter snow increasing gently).
+    drift_amplitude, drift_length
+        Extra winter snow at the foot of the headwall [kg m-2] (drifted by
+        wind and avalanched), decaying down-glacier over this length [m]
+        (assumed; drift and avalanche deposits on cirque glaciers double
+        the snow locally, Kaser et al. 2003).
+    cone_amplitude, cone_radius
+        Extra snow at the centre of each of three avalanche cones at the
+        cirque walls [kg m-2] and their radius [m] (assumed).
+    drift_sd
+        Year-to-year log-normal spread of the drift and avalanche deposits
+        [1] (assumed).
+    shade_amplitude, shade_length
+        Less melt at the foot of the cirque walls [kg m-2], decaying away
+        from the margin over this length [m] and down the glacier
+        (assumed: topographic shading).
+    shade_asymmetry
+        Shading stronger on the south-east (right) side, weaker on the
+        north-west [1]: the factor ``1 + a (v - v_c) / w``.
+    shade_sd
+        Year-to-year log-normal spread of the shading [1] (assumed).
+    anomaly_length
+        Correlation length of the random departures from b(z) [m] (a few
+        hundred metres; assumed).
+    persistent_sd, yearly_sd, winter_anomaly_sd
+        Standard deviation of the persistent and yearly random departures
+        of b_a, and of the yearly departures of b_w [kg m-2] (assumed).
+    fourier_modes
+        Number of random Fourier features of a random field [1].
     stake_sd
-        Lateral anomaly of b_a fixed per stake [kg m-2] (assumed).
+        Local part of b_a fixed per stake (below the 25 m cell) [kg m-2].
     point_sd, point_winter_sd
-        Anomaly of b_a and b_w per stake and year [kg m-2] (assumed).
+        Local part of b_a and b_w per point and year [kg m-2] (assumed).
+    missed_reading
+        Probability that a stake's end-of-winter reading is missing [1]
+        (assumed).
     reading_sd
         Noise of an exposure reading [m]; readings are written to 0.01 m
         (the dataset's 0.01 m per 10 kg m-2).
@@ -214,22 +342,56 @@ class Model:
     snout_elevation: float = 3490.0
     headwall_elevation: float = 4000.0
     flow_length: float = 1900.0
-    half_width: float = 470.0
-    profile_exponent: float = 0.8
-    side_rise: float = 15.0
+    basin_half_width: float = 560.0
+    tongue_half_width: float = 220.0
+    basin_position: float = 0.3
+    basin_extent: float = 0.28
+    head_rounding: float = 0.1
+    snout_rounding: float = 0.06
+    flow_bend: float = 120.0
+    outline_roughness: float = 0.08
+    headwall_height: float = 80.0
+    headwall_scale: float = 0.05
+    profile_exponent: float = 0.9
+    side_rise: float = 10.0
+    cirque_side_rise: float = 60.0
+    dem_roughness: float = 6.0
+    dem_length: float = 150.0
+    geometry_seed: int = 51
     retreat: float = 12.0
+    lateral_retreat: float = 1.0
     spacing: float = 25.0
     band_width: float = 50.0
     annual_balance: float = -370.0
     winter_balance: float = 160.0
-    ablation_gradient: float = 6.0
-    accumulation_gradient: float = 1.5
-    winter_gradient: float = 0.3
     annual_sd: float = 300.0
     winter_sd: float = 30.0
-    stake_sd: float = 60.0
+    ablation_gradient: float = 6.0
+    curvature: float = 0.006
+    accumulation_gradient: float = 3.0
+    accumulation_scale: float = 115.0
+    summit_gradient: float = 0.2
+    shape_sd: tuple[float, float, float, float] = (0.2, 0.3, 0.2, 0.3)
+    winter_gradient: float = 0.3
+    winter_gradient_sd: float = 0.1
+    drift_amplitude: float = 250.0
+    drift_length: float = 200.0
+    cone_amplitude: float = 250.0
+    cone_radius: float = 90.0
+    drift_sd: float = 0.4
+    shade_amplitude: float = 300.0
+    shade_length: float = 120.0
+    shade_asymmetry: float = 0.6
+    shade_sd: float = 0.2
+    anomaly_length: float = 250.0
+    persistent_sd: float = 60.0
+    yearly_sd: float = 60.0
+    winter_anomaly_sd: float = 30.0
+    fourier_modes: int = 120
+    stake_sd: float = 30.0
     point_sd: float = 40.0
     point_winter_sd: float = 30.0
+    missed_reading: float = 0.03
     reading_sd: float = 0.01
     snow_density: tuple[float, float] = (300.0, 440.0)
     firn_density: tuple[float, float] = (540.0, 640.0)
@@ -248,14 +410,25 @@ class Model:
 #: The model of the shipped example.
 MODEL = Model()
 
-#: Target elevations of the stakes [m]: mostly in the ablation area.
-STAKE_ELEVATIONS = (
-    *np.linspace(3510.0, 3700.0, 12).tolist(),
-    *np.linspace(3740.0, 3940.0, 6).tolist(),
-)
-#: Target elevations of the winter pits and of the end-of-summer pits [m].
-WINTER_PITS = (3650.0, 3780.0, 3900.0)
-SUMMER_PITS = (3800.0, 3920.0)
+#: The stake network in 2000: (s, side) with s the position along the flow line (0 head,
+#: 1 snout) and side the fraction of the half-width to the right (+) or left (-) of the
+#: centre line; transverse lines, dense on the tongue, sparse in the cirque.
+STAKE_SITES = (
+    (0.88, -0.3), (0.88, 0.3),
+    (0.80, -0.6), (0.80, 0.0), (0.80, 0.6),
+    (0.72, -0.6), (0.72, 0.0), (0.72, 0.6),
+    (0.64, -0.6), (0.64, 0.0), (0.64, 0.6),
+    (0.54, -0.4), (0.54, 0.4),
+    (0.45, -0.35), (0.45, 0.35),
+    (0.26, 0.1), (0.15, -0.3), (0.06, 0.2),
+)  # fmt: skip
+#: Jitter of the stake sites drawn by the seed: along [1] and across [1].
+STAKE_JITTER = (0.015, 0.08)
+#: Sites (s, side) of the winter pits and of the end-of-summer pits.
+WINTER_PITS = ((0.76, 0.0), (0.48, 0.0), (0.24, 0.1))
+SUMMER_PITS = ((0.26, 0.0), (0.08, -0.1))
+#: Avalanche cones at the cirque walls: (s, side of the margin: -1 left, +1 right).
+CONES = ((0.16, -1.0), (0.3, 1.0), (0.42, -1.0))
 #: Probe soundings per year at the end of winter.
 PROBES_PER_YEAR = 6
 
@@ -288,12 +461,13 @@ def example_rows() -> dict[str, dict[str, Any]]:
 
 
 def write_example(directory: str | os.PathLike[str]) -> Path:
-    """Copy the shipped example workbook into ``directory``, atomically.
+    """Copy the shipped example workbook and its truth files into ``directory``, atomically.
 
     Parameters
     ----------
     directory
-        Folder to write ``haxilegen51.xlsx`` into (created if missing).
+        Folder to write ``haxilegen51.xlsx``, ``truth.csv`` and
+        ``truth_points.csv`` into (created if missing).
 
     Returns
     -------
@@ -303,96 +477,153 @@ def write_example(directory: str | os.PathLike[str]) -> Path:
     from mbpack.atomic import atomic_file
 
     target = Path(directory) / FILE_NAME
-    with atomic_file(target) as tmp:
-        shutil.copyfile(shipped_path(), tmp)
+    for name in (FILE_NAME, TRUTH_FILE, TRUTH_POINTS_FILE):
+        with atomic_file(Path(directory) / name) as tmp:
+            shutil.copyfile(shipped_path().parent / name, tmp)
     return target
 
 
-# --- the true field --------------------------------------------------------------------------
-
-
-def annual_balance_profile(
-    elevation: np.ndarray | float, ela: float, model: Model = MODEL
-) -> np.ndarray:
-    """Annual balance of the true field at ``elevation`` [kg m-2].
-
-    Parameters
-    ----------
-    elevation
-        Surface elevation [m].
-    ela
-        Equilibrium-line altitude of the year [m].
-    model
-        Gradients below and above the ELA [kg m-2 m-1].
-
-    Notes
-    -----
-    Piecewise linear, continuous, zero at the ELA:
-    ``b_a = g_abl (z - ELA)`` below it and ``g_acc (z - ELA)`` above it.
-
-    Examples
-    --------
-    >>> annual_balance_profile(np.array([3600.0, 3800.0, 4000.0]), 3800.0).tolist()
-    [-1200.0, 0.0, 300.0]
-    """
-    dz = np.asarray(elevation, dtype=float) - ela
-    return np.where(dz < 0, model.ablation_gradient * dz, model.accumulation_gradient * dz)
-
-
-def winter_balance_profile(
-    elevation: np.ndarray | float, intercept: float, model: Model = MODEL
-) -> np.ndarray:
-    """Winter balance of the true field at ``elevation`` [kg m-2].
-
-    ``b_w = W + g_w (z - z_0)`` with ``W`` the ``intercept`` [kg m-2] at the
-    snout elevation ``z_0`` [m].
-
-    >>> winter_balance_profile(np.array([3490.0, 3990.0]), 100.0).tolist()
-    [100.0, 250.0]
-    """
-    z = np.asarray(elevation, dtype=float)
-    return intercept + model.winter_gradient * (z - model.snout_elevation)
-
-
-def solve_ela(elevation: np.ndarray, annual_balance: float, model: Model = MODEL) -> float:
-    """ELA [m] at which the mean of :func:`annual_balance_profile` over the cells is ``annual_balance``.
-
-    Parameters
-    ----------
-    elevation
-        Elevations of equal-area grid cells [m].
-    annual_balance
-        Glacier-wide annual balance wanted [kg m-2].
-
-    Notes
-    -----
-    ``B_a(ELA) = mean_i b_a(z_i; ELA)`` decreases strictly with the ELA, so
-    the root is unique; it is found with Brent's method in a bracket of
-    2000 m about the glacier (an ELA outside the glacier is allowed).
-    """
-    from scipy.optimize import brentq
-
-    z = np.asarray(elevation, dtype=float)
-    lo, hi = float(z.min()) - 2000.0, float(z.max()) + 2000.0
-    return float(
-        brentq(
-            lambda e: float(annual_balance_profile(z, e, model).mean()) - annual_balance,
-            lo,
-            hi,
-            xtol=1e-9,
-        )
-    )
+# --- the glacier's surface -------------------------------------------------------------------
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
-    """Independent random streams: climate, stakes, pits, readings, probes, dates."""
-    names = ("climate", "stakes", "pits", "readings", "probes", "dates")
+    """Independent random streams: climate, stakes, pits, readings, probes, dates, field."""
+    names = ("climate", "stakes", "pits", "readings", "probes", "dates", "field")
     children = np.random.SeedSequence(seed).spawn(len(names))
     return {n: np.random.default_rng(c) for n, c in zip(names, children, strict=True)}
 
 
-def _survey_of(year: int) -> int:
-    return max(s for s in SURVEYS if s <= year)
+@dataclass(frozen=True)
+class RandomField:
+    """A stationary Gaussian random field by random Fourier features.
+
+    ``f(x, y) = σ sqrt(2/M) Σ_k cos(ω_k · (x, y) + φ_k)`` with ``ω_k`` drawn
+    from N(0, I / L²) and ``φ_k`` uniform: mean 0, standard deviation ``σ``
+    and covariance ``σ² exp(-r² / 2L²)`` as M grows (Rahimi & Recht 2007).
+
+    Attributes
+    ----------
+    omega
+        Frequencies [rad m-1], shape (M, 2).
+    phase
+        Phases [rad], shape (M,).
+    sd
+        Standard deviation ``σ`` [the field's unit].
+    """
+
+    omega: np.ndarray
+    phase: np.ndarray
+    sd: float
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, sd: float, length: float, modes: int) -> RandomField:
+        """A field of standard deviation ``sd`` and correlation length ``length`` [m]."""
+        return cls(
+            rng.normal(0.0, 1.0 / length, (modes, 2)), rng.uniform(0, 2 * math.pi, modes), sd
+        )
+
+    def __call__(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The field at ``x``, ``y`` [m] (relative to any fixed origin)."""
+        arg = np.outer(x, self.omega[:, 0]) + np.outer(y, self.omega[:, 1]) + self.phase
+        return self.sd * math.sqrt(2.0 / self.phase.size) * np.cos(arg).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The glacier's grid cells of one survey and where they lie on the glacier.
+
+    Attributes
+    ----------
+    x, y
+        Cell centres in EPSG:32645 [m].
+    elevation
+        Surface elevation [m].
+    s
+        Position along the flow line [1] (0 at the head, 1 at the snout in 2000).
+    side
+        Position across: ``(v - v_c) / w`` [1], -1 at the left margin, +1 at the right.
+    margin
+        Distance to the nearest margin (outside cell) [m].
+    u_head
+        Distance along the flow line from the head [m].
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    elevation: np.ndarray
+    s: np.ndarray
+    side: np.ndarray
+    margin: np.ndarray
+    u_head: np.ndarray
+
+
+def _harmonics(model: Model) -> tuple[np.ndarray, np.ndarray, RandomField]:
+    """The outline's fixed harmonics (left, right) and the surface's bumps."""
+    rng = np.random.default_rng(model.geometry_seed)
+    k = np.arange(2, 6)
+    left = np.stack([model.outline_roughness / k, rng.uniform(0, 2 * math.pi, k.size)])
+    right = np.stack([model.outline_roughness / k, rng.uniform(0, 2 * math.pi, k.size)])
+    bumps = RandomField.draw(rng, model.dem_roughness, model.dem_length, model.fourier_modes)
+    return left, right, bumps
+
+
+def _half_width(s: np.ndarray, end: float, harmonics: np.ndarray, year: int,
+                model: Model) -> np.ndarray:  # fmt: skip
+    """Distance [m] from the centre line to one margin at ``s`` (0 outside 0 <= s <= end)."""
+    core = model.tongue_half_width + (model.basin_half_width - model.tongue_half_width) * np.exp(
+        -(((s - model.basin_position) / model.basin_extent) ** 2)
+    )
+    head = np.sqrt(np.clip(s / model.head_rounding, 0.0, 1.0))
+    snout = np.sqrt(np.clip((end - s) / model.snout_rounding, 0.0, 1.0))
+    k = np.arange(2, 2 + harmonics.shape[1])
+    wiggle = 1.0 + np.sum(
+        harmonics[0][:, None] * np.cos(2 * math.pi * k[:, None] * s[None, :] + harmonics[1][:, None]),
+        axis=0,
+    )  # fmt: skip
+    width = core * head * snout * wiggle - model.lateral_retreat * (year - SURVEYS[0])
+    return np.where((s >= 0) & (s <= end), np.maximum(width, 0.0), 0.0)
+
+
+def _cells(year: int, centre: tuple[float, float], model: Model = MODEL) -> Cells:
+    """Grid cells of the glacier surveyed in ``year`` (see the module's Notes)."""
+    from scipy import ndimage
+
+    cx, cy = centre
+    left_h, right_h, bumps = _harmonics(model)
+    diag = 1.0 / math.sqrt(2.0)
+    length = model.flow_length
+    head = (cx - diag * length / 2, cy - diag * length / 2)
+    reach = length / 2 + model.basin_half_width + 4 * model.spacing
+    xs = np.arange(cx - reach, cx + reach, model.spacing) + model.spacing / 2
+    ys = np.arange(cy - reach, cy + reach, model.spacing) + model.spacing / 2
+    x, y = np.meshgrid(xs, ys)
+    u = ((x - head[0]) + (y - head[1])) * diag  # along the flow, towards the north-east
+    v = ((x - head[0]) - (y - head[1])) * diag  # across, + to the right (south-east)
+    s = u / length
+    end = 1.0 - model.retreat * (year - SURVEYS[0]) / length
+    flat_s = s.ravel()
+    across = v.ravel() - model.flow_bend * np.sin(math.pi * np.clip(flat_s, 0, 1))
+    wl = _half_width(flat_s, end, left_h, year, model)
+    wr = _half_width(flat_s, end, right_h, year, model)
+    inside = ((across >= 0) & (across <= wr)) | ((across < 0) & (-across <= wl))
+    inside &= (wl > 0) & (wr > 0)
+    mask = inside.reshape(x.shape)
+    margin = ndimage.distance_transform_edt(mask) * model.spacing
+    side = np.where(across >= 0, across / np.maximum(wr, 1e-9), across / np.maximum(wl, 1e-9))
+    sc = np.clip(flat_s[inside], 0.0, 1.0)
+    relief = model.headwall_elevation - model.snout_elevation
+    xi, yi, side = x.ravel()[inside], y.ravel()[inside], side[inside]
+    z = (
+        model.snout_elevation
+        + (relief - model.headwall_height) * (1 - sc) ** model.profile_exponent
+        + model.headwall_height * np.exp(-sc / model.headwall_scale)
+        + (model.side_rise + model.cirque_side_rise * (1 - sc) ** 2) * np.clip(side, -1, 1) ** 2
+        + bumps(xi - cx, yi - cy)
+    )
+    z = np.clip(z, model.snout_elevation, model.headwall_elevation)
+    return Cells(
+        xi, yi, np.round(z, 1), flat_s[inside], side, margin.ravel()[inside], u.ravel()[inside]
+    )
 
 
 def surface(year: int, centre: tuple[float, float], model: Model = MODEL) -> pd.DataFrame:
@@ -401,38 +632,20 @@ def surface(year: int, centre: tuple[float, float], model: Model = MODEL) -> pd.
     Parameters
     ----------
     year
-        Survey year (the glacier shortens by ``model.retreat`` a year from 2000).
+        Survey year (the snout retreats by ``model.retreat`` and the margins by
+        ``model.lateral_retreat`` a year from 2000).
     centre
         x, y of the glacier centre in EPSG:32645 [m], on the grid.
+    model
+        The geometry's parameters.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``year``, ``x``, ``y`` (cell centres [m]) and ``elevation`` [m].
     """
-    cx, cy = centre
-    length = model.flow_length - model.retreat * (year - SURVEYS[0])
-    diag = 1.0 / math.sqrt(2.0)
-    head = (cx - diag * model.flow_length / 2, cy - diag * model.flow_length / 2)
-    reach = model.flow_length / 2 + 4 * model.spacing
-    xs = np.arange(cx - reach, cx + reach, model.spacing) + model.spacing / 2
-    ys = np.arange(cy - reach, cy + reach, model.spacing) + model.spacing / 2
-    x, y = np.meshgrid(xs, ys)
-    u = ((x - head[0]) + (y - head[1])) * diag  # along the flow, towards the north-east
-    v = ((x - head[0]) - (y - head[1])) * diag
-    s = u / length
-    across = v / model.half_width
-    inside = (s >= 0) & (s <= 1) & ((2 * s - 1) ** 2 + across**2 <= 1.0)
-    relief = model.headwall_elevation - model.snout_elevation
-    z = (
-        model.snout_elevation
-        + relief * (1 - np.clip(s, 0, 1)) ** model.profile_exponent
-        + model.side_rise * np.abs(across)
-    )
-    z = np.clip(z, model.snout_elevation, model.headwall_elevation)
-    return pd.DataFrame(
-        {"year": year, "x": x[inside], "y": y[inside], "elevation": np.round(z[inside], 1)}
-    )
+    c = _cells(year, centre, model)
+    return pd.DataFrame({"year": year, "x": c.x, "y": c.y, "elevation": c.elevation})
 
 
 def hypsometry(grid: pd.DataFrame, model: Model = MODEL) -> pd.DataFrame:
@@ -458,24 +671,8 @@ def hypsometry(grid: pd.DataFrame, model: Model = MODEL) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _climate(
-    seed: int, grids: dict[int, np.ndarray], model: Model
-) -> dict[int, tuple[float, float]]:
-    """ELA [m] and winter intercept [kg m-2] of every balance year."""
-    rng = _streams(seed)["climate"]
-    annual = rng.normal(0.0, model.annual_sd, len(YEARS))
-    winter = rng.normal(0.0, model.winter_sd, len(YEARS))
-    annual += model.annual_balance - annual.mean()
-    winter += model.winter_balance - winter.mean()
-    out = {}
-    for k, year in enumerate(YEARS):
-        z = grids[_survey_of(year)]
-        ela = solve_ela(z, float(annual[k]), model)
-        out[year] = (
-            ela,
-            float(winter[k]) - model.winter_gradient * float(np.mean(z - model.snout_elevation)),
-        )
-    return out
+def _survey_of(year: int) -> int:
+    return max(s for s in SURVEYS if s <= year)
 
 
 def _centre() -> tuple[float, float]:
@@ -488,51 +685,410 @@ def _centre() -> tuple[float, float]:
     return round(cx / step) * step, round(cy / step) * step
 
 
+# --- the true field --------------------------------------------------------------------------
+
+
+def annual_balance_profile(
+    elevation: np.ndarray | float,
+    ela: float,
+    model: Model = MODEL,
+    *,
+    ablation: float | None = None,
+    curvature: float | None = None,
+    accumulation: float | None = None,
+    scale: float | None = None,
+) -> np.ndarray:
+    """Annual balance of the curved profile at ``elevation`` [kg m-2].
+
+    Parameters
+    ----------
+    elevation
+        Surface elevation [m].
+    ela
+        Equilibrium-line altitude of the profile [m].
+    model
+        The default shape: ``ablation_gradient``, ``curvature``,
+        ``accumulation_gradient``, ``accumulation_scale``.
+    ablation, curvature, accumulation, scale
+        The year's shape, when not the model's: ``g_abl`` [kg m-2 m-1] just
+        below the ELA, ``q`` [kg m-2 m-2], ``g_acc`` [kg m-2 m-1] just
+        above it, ``h`` [m].
+
+    Notes
+    -----
+    ``P(Δz) = g_abl Δz - q Δz²`` below the ELA (steepening downwards) and
+    ``g_acc h tanh(Δz / h) + g_top Δz`` above it (flattening to the
+    small ``summit_gradient`` ``g_top``); continuous, zero at the ELA,
+    with a break of gradient there.
+
+    Examples
+    --------
+    >>> annual_balance_profile(np.array([3600.0, 3800.0, 3900.0]), 3800.0).round(1).tolist()
+    [-1440.0, 0.0, 261.9]
+    """
+    ga = model.ablation_gradient if ablation is None else ablation
+    q = model.curvature if curvature is None else curvature
+    gc = model.accumulation_gradient if accumulation is None else accumulation
+    h = model.accumulation_scale if scale is None else scale
+    dz = np.asarray(elevation, dtype=float) - ela
+    up = np.maximum(dz, 0.0)
+    return np.where(
+        dz < 0, ga * dz - q * dz**2, gc * h * np.tanh(up / h) + model.summit_gradient * up
+    )
+
+
+def winter_balance_profile(
+    elevation: np.ndarray | float,
+    intercept: float,
+    model: Model = MODEL,
+    *,
+    gradient: float | None = None,
+) -> np.ndarray:
+    """Winter balance of the profile at ``elevation`` [kg m-2].
+
+    ``b_w = W + g_w (z - z_0)`` with ``W`` the ``intercept`` [kg m-2] at the
+    snout elevation ``z_0`` [m] and ``g_w`` the ``gradient`` (default the
+    model's ``winter_gradient``) [kg m-2 m-1].
+
+    >>> winter_balance_profile(np.array([3490.0, 3990.0]), 100.0).tolist()
+    [100.0, 250.0]
+    """
+    g = model.winter_gradient if gradient is None else gradient
+    z = np.asarray(elevation, dtype=float)
+    return intercept + g * (z - model.snout_elevation)
+
+
+def solve_ela(
+    elevation: np.ndarray,
+    annual_balance: float,
+    model: Model = MODEL,
+    *,
+    anomaly: np.ndarray | float = 0.0,
+    shape: dict[str, float] | None = None,
+) -> float:
+    """ELA [m] at which the mean over the cells of the profile plus ``anomaly`` is ``annual_balance``.
+
+    Parameters
+    ----------
+    elevation
+        Elevations of equal-area grid cells [m].
+    annual_balance
+        Glacier-wide annual balance wanted [kg m-2].
+    model
+        The default profile shape.
+    anomaly
+        Departure of every cell from the profile [kg m-2].
+    shape
+        ``gradient``, ``curvature``, ``scale`` of the year
+        (:func:`annual_balance_profile`).
+
+    Notes
+    -----
+    ``B_a(ELA) = mean_i (P(z_i - ELA) + d_i)`` decreases strictly with the
+    ELA, so the root is unique; it is found with Brent's method in a
+    bracket of 2000 m about the glacier (an ELA outside the glacier is
+    allowed).
+    """
+    from scipy.optimize import brentq
+
+    z = np.asarray(elevation, dtype=float)
+    extra = float(np.mean(anomaly))
+    kw = shape or {}
+    lo, hi = float(z.min()) - 2000.0, float(z.max()) + 2000.0
+    return float(
+        brentq(
+            lambda e: float(annual_balance_profile(z, e, model, **kw).mean()) + extra
+            - annual_balance,
+            lo,
+            hi,
+            xtol=1e-9,
+        )
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Weather:
+    """What one balance year draws (see the module's Notes).
+
+    Attributes
+    ----------
+    annual_target, winter_target
+        Glacier-wide B_a and B_w of the year [kg m-2].
+    shape
+        ``gradient`` [kg m-2 m-1], ``curvature`` [kg m-2 m-2], ``scale`` [m] of the profile.
+    winter_gradient
+        db_w/dz [kg m-2 m-1].
+    drift, shade
+        Factors of the drift and avalanche deposits and of the shading [1].
+    annual_field, winter_field
+        The year's random departures of b_a and b_w.
+    """
+
+    annual_target: float
+    winter_target: float
+    shape: dict[str, float]
+    winter_gradient: float
+    drift: float
+    shade: float
+    annual_field: RandomField
+    winter_field: RandomField
+
+
+def _weather(seed: int, model: Model) -> tuple[dict[int, Weather], RandomField]:
+    """Every year's weather and the persistent random departure of b_a."""
+    streams = _streams(seed)
+    rng, frng = streams["climate"], streams["field"]
+    annual = rng.normal(0.0, model.annual_sd, len(YEARS))
+    winter = rng.normal(0.0, model.winter_sd, len(YEARS))
+    annual += model.annual_balance - annual.mean()
+    winter += model.winter_balance - winter.mean()
+    persistent = RandomField.draw(
+        frng, model.persistent_sd, model.anomaly_length, model.fourier_modes
+    )
+    out = {}
+    for k, year in enumerate(YEARS):
+        factor = [float(np.exp(rng.normal(0, sd) - sd**2 / 2)) for sd in model.shape_sd]
+        shape = {
+            "ablation": model.ablation_gradient * factor[0],
+            "curvature": model.curvature * factor[1],
+            "accumulation": model.accumulation_gradient * factor[2],
+            "scale": model.accumulation_scale * factor[3],
+        }
+        out[year] = Weather(
+            float(annual[k]),
+            float(winter[k]),
+            shape,
+            float(max(model.winter_gradient + rng.normal(0, model.winter_gradient_sd), 0.0)),
+            float(np.exp(rng.normal(0, model.drift_sd) - model.drift_sd**2 / 2)),
+            float(np.exp(rng.normal(0, model.shade_sd) - model.shade_sd**2 / 2)),
+            RandomField.draw(frng, model.yearly_sd, model.anomaly_length, model.fourier_modes),
+            RandomField.draw(
+                frng, model.winter_anomaly_sd, model.anomaly_length, model.fourier_modes
+            ),
+        )
+    return out, persistent
+
+
+def deposits(cells: Cells, model: Model = MODEL) -> np.ndarray:
+    """Drift and avalanche deposits of an average winter [kg m-2] on every cell.
+
+    ``A_d exp(-u / L_d)`` below the headwall (``u`` the distance from the
+    head) plus three avalanche cones ``A_c exp(-r² / 2 R²)`` centred on the
+    cirque walls (:data:`CONES`, ``r`` the distance from a cone's apex).
+    """
+    out = model.drift_amplitude * np.exp(-np.maximum(cells.u_head, 0.0) / model.drift_length)
+    for s0, side in CONES:
+        # the apex: the margin cell nearest to (s0, side)
+        near = np.abs(cells.s - s0) < 0.03
+        pick = near & (np.sign(cells.side) == side)
+        if not pick.any():
+            continue
+        k = np.flatnonzero(pick)[np.argmin(cells.margin[pick])]
+        r2 = (cells.x - cells.x[k]) ** 2 + (cells.y - cells.y[k]) ** 2
+        out = out + model.cone_amplitude * np.exp(-r2 / (2 * model.cone_radius**2))
+    return out
+
+
+def shading(cells: Cells, model: Model = MODEL) -> np.ndarray:
+    """Less melt in the shade of the cirque walls in an average summer [kg m-2] on every cell.
+
+    ``A_s exp(-m / L_s) (1 - s)² (1 + a side)``: ``m`` the distance to the
+    margin [m], strongest in the cirque, and on the right (south-east) side.
+    """
+    s = np.clip(cells.s, 0.0, 1.0)
+    return (
+        model.shade_amplitude
+        * np.exp(-cells.margin / model.shade_length)
+        * (1 - s) ** 2
+        * (1 + model.shade_asymmetry * np.clip(cells.side, -1, 1))
+    )
+
+
+@dataclass(frozen=True)
+class YearField:
+    """The true balance of every cell in one year, and the year's profile.
+
+    Attributes
+    ----------
+    winter, annual
+        b_w and b_a of every cell [kg m-2].
+    ela
+        ELA of the year's profile P [m] (not the field's ELA).
+    winter_intercept
+        ``W`` of the year [kg m-2].
+    weather
+        What the year drew.
+    """
+
+    winter: np.ndarray
+    annual: np.ndarray
+    ela: float
+    winter_intercept: float
+    weather: Weather
+
+
+def _departure(values: np.ndarray, elevation: np.ndarray, width: float) -> np.ndarray:
+    """``values`` less their mean over the cells of each elevation band of ``width`` [m].
+
+    The drift, avalanche and shading terms are departures from b(z): the
+    band profile of the true field is then the curved profile P (as
+    Hintereisferner's WGMS band profiles are band means, which hold them).
+
+    >>> _departure(np.array([1.0, 3.0, 5.0]), np.array([10.0, 20.0, 60.0]), 50.0).tolist()
+    [-1.0, 1.0, 0.0]
+    """
+    _, inverse = np.unique(np.floor(elevation / width), return_inverse=True)
+    inverse = inverse.ravel()
+    means = np.bincount(inverse, weights=values) / np.bincount(inverse)
+    return values - means[inverse]
+
+
+def _year_field(cells: Cells, weather: Weather, persistent: RandomField, centre: tuple[float, float],
+                model: Model) -> YearField:  # fmt: skip
+    """Solve the year's ELA and winter intercept on the cells and return the field."""
+    from scipy.optimize import brentq
+
+    x, y = cells.x - centre[0], cells.y - centre[1]
+    drift = weather.drift * _departure(deposits(cells, model), cells.elevation, model.band_width)
+    w_rest = (
+        weather.winter_gradient * (cells.elevation - model.snout_elevation)
+        + drift
+        + weather.winter_field(x, y)
+    )
+    w0 = float(
+        brentq(
+            lambda w: float(np.maximum(w + w_rest, 0.0).mean()) - weather.winter_target,
+            weather.winter_target - 5000.0,
+            weather.winter_target + 5000.0,
+            xtol=1e-9,
+        )
+    )
+    shade = weather.shade * _departure(shading(cells, model), cells.elevation, model.band_width)
+    anomaly = drift + shade + persistent(x, y)
+    anomaly = anomaly + weather.annual_field(x, y)
+    e = solve_ela(cells.elevation, weather.annual_target, model, anomaly=anomaly,
+                  shape=weather.shape)  # fmt: skip
+    annual = annual_balance_profile(cells.elevation, e, model, **weather.shape) + anomaly
+    return YearField(np.maximum(w0 + w_rest, 0.0), annual, e, w0, weather)
+
+
+def field_ela(elevation: np.ndarray, balance: np.ndarray, width: float = 50.0) -> float:
+    """ELA [m] of a cell field: the zero of its band means, linear between band-mean elevations.
+
+    Parameters
+    ----------
+    elevation, balance
+        Elevation [m] and annual balance [kg m-2] of equal-area cells.
+    width
+        Band height [m].
+
+    Returns
+    -------
+    float
+        The lowest elevation where the band means cross zero upwards; the
+        glacier's lowest (highest) cell elevation when every band mean is
+        positive (negative).
+
+    Examples
+    --------
+    >>> field_ela(np.array([10.0, 60.0, 110.0]), np.array([-100.0, 0.0, 100.0]))
+    60.0
+    """
+    _, inverse = np.unique(np.floor(elevation / width), return_inverse=True)
+    inverse = inverse.ravel()
+    n = np.bincount(inverse)
+    z = np.bincount(inverse, weights=elevation) / n
+    b = np.bincount(inverse, weights=balance) / n
+    up = np.flatnonzero((b[:-1] < 0) & (b[1:] >= 0))
+    if up.size == 0:  # no band mean crosses zero upwards: all above or all below
+        return float(elevation.min()) if b[0] >= 0 else float(elevation.max())
+    k = int(up[0])
+    return float(z[k] + (0.0 - b[k]) * (z[k + 1] - z[k]) / (b[k + 1] - b[k]))
+
+
+@dataclass
+class _Truth:
+    """The generator's truth: glacier-wide per year and at the points."""
+
+    years: pd.DataFrame
+    points: pd.DataFrame
+
+
+@functools.lru_cache(maxsize=4)
+def _surveys(centre: tuple[float, float], model: Model) -> dict[int, Cells]:
+    """The cells of every survey (the geometry is the same for every seed: computed once)."""
+    return {s: _cells(s, centre, model) for s in SURVEYS}
+
+
+def _fields(seed: int, cells: dict[int, Cells], centre: tuple[float, float],
+            model: Model) -> dict[int, YearField]:  # fmt: skip
+    weather, persistent = _weather(seed, model)
+    return {y: _year_field(cells[_survey_of(y)], weather[y], persistent, centre, model)
+            for y in YEARS}  # fmt: skip
+
+
+def _glacier_wide(
+    cells: dict[int, Cells], fields: dict[int, YearField], model: Model
+) -> pd.DataFrame:
+    rows = []
+    for year in YEARS:
+        c, f = cells[_survey_of(year)], fields[year]
+        b_a, b_w = float(f.annual.mean()), float(f.winter.mean())
+        rows.append(
+            {
+                "year": year,
+                "survey_year": _survey_of(year),
+                "area": len(c.x) * model.spacing**2 / 1e6,
+                "winter_balance": b_w,
+                "summer_balance": b_a - b_w,
+                "annual_balance": b_a,
+                "ela": field_ela(c.elevation, f.annual, model.band_width),
+                "aar": float(np.mean(f.annual >= 0)),
+                "profile_ela": f.ela,
+                "ablation_gradient": f.weather.shape["ablation"],
+                "curvature": f.weather.shape["curvature"],
+                "accumulation_gradient": f.weather.shape["accumulation"],
+                "accumulation_scale": f.weather.shape["scale"],
+                "winter_intercept": f.winter_intercept,
+                "winter_gradient": f.weather.winter_gradient,
+                "drift_factor": f.weather.drift,
+                "shade_factor": f.weather.shade,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def true_balances(seed: int = SEED, model: Model = MODEL) -> pd.DataFrame:
-    """Glacier-wide balances of the true field, one row per balance year.
+    """Glacier-wide balances of the true field, one row per balance year (``truth.csv``).
 
     Parameters
     ----------
     seed
-        Seed of the generator (the climate stream of :func:`make_example`).
+        Seed of the generator (the climate and field streams of :func:`make_example`).
     model
         Model parameters.
 
     Returns
     -------
     pandas.DataFrame
-        ``year``, ``survey_year``, ``ela`` [m], ``winter_intercept``,
-        ``winter_balance``, ``summer_balance``, ``annual_balance``
-        [kg m-2], ``area`` [km2] and ``aar`` [1] (area at or above the ELA).
+        ``year``, ``survey_year``, ``area`` [km2], ``winter_balance``,
+        ``summer_balance``, ``annual_balance`` [kg m-2], ``ela`` [m] (the
+        zero of the true field's 50 m band means) and ``aar`` [1] (share
+        of the area with b_a >= 0), and the year's draw: ``profile_ela``
+        [m], ``ablation_gradient`` [kg m-2 m-1], ``curvature``
+        [kg m-2 m-2], ``accumulation_gradient`` [kg m-2 m-1],
+        ``accumulation_scale`` [m], ``winter_intercept`` [kg m-2],
+        ``winter_gradient`` [kg m-2 m-1], ``drift_factor`` and
+        ``shade_factor`` [1].
 
     Notes
     -----
-    ``B = Σ_i b(z_i) A_i / Σ_i A_i`` over the cells of the survey used for
+    ``B = Σ_i b(x_i) A_i / Σ_i A_i`` over the cells of the survey used for
     the year; the cells have equal areas.  ``B_s = B_a - B_w``.
     """
     centre = _centre()
-    grids = {s: surface(s, centre, model)["elevation"].to_numpy() for s in SURVEYS}
-    climate = _climate(seed, grids, model)
-    rows = []
-    for year in YEARS:
-        z = grids[_survey_of(year)]
-        ela, w0 = climate[year]
-        b_a = float(annual_balance_profile(z, ela, model).mean())
-        b_w = float(winter_balance_profile(z, w0, model).mean())
-        rows.append(
-            {
-                "year": year,
-                "survey_year": _survey_of(year),
-                "ela": ela,
-                "winter_intercept": w0,
-                "winter_balance": b_w,
-                "summer_balance": b_a - b_w,
-                "annual_balance": b_a,
-                "area": len(z) * model.spacing**2 / 1e6,
-                "aar": float(np.mean(z >= ela)),
-            }
-        )
-    return pd.DataFrame(rows)
+    cells = _surveys(centre, model)
+    return _glacier_wide(cells, _fields(seed, cells, centre, model), model)
 
 
 # --- densities: snow and firn depth against water equivalent ---------------------------------
@@ -647,7 +1203,7 @@ def make_example(seed: int = SEED, model: Model = MODEL) -> Workbook:
     Parameters
     ----------
     seed
-        Seed of the random streams (climate, stakes, pits, readings,
+        Seed of the random streams (climate, field, stakes, pits, readings,
         probes, dates); the shipped workbook is seed 51.
     model
         Parameters of the generative model.
@@ -662,29 +1218,62 @@ def make_example(seed: int = SEED, model: Model = MODEL) -> Workbook:
     -----
     The model and the conversion of balances to readings are described in
     the module's docstring; :func:`true_balances` gives the field's
-    glacier-wide balances, which the readings imply.  Needs pyproj (the
-    ``geo`` extra) for latitude and longitude.
+    glacier-wide balances and :func:`true_point_balances` the balances at
+    the points, which the readings imply.  Needs pyproj (the ``geo``
+    extra) for latitude and longitude.
     """
     tables, _ = _generate(seed, model)
     return Workbook.from_tables(tables)
 
 
-def true_stake_balances(seed: int = SEED, model: Model = MODEL) -> pd.DataFrame:
-    """The point balances the readings of :func:`make_example` were made from.
+def make_example_with_truth(
+    seed: int = SEED, model: Model = MODEL
+) -> tuple[Workbook, pd.DataFrame, pd.DataFrame]:
+    """The workbook, :func:`true_balances` and :func:`true_point_balances` of one realisation.
+
+    One run of the generator (the three functions each run it once).
+    """
+    tables, truth = _generate(seed, model)
+    return Workbook.from_tables(tables), truth.years, truth.points
+
+
+def true_point_balances(seed: int = SEED, model: Model = MODEL) -> pd.DataFrame:
+    """The true balances at the stakes, pits and probes (``truth_points.csv``).
 
     Returns
     -------
     pandas.DataFrame
-        ``stake_id``, ``year``, ``elevation`` [m], ``winter_balance`` and
-        ``annual_balance`` [kg m-2] (annual missing for a stake lost that
-        year): the true field plus the stake's lateral and yearly anomalies.
+        One row per point and year: ``point_id``, ``source`` (stake, pit,
+        probe), ``year``, ``x``, ``y`` [m], ``elevation`` [m];
+        ``field_winter_balance``, ``field_annual_balance`` [kg m-2], the
+        true field at the point's cell (what the glacier-wide truth
+        averages); ``winter_balance``, ``annual_balance`` [kg m-2], the
+        point's own true balance (the field plus its local part), which
+        its readings were made from: for a stake both (annual missing in
+        the year it was lost, winter missing when its winter reading was
+        missed), for a winter pit or a probe the winter balance, for an
+        end-of-summer pit the annual; ``old_surface`` of a stake at the
+        start of the year (ice or firn).
     """
     _, truth = _generate(seed, model)
-    return pd.DataFrame(truth)
+    return truth.points
 
 
-def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The workbook's tables and the true stake balances behind the readings."""
+def true_stake_balances(seed: int = SEED, model: Model = MODEL) -> pd.DataFrame:
+    """The stakes' rows of :func:`true_point_balances`, with ``stake_id`` for ``point_id``."""
+    points = true_point_balances(seed, model)
+    stakes = points[points["source"] == "stake"].rename(columns={"point_id": "stake_id"})
+    return stakes.reset_index(drop=True)
+
+
+def _site(cells: Cells, s: float, side: float) -> int:
+    """Index of the cell nearest to the position (s, side) on the glacier."""
+    d = (cells.s - s) ** 2 * 25.0 + (cells.side - side) ** 2 * 0.25
+    return int(np.argmin(d))
+
+
+def _generate(seed: int, model: Model) -> tuple[dict[str, Any], _Truth]:
+    """The workbook's tables and the truth behind the readings."""
     from pyproj import Transformer
 
     streams = _streams(seed)
@@ -695,39 +1284,52 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, A
         return {"latitude": round(float(lat), 6), "longitude": round(float(lon), 6)}
 
     centre = _centre()
-    grids = {s: surface(s, centre, model) for s in SURVEYS}
+    cells = _surveys(centre, model)
+    grids = {
+        s: pd.DataFrame({"year": s, "x": c.x, "y": c.y, "elevation": c.elevation})
+        for s, c in cells.items()
+    }
     grid = pd.concat(grids.values(), ignore_index=True)
     hyps = hypsometry(grid, model)
-    climate = _climate(seed, {s: g["elevation"].to_numpy() for s, g in grids.items()}, model)
-    first = grids[SURVEYS[0]]
+    fields = _fields(seed, cells, centre, model)
+    index = {s: {(float(x), float(y)): i for i, (x, y) in enumerate(zip(c.x, c.y, strict=True))}
+             for s, c in cells.items()}  # fmt: skip
+    first = cells[SURVEYS[0]]
 
-    def cell_near(elevation: float, rng: np.random.Generator | None = None) -> pd.Series:
-        order = (first["elevation"] - elevation).abs().to_numpy().argsort(kind="stable")
-        return first.iloc[int(order[rng.integers(0, 40)] if rng is not None else order[0])]
+    def at(year: int, x: float, y: float) -> tuple[float, float, float]:
+        """Elevation [m], b_w and b_a [kg m-2] of the true field at the cell (x, y) in ``year``."""
+        s = _survey_of(year)
+        k = index[s].get((x, y))
+        if k is None:  # not on this survey's glacier (never for the sites used)
+            c = cells[s]
+            k = int(np.argmin(np.hypot(c.x - x, c.y - y)))
+        f = fields[year]
+        return float(cells[s].elevation[k]), float(f.winter[k]), float(f.annual[k])
 
-    def elevation_at(year: int, x: float, y: float) -> float:
-        g = grids[_survey_of(year)]
-        k = int(np.argmin(np.hypot(g["x"].to_numpy() - x, g["y"].to_numpy() - y)))
-        return float(g["elevation"].iloc[k])
-
-    # stakes
+    # stakes: the sites jittered by the seed, on a cell that stays on the glacier to the end
     srng = streams["stakes"]
+    last = index[SURVEYS[-1]]
     stakes = []
-    for i, target in enumerate(STAKE_ELEVATIONS):
-        cell = cell_near(target, srng)
+    for i, (s0, side0) in enumerate(STAKE_SITES):
+        for _ in range(20):
+            s = s0 + float(srng.normal(0, STAKE_JITTER[0]))
+            side = side0 + float(srng.normal(0, STAKE_JITTER[1]))
+            k = _site(first, s, side)
+            if (float(first.x[k]), float(first.y[k])) in last:
+                break
         stakes.append(
             {
                 "stake_id": f"{i + 1:02d}",
-                "x": float(cell["x"]),
-                "y": float(cell["y"]),
-                **lat_lon(cell["x"], cell["y"]),
-                "elevation": float(cell["elevation"]),
+                "x": float(first.x[k]),
+                "y": float(first.y[k]),
+                **lat_lon(first.x[k], first.y[k]),
+                "elevation": float(first.elevation[k]),
                 "installed_date": FIRST_BEGIN,
             }
         )
-    lateral = srng.normal(0.0, model.stake_sd, len(stakes))
-    lateral -= lateral.mean()
-    pit_sites = {z: cell_near(z) for z in {*WINTER_PITS, *SUMMER_PITS}}
+    local = srng.normal(0.0, model.stake_sd, len(stakes))
+    local -= local.mean()
+    pit_sites = {site: _site(first, *site) for site in (*WINTER_PITS, *SUMMER_PITS)}
 
     drng, prng, rrng, qrng = (
         streams["dates"],
@@ -749,7 +1351,7 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, A
     ice = DEFAULT.ice_density
     # firn (and superimposed ice) above the glacier ice at each stake: (thickness [m], density
     # [kg m-3]), top last; stakes above the mean ELA start on old firn
-    mean_ela = float(np.mean([climate[y][0] for y in YEARS]))
+    mean_ela = float(np.mean([f.ela for f in fields.values()]))
     store: dict[str, list[tuple[float, float]]] = {
         s["stake_id"]: [(model.initial_firn, DEFAULT.firn_density)]
         if s["elevation"] >= mean_ela
@@ -768,7 +1370,6 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, A
                 "end_date": end,
             }
         )
-        ela, w0 = climate[year]
 
         # pits: winter snow everywhere, firn of the year where some is left at the end of summer
         season_pits: dict[str, list[dict[str, Any]]] = {"winter": [], "summer": []}
@@ -777,19 +1378,24 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, A
             ("summer", SUMMER_PITS, end, model.firn_density),
         ):
             for k, target in enumerate(sites):
-                site = pit_sites[target]
-                x, y = float(site["x"]), float(site["y"])
-                z = elevation_at(year, x, y)
-                swe = float(
-                    winter_balance_profile(z, w0, model)
-                    if season == "winter"
-                    else annual_balance_profile(z, ela, model)
-                )
+                c = pit_sites[target]
+                x, y = float(first.x[c]), float(first.y[c])
+                z, f_w, f_a = at(year, x, y)
+                sd = model.point_winter_sd if season == "winter" else model.point_sd
+                swe = (f_w if season == "winter" else f_a) + float(prng.normal(0.0, sd))
                 if swe / (sum(density) / 2) < model.min_pit_depth:
                     continue
                 layers = _pit_layers(prng, swe, density, model)
                 pit_id = f"{'W' if season == 'winter' else 'S'}{year}-{k + 1}"
                 season_pits[season].append({"pit_id": pit_id, "x": x, "y": y, "layers": layers})
+                truth.append(
+                    {
+                        "point_id": pit_id, "source": "pit", "year": year, "x": x, "y": y,
+                        "elevation": z, "field_winter_balance": f_w, "field_annual_balance": f_a,
+                        "winter_balance": swe if season == "winter" else math.nan,
+                        "annual_balance": swe if season == "summer" else math.nan,
+                    }
+                )  # fmt: skip
                 for top, bottom, rho in layers:
                     layer = "snow" if season == "winter" or rho < 550 else "firn"
                     pits.append(
@@ -810,59 +1416,67 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, A
         def snow_depth(swe: float, x: float, y: float, season: str) -> float:
             return _depth(swe, season_pits[season], x, y, season)  # noqa: B023 (used in this loop)
 
+        survey = cells[_survey_of(year)]
         for p in range(PROBES_PER_YEAR):
-            g = grids[_survey_of(year)]
-            cell = g.iloc[int(qrng.integers(0, len(g)))]
-            x, y, z = float(cell["x"]), float(cell["y"]), float(cell["elevation"])
-            b_w = float(winter_balance_profile(z, w0, model)) + qrng.normal(
-                0, model.point_winter_sd
-            )
+            c = int(qrng.integers(0, len(survey.x)))
+            x, y = float(survey.x[c]), float(survey.y[c])
+            z, f_w, f_a = at(year, x, y)
+            b_w = max(f_w + float(qrng.normal(0, model.point_winter_sd)), 0.0)
+            depth = round(snow_depth(b_w, x, y, "winter"), 2)
+            probe_id = f"{year}-{p + 1}"
             probes.append(
                 {
-                    "probe_id": f"{year}-{p + 1}",
+                    "probe_id": probe_id,
                     "date": winter_end,
                     "x": x,
                     "y": y,
                     **lat_lon(x, y),
                     "elevation": z,
-                    "snow_depth": round(snow_depth(max(b_w, 0.0), x, y, "winter"), 2),
+                    "snow_depth": depth,
                 }
             )
+            truth.append(
+                {
+                    "point_id": probe_id, "source": "probe", "year": year, "x": x, "y": y,
+                    "elevation": z, "field_winter_balance": f_w, "field_annual_balance": f_a,
+                    "winter_balance": b_w, "annual_balance": math.nan,
+                }
+            )  # fmt: skip
 
         for i, st in enumerate(stakes):
             sid = st["stake_id"]
             if sid in LOST and year > LOST[sid]:
                 continue
-            x, y, z = st["x"], st["y"], st["elevation"]
-            b_a = float(annual_balance_profile(z, ela, model)) + lateral[i]
-            b_a += rrng.normal(0.0, model.point_sd)
-            b_w = float(winter_balance_profile(z, w0, model))
-            b_w = max(b_w + rrng.normal(0.0, model.point_winter_sd), 0.0)
+            x, y = st["x"], st["y"]
+            z, f_w, f_a = at(year, x, y)
+            b_a = f_a + local[i] + float(rrng.normal(0.0, model.point_sd))
+            b_w = max(f_w + float(rrng.normal(0.0, model.point_winter_sd)), 0.0)
+            missed = bool(rrng.random() < model.missed_reading)
             truth.append(
                 {
-                    "stake_id": sid,
-                    "year": year,
-                    "elevation": z,
-                    "winter_balance": b_w,
+                    "point_id": sid, "source": "stake", "year": year, "x": x, "y": y,
+                    "elevation": z, "field_winter_balance": f_w, "field_annual_balance": f_a,
+                    "winter_balance": math.nan if missed else b_w,
                     "annual_balance": math.nan if LOST.get(sid) == year else b_a,
                     "old_surface": surface_of[sid],
                 }
-            )
+            )  # fmt: skip
             h0 = exposure[sid]
             if year == YEARS[0]:
                 readings.append(
                     {"stake_id": sid, "date": begin, "exposure": h0, "surface": surface_of[sid]}
                 )
             d_w = round(snow_depth(b_w, x, y, "winter"), 2)
-            readings.append(
-                {
-                    "stake_id": sid,
-                    "date": winter_end,
-                    "exposure": _read(rrng, h0 - d_w, model),
-                    "snow_depth": d_w,
-                    "surface": "snow",
-                }
-            )
+            if not missed:
+                readings.append(
+                    {
+                        "stake_id": sid,
+                        "date": winter_end,
+                        "exposure": _read(rrng, h0 - d_w, model),
+                        "snow_depth": d_w,
+                        "surface": "snow",
+                    }
+                )
             if sid in LOST and year == LOST[sid]:
                 readings.append(
                     {
@@ -925,7 +1539,40 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], list[dict[str, A
         "hypsometry": hyps,
         "surface_grid": grid,
     }
-    return tables, truth
+    columns = ["point_id", "source", "year", "x", "y", "elevation", "field_winter_balance",
+               "field_annual_balance", "winter_balance", "annual_balance", "old_surface"]  # fmt: skip
+    points = pd.DataFrame(truth, columns=columns).sort_values(
+        ["year", "source", "point_id"], kind="stable"
+    )
+    return tables, _Truth(_glacier_wide(cells, fields, model), points.reset_index(drop=True))
+
+
+def write_truth(
+    years: pd.DataFrame, points: pd.DataFrame, directory: str | os.PathLike[str]
+) -> None:
+    """Write ``truth.csv`` and ``truth_points.csv`` into ``directory`` (balances [kg m-2], 0.1).
+
+    Balances and elevations are rounded to 0.1 (kg m-2, m), the AAR and the
+    profile's parameters to 4 significant decimals; a missing value is
+    empty.
+    """
+    from mbpack.atomic import atomic_file
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    decimals = {"area": 6, "aar": 4, "ablation_gradient": 4, "accumulation_gradient": 4, "curvature": 6, "accumulation_scale": 2,
+                "winter_gradient": 4, "drift_factor": 4, "shade_factor": 4}  # fmt: skip
+    out = years.copy()
+    for col in out.columns:
+        if col not in ("year", "survey_year"):
+            out[col] = out[col].round(decimals.get(col, 1))
+    pts = points.copy()
+    for col in ("x", "y", "elevation", "field_winter_balance", "field_annual_balance",
+                "winter_balance", "annual_balance"):  # fmt: skip
+        pts[col] = pts[col].round(1)
+    for frame, name in ((out, TRUTH_FILE), (pts, TRUTH_POINTS_FILE)):
+        with atomic_file(folder / name) as tmp:
+            frame.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def _read(rng: np.random.Generator, exposure: float, model: Model) -> float:
@@ -1033,11 +1680,13 @@ def repository_package(root: Path) -> dict[str, Any]:
 
 
 def regenerate() -> Path:
-    """Rewrite the shipped workbook from :func:`make_example`, and the repository's example package.
+    """Rewrite the shipped workbook and its truth from :func:`make_example`, and the example package.
 
-    It also rewrites ``example/data`` and the top-level ``datapackage.json``
-    (:func:`repository_package`).  Only in a source checkout: an installed
-    package is never written into.
+    It writes ``mbpack/data/haxilegen51.xlsx`` with ``truth.csv`` and
+    ``truth_points.csv`` beside it, copies the truth files into
+    ``example/`` and rewrites ``example/data`` and the top-level
+    ``datapackage.json`` (:func:`repository_package`).  Only in a source
+    checkout: an installed package is never written into.
 
     Raises
     ------
@@ -1052,9 +1701,12 @@ def regenerate() -> Path:
     if not (root / "pyproject.toml").is_file() or not (root / "example").is_dir():
         raise MbpackError(
             f"{root} is not a source checkout of mbpack; the shipped example is regenerated "
-            "only from one (use --output PATH to write a workbook elsewhere)"
+            "only from one (give a folder: python -m mbpack.example DIR)"
         )
-    path = write_workbook(make_example(), Path(__file__).resolve().parent / "data" / FILE_NAME)
+    data = Path(__file__).resolve().parent / "data"
+    path = write_realisation(SEED, data)
+    for name in (TRUTH_FILE, TRUTH_POINTS_FILE):
+        shutil.copyfile(data / name, root / "example" / name)
     package = repository_package(root)
     (root / "datapackage.json").write_text(
         json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
@@ -1062,25 +1714,58 @@ def regenerate() -> Path:
     return path
 
 
+def write_realisation(seed: int, directory: str | os.PathLike[str], model: Model = MODEL) -> Path:
+    """Write one realisation: ``haxilegen51.xlsx``, ``truth.csv`` and ``truth_points.csv``.
+
+    Parameters
+    ----------
+    seed
+        Seed of the generator.
+    directory
+        Folder to write into (created if missing).
+    model
+        Parameters of the generative model.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
+    """
+    wb, years, points = make_example_with_truth(seed, model)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_workbook(wb, folder / FILE_NAME)
+    write_truth(years, points, folder)
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m mbpack.example [--regenerate | --output PATH [--seed N]]``."""
+    """``python -m mbpack.example [--seed N] [DIR]`` (or ``--output PATH`` for a workbook alone)."""
     parser = argparse.ArgumentParser(
         prog="python -m mbpack.example",
-        description="Regenerate the bundled example workbook (needs pyproj).",
+        description="Regenerate the bundled example, or write another realisation into DIR "
+        "(needs pyproj).",
     )
     parser.add_argument(
-        "--regenerate",
-        action="store_true",
-        help="rewrite mbpack/data/haxilegen51.xlsx (and, in a checkout, example/ and "
-        "datapackage.json); the default",
+        "directory",
+        nargs="?",
+        type=Path,
+        help="write haxilegen51.xlsx, truth.csv and truth_points.csv here; without it, "
+        "rewrite the shipped example (mbpack/data, and in a checkout example/ and "
+        "datapackage.json)",
     )
-    parser.add_argument("--output", type=Path, help="write a workbook here instead")
+    parser.add_argument(
+        "--regenerate", action="store_true", help="rewrite the shipped example (the default)"
+    )
+    parser.add_argument("--output", type=Path, help="write only the workbook, to this path")
     parser.add_argument("--seed", type=int, default=SEED, help=f"seed (default {SEED})")
     args = parser.parse_args(argv)
     if args.output is not None:
         print(write_workbook(make_example(args.seed), args.output))
+    elif args.directory is not None:
+        print(write_realisation(args.seed, args.directory))
     elif args.seed != SEED:
-        parser.error("the shipped workbook is seed 51; give --output for another seed")
+        parser.error("the shipped example is seed 51; give a folder (DIR) for another seed")
     else:
         print(regenerate())
     return 0
