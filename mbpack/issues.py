@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
+
+from mbpack.codes import CODES, UnknownCode
 
 Severity = Literal["error", "warning"]
 
@@ -112,6 +115,11 @@ class Issue:
     wgms_id: int | None = None
     glacier_name: str | None = None
     year: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            warnings.warn(f"issue code {self.code!r} is not in mbpack.codes.CODES", UnknownCode,
+                          stacklevel=3)  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mbpack"
 
 #: Layers from the bottom up; a module may import its own layer and the layers below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("mbpack.params", "mbpack.units", "mbpack.errors", "mbpack.atomic", "mbpack.issues", "mbpack.escape"),
+    ("mbpack.params", "mbpack.codes", "mbpack.units", "mbpack.errors", "mbpack.atomic", "mbpack.issues", "mbpack.escape"),
     ("mbpack.workbook",),
     ("mbpack.formats",),
     ("mbpack.checks",),

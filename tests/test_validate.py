@@ -478,3 +478,22 @@ def test_seeded_workbook_reports_every_fault_in_one_run(tables: Tables, tmp_path
     for code, cell in expected:
         assert cell in text.output and code in text.output
     assert report["errors"] == sum(i["severity"] == "error" for i in report["issues"])
+
+
+def test_every_code_is_one_of_the_described_codes() -> None:
+    """One set of codes for workbook rules, reader notes, FoG checks and computation
+    (mbpack.codes); an issue made with any other code warns, and the test suite makes that
+    warning an error (pyproject filterwarnings), so every test that meets a new code fails."""
+    import warnings
+
+    from mbpack.checks.wgms import CHECKS
+    from mbpack.codes import CODES, Code, UnknownCode
+    from mbpack.issues import Issue
+
+    assert {r.code for r in RULES} <= set(CODES)
+    assert set(CHECKS) <= set(CODES)
+    assert Code("date-order") is Code.DATE_ORDER and Code.DATE_ORDER == "date-order"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UnknownCode, match="'no-such-code'"):
+            Issue("no-such-code", "error", "x")
