@@ -424,3 +424,25 @@ def test_package_and_report_of_a_results_only_workbook(tmp_path: Path) -> None:
     assert "As reported in the workbook (no stake readings to recompute them from)." in md
     report = runner.invoke(main, ["report", str(path), "-o", str(tmp_path / "r.html")])
     assert report.exit_code == 0 and report.exception is None, report.output
+
+
+def test_the_report_map_is_decimated_and_keeps_a_concave_outline() -> None:
+    """A 5 m grid of 1200 x 800 cells (a 6 x 4 km glacier) is shown as at most 250 display cells
+    along a side, each the mean of its block: the field 2x + 3y [any unit] averaged over a
+    block is 2x + 3y at the block's mean cell centre (linear), which the test computes itself.
+    An L-shaped glacier keeps its notch empty (a triangulation would have filled it)."""
+    import numpy as np
+
+    from mbpack.publish.htmlreport import display_grid
+
+    x, y = np.meshgrid(np.arange(1200) * 5.0, np.arange(800) * 5.0)
+    inside = ~((x > 3000) & (y > 2000))  # the notch of the L
+    x, y = x[inside], y[inside]
+    xs, ys, z = display_grid(x, y, 2 * x + 3 * y)
+    assert z.shape == (160, 240)  # blocks of 5 x 5 cells
+    expected = 2 * xs[None, :] + 3 * ys[:, None]
+    ok = ~np.isnan(z)
+    whole = ok & ((xs[None, :] < 2990) | (ys[:, None] < 1990))  # blocks away from the notch's edge
+    assert whole.sum() > 0.9 * ok.sum() and np.allclose(z[whole], expected[whole])
+    notch = (xs[None, :] > 3010) & (ys[:, None] > 2010)
+    assert np.isnan(z[notch]).all() and ok[~notch & (xs[None, :] < 2990)].all()

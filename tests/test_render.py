@@ -124,7 +124,8 @@ def _folder(tmp_path: Path, **templates: str) -> Path:
 def test_workbook_values_are_data_never_template_source(tmp_path: Path) -> None:
     folder = _folder(tmp_path, t__md__j2="{{ title }}|{{ remarks }}")
     out = render("t.md.j2", {"title": "{{ 7*7 }}", "remarks": "{% raw %}{{ x.__class__ }}"}, folder)
-    assert out == "{{ 7*7 }}|{% raw %}{{ x.__class__ }}"
+    # printed as typed (not 49, not a class), with Markdown's "*" and "_" escaped
+    assert out == "{{ 7\\*7 }}|{% raw %}{{ x.\\_\\_class\\_\\_ }}"
 
 
 def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
@@ -183,7 +184,7 @@ def test_autoescape_follows_the_format(tmp_path: Path) -> None:
         render("t.xml.j2", {"v": text}, folder) == "<t>&lt;a&gt; &amp; &#34;b&#34; &#39;c&#39;</t>"
     )
     assert render("t.html.j2", {"v": text}, folder).startswith("<p>&lt;a&gt;")
-    assert render("t.md.j2", {"v": text}, folder) == text
+    assert render("t.md.j2", {"v": text}, folder) == '\\<a\\> \\& "b" \'c\''  # CommonMark escapes
     assert json.loads(render("t.json.j2", {"v": text}, folder)) == text
     assert yaml.safe_load(render("t.cff.j2", {"v": text}, folder)) == {"v": text}
 

@@ -39,6 +39,59 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: Most display cells along either side of a map: a finer grid is block-averaged first.
+MAP_CELLS = 250
+
+
+def display_grid(
+    x: np.ndarray, y: np.ndarray, values: np.ndarray, cells: int = MAP_CELLS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A regular grid's cells as a 2-D array for display, at most ``cells`` along either side.
+
+    Parameters
+    ----------
+    x, y
+        Cell centres [m] of a regular grid (in any order; cells outside the glacier absent).
+    values
+        The field at those cells.
+    cells
+        Most display cells along a side; a finer grid is averaged over blocks of k × k cells.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Display cell centres along x and along y [m], and the field (rows along y), NaN off
+        the glacier.  Linear in the number of cells (no triangulation: a concave outline
+        stays concave).
+
+    Examples
+    --------
+    >>> x, y = np.array([0.0, 1, 2, 3, 0, 1, 2, 3]), np.array([0.0] * 4 + [1.0] * 4)
+    >>> xs, ys, z = display_grid(x, y, x + 10 * y, 2)
+    >>> xs.tolist(), ys.tolist(), z.tolist()
+    ([0.5, 2.5], [0.5], [[5.5, 7.5]])
+    """
+    from mbpack.workbook.surface import spacing
+
+    dx, dy = spacing(x), spacing(y)
+    dx = 1.0 if np.isnan(dx) else dx
+    dy = dx if np.isnan(dy) else dy
+    ix = np.rint((x - x.min()) / dx).astype(np.int64)
+    iy = np.rint((y - y.min()) / dy).astype(np.int64)
+    k = max(1, int(np.ceil(max(ix.max() + 1, iy.max() + 1) / cells)))
+    bx, by = ix // k, iy // k
+    shape = (int(by.max()) + 1, int(bx.max()) + 1)
+    flat = by * shape[1] + bx
+    total = np.bincount(flat, weights=values, minlength=shape[0] * shape[1])
+    count = np.bincount(flat, minlength=shape[0] * shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        field = np.where(count > 0, total / count, np.nan).reshape(shape)
+    # display centres: the centre of each block of k x k cells
+    xs = x.min() + (np.arange(shape[1]) * k + (k - 1) / 2) * dx
+    ys = y.min() + (np.arange(shape[0]) * k + (k - 1) / 2) * dy
+    return xs, ys, field
+
+
 def _year_figure(year: int, results: Results) -> str:
     pts = results.point_balance
     pts = pts[(pts["year"] == year) & pts["balance_code"].isin(["winter", "annual"])].dropna(
@@ -84,10 +137,11 @@ def _year_figure(year: int, results: Results) -> str:
     if field is not None and len(annual):
         grid, values = field, field.balance
         x0, y0 = grid.x.min(), grid.y.min()
-        tri = ax2.tricontourf(grid.x - x0, grid.y - y0, values / 1000, levels=12, cmap="RdBu")
-        ax2.tricontour(
-            grid.x - x0, grid.y - y0, values / 1000, levels=[0.0], colors="k", linewidths=1.2
-        )
+        xs, ys, z = display_grid(grid.x - x0, grid.y - y0, values / 1000)
+        z = np.ma.masked_invalid(z)
+        tri = ax2.contourf(xs, ys, z, levels=12, cmap="RdBu")
+        if z.min() < 0 < z.max():
+            ax2.contour(xs, ys, z, levels=[0.0], colors="k", linewidths=1.2)
         fig.colorbar(tri, ax=ax2, label="Annual balance [m w.e.]")
         ax2.scatter(
             annual["x"] - x0, annual["y"] - y0, c="k", s=12, marker="^", label="stakes, pits"
