@@ -243,7 +243,8 @@ class Pit:
         return self.record.snow if self.record is not None else self.profile
 
 
-def _pits(wb: Workbook) -> list[Pit]:
+def workbook_pits(wb: Workbook) -> list[Pit]:
+    """Every pit (pit_id and date) of the workbook with its layers as profiles (:func:`pit_record`)."""
     pits = wb["snow_pits"].dropna(subset=["pit_id", "date", "top_depth", "bottom_depth", "density"])
     out = []
     for (pit_id, date), layers in pits.groupby(["pit_id", "date"], sort=True):
@@ -768,7 +769,7 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     2013, doi:10.5194/tc-7-1227-2013).
     """
     years = balance_years(wb)
-    pits = _pits(wb)
+    pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
@@ -1006,7 +1007,7 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     :func:`loss_material`.
     """
     years = balance_years(wb)
-    pits = _pits(wb)
+    pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
@@ -1121,7 +1122,7 @@ def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFra
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
     depths = _site_depths(wb, params)
-    for pit in _pits(wb):
+    for pit in workbook_pits(wb):
         y = year_of(years, pit.date, params.date_tolerance)
         layers = wb["snow_pits"][
             (wb["snow_pits"]["pit_id"] == pit.pit_id) & (wb["snow_pits"]["date"] == pit.date)
@@ -1229,7 +1230,7 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     for pits (:func:`pit_balances`).
     """
     years = balance_years(wb)
-    pits = _pits(wb)
+    pits = workbook_pits(wb)
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
     probes = wb["probes"].dropna(subset=["date", "snow_depth"])
