@@ -143,6 +143,7 @@ def test_workbook_of_point_balances_only_validates_and_computes_both_methods(
     points span the grid's elevations: both fields are held constant beyond the outermost points.
     """
     from dataclasses import replace
+
     from builders import planar_grid, planar_hypsometry
 
     from mbpack.checks.validate import validate

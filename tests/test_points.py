@@ -15,7 +15,6 @@ from mbpack.balance.points import (
     pit_balances,
     pit_profile,
     point_balances,
-    workbook_pits,
 )
 from mbpack.params import DEFAULT
 from mbpack.workbook import Workbook
@@ -382,7 +381,7 @@ def test_nearest_pit_has_distance_and_elevation_limits() -> None:
            "top_depth": 0.0, "bottom_depth": 1.2, "density": 300.0, "layer": "snow"}  # fmt: skip
     readings = [{"date": "2000-09-01", "exposure": 1.2},
                 {"date": "2001-05-15", "exposure": 0.2, "snow_depth": 1.0}]  # fmt: skip
-    pits = workbookworkbook_pits(workbook(readings, [far]))
+    pits = workbook_pits(workbook(readings, [far]))
     assert nearest_pit(pits, pd.Timestamp("2001-05-15"), 0.0, 0.0, 3600.0, 20) is pits[0]
     assert (
         nearest_pit(pits, pd.Timestamp("2001-05-15"), 0.0, 0.0, 3600.0, 20, 2000.0, 200.0) is None

@@ -462,3 +462,34 @@ def test_seeded_workbook_reports_every_fault_in_one_run(tables: Tables, tmp_path
     for code, cell in expected:
         assert cell in text.output and code in text.output
     assert report["errors"] == sum(i["severity"] == "error" for i in report["issues"])
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "change", "flagged"),
+    [
+        # 1.5 m in 45 summer days: 12.2 m a-1 annualised (flagged before), 6.75 m allowed
+        ("2001-06-01", "2001-07-16", 1.5, False),
+        # 3 m in 10 January days: 0.05 x 10 = 0.5 m allowed
+        ("2001-01-05", "2001-01-15", 3.0, True),
+        # 30 July days: 0.15 x 30 = 4.5 m allowed; 4 m is fine, 5 m is not
+        ("2001-07-01", "2001-07-31", 4.0, False),
+        ("2001-07-01", "2001-07-31", 5.0, True),
+    ],
+)
+def test_plausible_change_is_judged_for_the_interval_and_season(
+    tmp_path: Path, start: str, end: str, change: float, flagged: bool
+) -> None:
+    """The lowering allowed is 0.15 m per ablation-season day (May-Sep) and 0.05 m per other day."""
+    tables: Tables = {
+        "glacier": {"name": "G", "country": "CN", "latitude": 43.7, "longitude": 84.4},
+        "balance_years": [{"year": 2001, "time_system": "FLO", "begin_date": "2000-09-01",
+                           "winter_end_date": "2001-05-15", "end_date": "2001-09-01"}],
+        "stakes": [{"stake_id": "A", "x": 0.0, "y": 0.0, "elevation": 3600.0}],
+        "stake_readings": [{"stake_id": "A", "date": start, "exposure": 1.0},
+                           {"stake_id": "A", "date": end, "exposure": 1.0 + change}],
+    }  # fmt: skip
+    report = validate(write(tables, tmp_path / "w.xlsx"))
+    found = [i for i in report.issues if i.code == "implausible-change"]
+    assert bool(found) == flagged
+    if flagged:
+        assert f"{change:.2f} m in" in found[0].message
