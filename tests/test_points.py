@@ -15,6 +15,7 @@ from mbpack.balance.points import (
     pit_balances,
     pit_profile,
     point_balances,
+    workbook_pits,
 )
 from mbpack.params import DEFAULT
 from mbpack.workbook import Workbook
@@ -297,7 +298,7 @@ def test_surface_at_the_end_reading_decides_firn_or_ice(surface: str, expected: 
 
 
 def test_snow_at_the_start_reading_floating_date() -> None:
-    """d0 = 0.2 m of snow at the start reading (no pit: new-snow density 300, SWE 60 kg m-2).
+    """d0 = 0.2 m of new snow at the start reading (no pit: new-snow density 300, SWE 60 kg m-2).
 
     Exposure 1.0 -> 2.7 m: 1.7 m more stake, of which 0.2 m was the start snow, so 1.5 m of ice:
     b_a = -1.5 x 900 - 60 = -1410 (the snow was there at the start of the floating-date period;
@@ -306,7 +307,7 @@ def test_snow_at_the_start_reading_floating_date() -> None:
     b_w = 340; b_s = -1410 - 340 = -1750.
     """
     wb = workbook([
-        {"date": "2000-09-01", "exposure": 1.0, "snow_depth": 0.2, "surface": "snow"},
+        {"date": "2000-09-01", "exposure": 1.0, "snow_depth": 0.2, "new_snow": 0.2, "surface": "snow"},
         {"date": "2001-05-15", "exposure": 0.4, "snow_depth": 1.0},
         {"date": "2001-09-01", "exposure": 2.7, "surface": "ice"},
     ])  # fmt: skip
@@ -320,7 +321,7 @@ def test_snow_at_the_start_reading_stratigraphic() -> None:
     b_s = -1750 (the same melt as in the floating-date year).
     """
     wb = with_year(workbook([
-        {"date": "2000-09-01", "exposure": 1.0, "snow_depth": 0.2, "surface": "snow"},
+        {"date": "2000-09-01", "exposure": 1.0, "snow_depth": 0.2, "new_snow": 0.2, "surface": "snow"},
         {"date": "2001-05-15", "exposure": 0.4, "snow_depth": 1.0},
         {"date": "2001-09-01", "exposure": 2.7, "surface": "ice"},
     ]), time_system="STR")  # fmt: skip

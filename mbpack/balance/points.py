@@ -740,7 +740,9 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     -----
     For each balance year (t0, tw, t1) the readings nearest to those dates
     within ``date_tolerance`` days are used (r0, rw, r1). ``d0`` is the
-    snow depth at r0 (snow on the summer surface at the start reading).
+    ``new_snow`` at r0: snow fallen on the summer surface before the start
+    reading (the ``snow_depth`` at r0 is the previous year's snow and firn,
+    below that summer surface).
 
     * winter: ``b_w = SWE(d_w) - SWE(d0)``, the snow depth ``d_w`` at rw
       through the density profile of the snow above the summer surface in
@@ -789,7 +791,9 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
             if lost_at is not None and lost_at <= y.begin:
                 continue
             r0 = _nearest(usable, y.begin, tol)
-            d0 = _value(r0, "snow_depth") if r0 is not None else 0.0
+            # d0: new snow on the summer surface at the start reading (snow_depth there is the
+            # previous year's firn, below the summer surface this year starts from)
+            d0 = _value(r0, "new_snow") if r0 is not None else 0.0
             swe0 = 0.0
             if d0 > 0 and r0 is not None:
                 start_density = density_for(pits, r0["date"], where, params, params.new_snow_density,
