@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -332,3 +333,33 @@ def test_several_density_profiles_in_one_file(field: dict[str, Path], tmp_path: 
     )
     assert (probes["balance"] - 400 * probes["snow_depth"]).abs().max() <= 5.0  # rounded to 10
     assert probes["remarks"].str.contains("mean of pits density-profile-1, density-profile-2").all()
+
+
+def test_import_stakes_records_the_time_system_of_the_data(
+    field: dict[str, Path], tmp_path: Path
+) -> None:
+    """A stake table without dates is stratigraphic (nominal dates, said); with --dates, floating-date."""
+    base = ["import", "stakes", str(field["stakes"]), "--year", "2010", "--crs", "EPSG:32645"]
+    plain, dated = tmp_path / "plain.xlsx", tmp_path / "dated.xlsx"
+    result = CliRunner().invoke(main, [*base, "-o", str(plain)])
+    assert result.exit_code == 0, result.output
+    assert "no survey dates: a stratigraphic year (STR)" in result.stderr
+    year = read_workbook(plain)["balance_years"].iloc[0]
+    assert year["time_system"] == "STR" and "nominal" in year["remarks"]
+    result = CliRunner().invoke(
+        main, [*base, "--dates", "2009-09-12", "2010-05-03", "2010-09-08", "-o", str(dated)]
+    )
+    assert result.exit_code == 0, result.output
+    back = read_workbook(dated)
+    year = back["balance_years"].iloc[0]
+    assert year["time_system"] == "FLO" and pd.isna(year["remarks"])
+    assert [str(d.date()) for d in year[["begin_date", "winter_end_date", "end_date"]]] == [
+        "2009-09-12",
+        "2010-05-03",
+        "2010-09-08",
+    ]
+    assert sorted({str(d.date()) for d in back["stake_readings"]["date"]}) == [
+        "2009-09-12",
+        "2010-05-03",
+        "2010-09-08",
+    ]

@@ -126,8 +126,15 @@ def import_stakes(
 
     The exposure at the start of the year is that at the end of winter plus
     the snow depth (``Hw + Dw``: the stake is read down to the last summer
-    surface), noted in the readings' remarks.  Dates default to the fixed
-    hydrological year (1 October, 30 April, 30 September; ``dates`` overrides).
+    surface), noted in the readings' remarks.
+
+    Time system: such a table holds readings relative to the previous
+    summer surface and no dates, so without ``dates`` the balance year is
+    stratigraphic (``STR``); its dates (1 October, 30 April, 30 September)
+    are nominal, only to order the readings, and the balance year's remarks
+    say so. With ``dates`` (the actual survey dates) the year is
+    floating-date (``FLO``) between them. No fixed-date (``FXD``) year is
+    ever made up.
     """
     from mbpack.formats import geo
 
@@ -180,9 +187,15 @@ def import_stakes(
             readings.append({"stake_id": str(sid), "date": end, "exposure": hs, "surface": "ice"})
         else:
             notes.append(f"{stakes.name}:{i + 2}: stake {sid} has no Hs: no end-of-summer reading")
+    remark = None
+    if dates is None:
+        remark = ("stratigraphic: the stake table gives readings relative to the previous summer surface and "
+                  "no dates; 1 Oct, 30 Apr and 30 Sep are nominal (give the survey dates with --dates)")  # fmt: skip
+        notes.append(f"{stakes.name}: no survey dates: a stratigraphic year (STR) with nominal dates "
+                     f"{begin}, {winter_end}, {end}; give --dates BEGIN WINTER_END END for a floating-date year")  # fmt: skip
     tables |= {"stakes": stake_rows, "stake_readings": readings,
-               "balance_years": [{"year": year, "time_system": "FXD" if dates is None else "FLO", "begin_date": begin,
-                                  "winter_end_date": winter_end, "end_date": end}]}  # fmt: skip
+               "balance_years": [{"year": year, "time_system": "STR" if dates is None else "FLO", "begin_date": begin,
+                                  "winter_end_date": winter_end, "end_date": end, "remarks": remark}]}  # fmt: skip
     probe_rows: list[dict[str, Any]] = []
     if probes is not None:
         probes = Path(probes)
@@ -228,8 +241,8 @@ def import_stakes(
         )
         profiles = density_profiles(df, depth, rho, density.name, notes)
         pits: list[dict[str, Any]] = []
-        for k, rows in enumerate(profiles, start=1):
-            pit_id = "density-profile" if len(profiles) == 1 else f"density-profile-{k}"
+        for number, rows in enumerate(profiles, start=1):
+            pit_id = "density-profile" if len(profiles) == 1 else f"density-profile-{number}"
             top = 0.0
             for bottom, d in rows:
                 pits.append({"pit_id": pit_id, "date": winter_end, "x": px, "y": py, "top_depth": top,
