@@ -451,7 +451,11 @@ def read(path: Path, report: Report | None = None) -> Workbook:
                     )
                 rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
-            except Exception as exc:  # calamine refuses the whole sheet for one bad cell
+            except BaseException as exc:  # calamine refuses the whole sheet for one bad cell
+                # (or panics: a datetime beyond chrono's range raises pyo3's PanicException, a
+                # BaseException)
+                if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                    raise
                 try:
                     if shared is None:
                         shared = _shared_strings(archive)
