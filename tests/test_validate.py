@@ -186,7 +186,7 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         _set("stake_readings", 3, new_exposure=None),
         "unchained-redrill",
         "error",
-        "stake_readings!H5",
+        "stake_readings!I5",
     ),
     (
         "reading-empty",
@@ -221,7 +221,7 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         _set("stake_readings", 0, new_exposure=0.5),
         "new-exposure-without-event",
         "warning",
-        "stake_readings!H2",
+        "stake_readings!I2",
     ),
     ("layer-order", _set("snow_pits", 0, bottom_depth=0.0), "layer-order", "error", "snow_pits!I2"),
     (
@@ -347,7 +347,7 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         "error",
         "glacier_balance!L2",
     ),
-    ("enum", _set("stake_readings", 0, surface="mud"), "not-in-enum", "error", "stake_readings!F2"),
+    ("enum", _set("stake_readings", 0, surface="mud"), "not-in-enum", "error", "stake_readings!G2"),
     ("pattern", _set("glacier", 0, country="China"), "pattern", "error", "glacier!B7"),
     ("max-length", _set("glacier", 0, spec_location="x" * 31), "too-long", "error", "glacier!B17"),
     ("required", _set("stakes", 0, elevation=None), "missing-value", "error", "stakes!F2"),
