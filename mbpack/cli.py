@@ -544,11 +544,15 @@ def _write_imported(imported: Any, output: Path, *inputs: Path | None) -> None:
 @click.option(
     "--density-unit", help="Unit of densities (kg/m3, g/cm3) when the header does not say."
 )
+@click.option("--dates", nargs=3, type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="BEGIN WINTER_END END",
+              help="Survey dates (YYYY-MM-DD) of the start, end-of-winter and end readings: a floating-date "
+                   "year. Without them the year is stratigraphic (STR) and the dates are nominal.")  # fmt: skip
 @_workbook_output
 def import_stakes_command(stakes: Path, year: int, probes: Path | None, density: Path | None, dem: Path | None,
                           outline: Path | None, crs: str | None, resolution: float | None, embed_grid: bool,
                           copy_rasters: bool, name: str | None, length_unit: str | None,
-                          density_unit: str | None, output: Path) -> None:  # fmt: skip
+                          density_unit: str | None, dates: Any, output: Path) -> None:  # fmt: skip
     """Compact stake table (Stake,Easting,Northing,Elevation,Hw,Dw,Hs) with probes, density, DEM and outline.
 
     The DEM and outline stay rasters: the surfaces sheet names them, relative
@@ -561,7 +565,8 @@ def import_stakes_command(stakes: Path, year: int, probes: Path | None, density:
         raise click.UsageError("--copy-rasters names rasters; --embed-grid embeds them: give one")
     imported = import_stakes(stakes, year=year, probes=probes, density=density, dem=dem, outline=outline, crs=crs,
                              resolution=resolution,
-                             name=name, length_unit=length_unit, density_unit=density_unit)  # fmt: skip
+                             name=name, length_unit=length_unit, density_unit=density_unit,
+                             dates=tuple(d.date() for d in dates) if dates else None)  # fmt: skip
     if dem is not None and not embed_grid:
         imported = keep_rasters(imported, output, dem=dem, outline=outline, copy=copy_rasters,
                                 resolution=resolution)  # fmt: skip

@@ -54,6 +54,13 @@ class Parameters:
         400: project default, a typical end-of-winter value inside the
         usual 300-500 range of a seasonal snowpack (Cogley et al. 2011,
         "snow"; to be replaced by pit densities wherever there are pits).
+    new_snow_density
+        Density of new snow lying on the surface at a stake reading near
+        the begin or end of a balance year (``snow_depth`` at the start
+        reading, ``new_snow`` at the end) when no pit gives it [kg m-3].
+        300: project default, settled autumn snow a few days to weeks old
+        (fresh snow 50-200, seasonal snowpack 300-500; Cogley et al. 2011,
+        "snow").
     ice_density_error
         Relative error of the ice density [1]. 0.02 (Zemp et al. 2013:
         1.5-2 %).
@@ -78,6 +85,29 @@ class Parameters:
         when dug at most this far from it [d]; among those pits the nearest
         in space (x/y, else elevation) is used, then the nearest in time.
         20: project default.
+    pit_max_distance
+        A pit gives a point its density only when at most this far away
+        horizontally [m]. 2000: project default, the size of the glaciers
+        the method is used on (a pit farther away stands for another part of
+        the glacier); beyond it the fallback of :func:`nearest_pit` is used.
+    pit_max_elevation_difference
+        ... and at most this much higher or lower [m]. 200: project default,
+        four 50 m bands (snow density changes little over that height).
+    winter_site_distance
+        A stake's end-of-winter snow depth, probes and pits of the same
+        survey within this distance of each other are one winter site
+        [m]: one winter balance, their mean, not several points. 10:
+        project default, a probe or pit "beside" a stake (Kaser et al.
+        2003 dig pits and probe within a few metres of stakes).
+    fixed_date_correction
+        Correct stake balances read away from the balance year's dates to
+        those dates (``False``: off, the default; the balances stay
+        floating-date and the date error enters the uncertainty). When on,
+        every stake balance is scaled by the ratio of the season lengths,
+        ``b_fixed = b · (t1' - t0') / (t1 - t0)``, with the seasonal rate
+        taken as constant over the season (the "b(z) rate" method of
+        Kaser et al. 2003, ch. 5; see :func:`mbpack.balance.points.fixed_date`)
+        and the correction reported in the point's remarks.
     min_points
         Fewest point balances a year and season needs for a glacier-wide
         balance [1]. 2: a b(z) line needs two elevations.
@@ -157,6 +187,7 @@ class Parameters:
     ice_density: float = 900.0
     firn_density: float = 600.0
     snow_density: float = 400.0
+    new_snow_density: float = 300.0
     ice_density_error: float = 0.02
     measured_density_error: float = 0.05
     estimated_density_error: float = 0.10
@@ -164,6 +195,10 @@ class Parameters:
     depth_error: float = 0.10
     date_tolerance: int = 30
     pit_window: int = 20
+    pit_max_distance: float = 2000.0
+    pit_max_elevation_difference: float = 200.0
+    winter_site_distance: float = 10.0
+    fixed_date_correction: bool = False
     min_points: int = 2
     contour_interval: float = 250.0
     contour_integration: str = "isolines"
@@ -192,7 +227,14 @@ class Parameters:
             raise ValueError(
                 f"contour_field={self.contour_field!r} is invalid; choices: {CONTOUR_FIELDS}"
             )
-        positive = ("ice_density", "firn_density", "snow_density", "contour_interval", "band_width")
+        positive = (
+            "ice_density",
+            "firn_density",
+            "snow_density",
+            "new_snow_density",
+            "contour_interval",
+            "band_width",
+        )
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} is invalid; it must be > 0")
@@ -220,6 +262,18 @@ class Thresholds:
         Largest plausible surface lowering at a stake in one year [m of
         ice]. 12: the most negative annual balances observed are about
         −10 m w.e. (WGMS Fluctuations of Glaciers).
+    max_daily_lowering
+        Largest plausible surface lowering at a stake per day of an
+        interval [m d-1]: ``(summer, winter)``. Summer 0.15: above the
+        largest daily ice melt measured on mid-latitude and subtropical
+        glaciers (about 0.1 m w.e. d-1, i.e. 0.11 m of ice; Kaser et al.
+        2003); winter 0.05: wind scour and compaction of fresh snow, melt
+        being small. The lowering allowed over an interval is the sum over
+        its days, capped at ``max_annual_lowering`` per year.
+    summer_months
+        Calendar months of the ablation season in the northern hemisphere
+        [1]: May to September; shifted by six months for a glacier with a
+        negative latitude (``glacier!latitude``).
     max_raising
         Largest plausible surface raising between two readings [m] (snow
         on a stake). 8: project default, a very snowy winter.
@@ -248,6 +302,8 @@ class Thresholds:
     balance_sum_tolerance: float = 1.5
     band_area_tolerance: float = 0.01
     max_annual_lowering: float = 12.0
+    max_daily_lowering: tuple[float, float] = (0.15, 0.05)
+    summer_months: tuple[int, ...] = (5, 6, 7, 8, 9)
     max_raising: float = 8.0
     max_snow_density: float = 700.0
     elevation_margin: float = 50.0

@@ -14,6 +14,7 @@ from conftest import write
 
 from mbpack.balance.compute import compute
 from mbpack.cli import main
+from mbpack.params import DEFAULT
 from mbpack.workbook import Workbook
 
 POS = [(100.0, 150.0), (500.0, 900.0), (900.0, 1700.0), (400.0, 2300.0)]
@@ -129,3 +130,48 @@ def test_cli_compute_refuses_invalid_workbook(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["compute", str(path)])
     assert result.exit_code == 1
     assert "validation errors" in result.stderr
+
+
+def test_workbook_of_point_balances_only_validates_and_computes_both_methods(
+    tmp_path: Path,
+) -> None:
+    """Archived point balances, no readings: b_a = 4 (z - 3800), b_w = 0.5 (z - 3500) + 100 [kg m-2].
+
+    The planar glacier has equal areas per elevation (3500-4000 m, mean 3750 m), so for b linear in z
+    B = b(3750): B_a = 4 x (-50) = -200, B_w = 0.5 x 250 + 100 = 225, B_s = -425, by both methods
+    (the contour method integrating its cells; between 250 kg m-2 isolines it is 2.6 off). The
+    points span the grid's elevations: both fields are held constant beyond the outermost points.
+    """
+    from dataclasses import replace
+
+    from builders import planar_grid, planar_hypsometry
+
+    from mbpack.checks.validate import validate
+    from mbpack.workbook import read_workbook
+
+    rows = []
+    for i, (x, y) in enumerate(
+        [(100, 12.5), (900, 400), (300, 900), (700, 1400), (200, 1900), (800, 2487.5)]
+    ):
+        z = 3500.0 + y / 5.0
+        for code, start, end, b in (
+            ("annual", "2000-09-01", "2001-09-01", 4 * (z - 3800)),
+            ("winter", "2000-09-01", "2001-05-15", 0.5 * (z - 3500) + 100),
+        ):
+            rows.append({"point_id": f"P{i}", "year": 2001, "from_date": start, "to_date": end,
+                         "balance_code": code, "balance": b, "balance_unc": 50.0, "density": 900.0,
+                         "elevation": z, "x": float(x), "y": float(y), "source": "stake"})  # fmt: skip
+    path = write({
+        "glacier": {"name": "Planar", "country": "CN", "latitude": 43.7, "longitude": 84.4, "crs": "EPSG:32645"},
+        "balance_years": [{"year": 2001, "time_system": "FLO", "begin_date": "2000-09-01",
+                           "winter_end_date": "2001-05-15", "end_date": "2001-09-01"}],
+        "hypsometry": planar_hypsometry(2000), "surface_grid": planar_grid(2000), "point_balance": rows,
+    }, tmp_path / "points.xlsx")  # fmt: skip
+    report = validate(path)
+    assert report.errors == 0, report.sorted_issues()[:5]
+    results = compute(read_workbook(path), params=replace(DEFAULT, contour_integration="cells"))
+    table = results.glacier_balance.set_index("method")
+    for method in ("band", "contour"):
+        got = table.loc[method, ["winter_balance", "summer_balance", "annual_balance"]].tolist()
+        assert got == pytest.approx([225.0, -425.0, -200.0], abs=1.0), method
+    assert any(i.code == "points-from-sheet" for i in results.issues)

@@ -170,3 +170,73 @@ def test_zero_area_bands_without_balance_are_ignored_with_a_note(tmp_path: Path)
         assert (computed[col] - published[col]).abs().max() <= 2.0, col
     notes = [i for i in result.issues if i.code == "zero-area-band"]
     assert len(notes) == 12 and "4300" not in notes[0].message and "4200 m" in notes[0].message
+
+
+POINT_FILE = """# Mass Balance; Testgletscher; 999; annual point measurement
+# name; date0; time0; date1; time1; period; date_quality; x_pos; y_pos; z_pos; position_quality; mb_raw; density; density_quality; mb_we; measurement_quality; measurement_type; mb_error; reading_error; density_error; error_evaluation_method; source
+# -; yyyymmdd; hhmm; yyyymmdd; hhmm; d; -; m; m; m a.s.l.; -; cm; kg m-3; -; mm w.e.; -; -; mm w.e.; mm w.e.; mm w.e.; -; -
+# GLAMOS; 2024; test file in the documented layout
+{rows}
+"""
+#: name, date0, date1, x_pos, y_pos, z, mb_raw, density, mb_we, type, error
+POINTS = [
+    ("P1", "20140925", "20150928", 640100.0, 150200.0, 2800.0, -222.0, 900, -2000, 1, 120),
+    ("P2", "20140926", "20150928", 640300.0, 150500.0, 3000.0, -111.0, 900, -1000, 1, 90),
+    ("P3", "20140925", "20151002", 150800.0, 640500.0, 3200.0, 0.0, 600, 0, 1, 80),
+    ("S4", "20140925", "20150928", 640700.0, 151000.0, 3400.0, 100.0, 500, 500, 2, 100),
+]
+
+
+def _point_lines() -> str:
+    return "\n".join(
+        f"{n}; {d0}; 1200; {d1}; 1200; 368.0; 1; {x}; {y}; {z}; 1; {raw}; {rho}; 2; {b}; 1; {t}; {e}; 50; 60; 1; ab"
+        for n, d0, d1, x, y, z, raw, rho, b, t, e in POINTS
+    )
+
+
+def test_glamos_point_file_is_read(tmp_path: Path) -> None:
+    """The GLAMOS point layout (22 ;-separated columns): balances mm w.e. = kg m-2, CH1903 x/y.
+
+    P3's coordinates are written northing first (150800, 640500): the easting is the one above
+    400 000. The year's dates are the earliest begin (25 Sep 2014) and the latest end (2 Oct 2015).
+    """
+    path = tmp_path / "testgletscher_annual.dat"
+    path.write_text(POINT_FILE.format(rows=_point_lines()), encoding="latin-1")
+    tables = read_glamos(path)
+    points = tables["point_balance"].set_index("point_id")
+    assert points["balance"].tolist() == [-2000, -1000, 0, 500]
+    assert set(points["balance_code"]) == {"annual"}
+    assert points.loc["P3", ["x", "y"]].tolist() == [640500.0, 150800.0]
+    assert points["source"].tolist() == ["stake", "stake", "stake", "probe"]
+    assert points.loc["S4", "balance_unc"] == 100 and points.loc["S4", "density"] == 500
+    year = tables["balance_years"].iloc[0]
+    assert (year["year"], str(year["begin_date"]), str(year["end_date"])) == (
+        2015,
+        "2014-09-25",
+        "2015-10-02",
+    )
+    assert tables["glacier"] == {"name": "Testgletscher", "crs": "EPSG:21781"}
+
+
+def test_glamos_point_file_imports_and_computes(tmp_path: Path) -> None:
+    """``mbpack import glamos`` on a point file; with a hypsometry added the band method runs.
+
+    Four equal 200 m bands 2700-3500 m whose mid-elevations are the points' (2800, 3000, 3200,
+    3400 m): the band method takes b(z) at each band's mid-elevation, the point's balance, so
+    B_a = (-2000 - 1000 + 0 + 500) / 4 = -625 kg m-2.
+    """
+    path = tmp_path / "testgletscher_annual.dat"
+    path.write_text(POINT_FILE.format(rows=_point_lines()), encoding="latin-1")
+    out = tmp_path / "points.xlsx"
+    result = CliRunner().invoke(main, ["import", "glamos", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = read_workbook(out)
+    assert len(wb["point_balance"]) == 4
+    lower = [2700.0, 2900.0, 3100.0, 3300.0]
+    wb.tables["hypsometry"] = Workbook.from_tables({"hypsometry": [
+        {"year": 2015, "lower_elevation": lo, "upper_elevation": lo + 200, "area": 0.5} for lo in lower
+    ]}).tables["hypsometry"]  # fmt: skip
+    table = compute(wb, method="band").glacier_balance
+    assert table.loc[table["method"] == "band", "annual_balance"].iloc[0] == pytest.approx(
+        -625.0, abs=1.0
+    )

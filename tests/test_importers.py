@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -290,3 +291,75 @@ def test_copy_rasters_beside_the_workbook(field: dict[str, Path], tmp_path: Path
     assert contour["area"] == pytest.approx(32 * 92 * CELL**2 / 1e6)
     both = CliRunner().invoke(main, [*args, "--copy-rasters", "--embed-grid"])
     assert both.exit_code == 2
+
+
+def test_several_density_profiles_in_one_file(field: dict[str, Path], tmp_path: Path) -> None:
+    """Two snow-fork profiles one after the other (0, 50, 100 cm at 0.30, then at 0.50 g/cm3).
+
+    Kept as two pits of two layers each (the 0 cm rows would be layers of no thickness: left out,
+    noted); the workbook validates with 0 errors. The probes lie equally near both (one position),
+    so their SWE is the mean: D x (300 + 500) / 2 = 400 D, the field's analytic 400 kg m-3 profile.
+    """
+    from mbpack.checks.validate import validate
+    from mbpack.workbook.writer import write_workbook
+
+    (tmp_path / "forks.csv").write_text(
+        "DEPTH,DENSITY\n0,0.30\n50,0.30\n100,0.30\n0,0.50\n50,0.50\n100,0.50\n"
+    )
+    out = tmp_path / "imported.xlsx"
+    result = CliRunner().invoke(main, [
+        "import", "stakes", str(field["stakes"]), "--year", "2010", "--probes", str(field["probes"]),
+        "--density", str(tmp_path / "forks.csv"), "--dem", str(field["dem"]), "--outline", str(field["outline"]),
+        "-o", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "forks.csv:2: depth 0 m repeats" in result.stderr and "2 profile(s)" in result.stderr
+    # the only error is the one the importer names for the user to fill in (not in the source)
+    assert "not in the source, fill it in: glacier!country" in result.stderr
+    errors = [(i.sheet, i.column) for i in validate(out).issues if i.severity == "error"]
+    assert errors == [("glacier", "country")]
+    wb = read_workbook(out)
+    wb.tables["glacier"].loc[0, "country"] = "CN"
+    report = validate(write_workbook(wb, tmp_path / "filled.xlsx"))
+    assert report.errors == 0 and not [i for i in report.issues if i.sheet == "snow_pits"]
+    pits = wb["snow_pits"]
+    assert pits.groupby("pit_id").size().to_dict() == {
+        "density-profile-1": 2,
+        "density-profile-2": 2,
+    }
+    points = compute(wb).point_balance
+    probes = points[points["source"] == "probe"].merge(
+        wb["probes"][["probe_id", "snow_depth"]], left_on="point_id", right_on="probe_id"
+    )
+    assert (probes["balance"] - 400 * probes["snow_depth"]).abs().max() <= 5.0  # rounded to 10
+    assert probes["remarks"].str.contains("mean of pits density-profile-1, density-profile-2").all()
+
+
+def test_import_stakes_records_the_time_system_of_the_data(
+    field: dict[str, Path], tmp_path: Path
+) -> None:
+    """A stake table without dates is stratigraphic (nominal dates, said); with --dates, floating-date."""
+    base = ["import", "stakes", str(field["stakes"]), "--year", "2010", "--crs", "EPSG:32645"]
+    plain, dated = tmp_path / "plain.xlsx", tmp_path / "dated.xlsx"
+    result = CliRunner().invoke(main, [*base, "-o", str(plain)])
+    assert result.exit_code == 0, result.output
+    assert "no survey dates: a stratigraphic year (STR)" in result.stderr
+    year = read_workbook(plain)["balance_years"].iloc[0]
+    assert year["time_system"] == "STR" and "nominal" in year["remarks"]
+    result = CliRunner().invoke(
+        main, [*base, "--dates", "2009-09-12", "2010-05-03", "2010-09-08", "-o", str(dated)]
+    )
+    assert result.exit_code == 0, result.output
+    back = read_workbook(dated)
+    year = back["balance_years"].iloc[0]
+    assert year["time_system"] == "FLO" and pd.isna(year["remarks"])
+    assert [str(d.date()) for d in year[["begin_date", "winter_end_date", "end_date"]]] == [
+        "2009-09-12",
+        "2010-05-03",
+        "2010-09-08",
+    ]
+    assert sorted({str(d.date()) for d in back["stake_readings"]["date"]}) == [
+        "2009-09-12",
+        "2010-05-03",
+        "2010-09-08",
+    ]

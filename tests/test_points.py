@@ -11,8 +11,11 @@ from mbpack.balance.points import (
     DensityProfile,
     annual_stake_balance,
     chain,
+    nearest_pit,
+    pit_balances,
     pit_profile,
     point_balances,
+    workbook_pits,
 )
 from mbpack.params import DEFAULT
 from mbpack.workbook import Workbook
@@ -263,3 +266,211 @@ def test_end_of_summer_pit_gives_the_annual_balance() -> None:
         pytest.approx(330.0),
         550.0,
     )
+
+
+# --- field situations (issue 12), every number worked out by hand -----------------------------
+
+FXD = {"year": 2001, "time_system": "FXD", "begin_date": "2000-10-01", "winter_end_date": "2001-04-30",
+       "end_date": "2001-09-30"}  # fmt: skip
+
+
+def with_year(wb: Workbook, **year: Any) -> Workbook:
+    wb.tables["balance_years"] = Workbook.from_tables({"balance_years": [YEAR | year]}).tables[
+        "balance_years"
+    ]
+    return wb
+
+
+@pytest.mark.parametrize(("surface", "expected"), [("firn", -1392.0), ("ice", -2088.0)])
+def test_surface_at_the_end_reading_decides_firn_or_ice(surface: str, expected: float) -> None:
+    """2.32 m lowering below the old summer surface: firn 2.32 x 600 = 1392, ice 2.32 x 900 = 2088.
+
+    (The real firn-area stake of the issue: -2088 counted as ice instead of -1392.)
+    """
+    wb = workbook([
+        {"date": "2000-09-01", "exposure": 1.00},
+        {"date": "2001-09-01", "exposure": 3.32, "surface": surface},
+    ])  # fmt: skip
+    points, _ = point_balances(wb)
+    row = points[points["balance_code"] == "annual"].iloc[0]
+    assert row["balance"] == pytest.approx(expected)
+    assert f"2.32 m of {surface} lost below the summer surface" in row["remarks"]
+
+
+def test_snow_at_the_start_reading_floating_date() -> None:
+    """d0 = 0.2 m of new snow at the start reading (no pit: new-snow density 300, SWE 60 kg m-2).
+
+    Exposure 1.0 -> 2.7 m: 1.7 m more stake, of which 0.2 m was the start snow, so 1.5 m of ice:
+    b_a = -1.5 x 900 - 60 = -1410 (the snow was there at the start of the floating-date period;
+    the former arithmetic took 1.7 m of ice, -1530, 120 = (900 - 300) x 0.2 too low).
+    Winter: 1.0 m of snow above the summer surface at 400 = 400, minus the 60 there at the start:
+    b_w = 340; b_s = -1410 - 340 = -1750.
+    """
+    wb = workbook([
+        {"date": "2000-09-01", "exposure": 1.0, "snow_depth": 0.2, "new_snow": 0.2, "surface": "snow"},
+        {"date": "2001-05-15", "exposure": 0.4, "snow_depth": 1.0},
+        {"date": "2001-09-01", "exposure": 2.7, "surface": "ice"},
+    ])  # fmt: skip
+    assert balances(wb) == pytest.approx({"winter": 340.0, "annual": -1410.0, "summer": -1750.0})
+
+
+def test_snow_at_the_start_reading_stratigraphic() -> None:
+    """The same stake in a stratigraphic year: the start snow is this year's accumulation.
+
+    b_a = -1.5 x 900 = -1350 (the column between summer surfaces); b_w = 1.0 x 400 = 400;
+    b_s = -1750 (the same melt as in the floating-date year).
+    """
+    wb = with_year(workbook([
+        {"date": "2000-09-01", "exposure": 1.0, "snow_depth": 0.2, "new_snow": 0.2, "surface": "snow"},
+        {"date": "2001-05-15", "exposure": 0.4, "snow_depth": 1.0},
+        {"date": "2001-09-01", "exposure": 2.7, "surface": "ice"},
+    ]), time_system="STR")  # fmt: skip
+    assert balances(wb) == pytest.approx({"winter": 400.0, "annual": -1350.0, "summer": -1750.0})
+
+
+def test_autumn_snow_split_from_the_old_firn() -> None:
+    """End of summer: 0.5 m above the old (firn) summer surface, 0.2 m of it new autumn snow.
+
+    Exposure 2.0 -> 1.6 m (E = -0.4); L = -0.4 + 0.5 = 0.1 m of firn lost below the old surface
+    (surface snow at the end, firn at the start): -0.1 x 600 = -60; old firn kept 0.3 m x 600 =
+    +180; new snow 0.2 m x 300 = +60: floating-date b_a = 180 (the former arithmetic took all
+    0.5 m at 600: 240). Stratigraphic: the new snow is the next year's, b_a = -60 + 180 = 120.
+    """
+    readings = [
+        {"date": "2000-09-01", "exposure": 2.0, "surface": "firn"},
+        {
+            "date": "2001-09-01",
+            "exposure": 1.6,
+            "snow_depth": 0.5,
+            "new_snow": 0.2,
+            "surface": "snow",
+        },
+    ]
+    assert balances(workbook(readings)) == pytest.approx({"annual": 180.0})
+    assert balances(with_year(workbook(readings), time_system="STR")) == pytest.approx(
+        {"annual": 120.0}
+    )
+
+
+def test_one_winter_value_per_site() -> None:
+    """Stake A (0, 0) with 1.0 m of snow and probe p1 3 m from it (1.1 m) are one site; p2 at 50 m is not.
+
+    Default snow density 400: stake 400, p1 440 -> site A = (400 + 440) / 2 = 420; p2 0.9 x 400 = 360.
+    """
+    wb = workbook([
+        {"date": "2000-09-01", "exposure": 1.2},
+        {"date": "2001-05-15", "exposure": 0.2, "snow_depth": 1.0},
+    ])  # fmt: skip
+    wb.tables["probes"] = Workbook.from_tables({"probes": [
+        {"probe_id": "p1", "date": "2001-05-15", "x": 3.0, "y": 0.0, "elevation": 3600.0, "snow_depth": 1.1},
+        {"probe_id": "p2", "date": "2001-05-15", "x": 50.0, "y": 0.0, "elevation": 3605.0, "snow_depth": 0.9},
+    ]}).tables["probes"]  # fmt: skip
+    points, _ = point_balances(wb)
+    winter = points[points["balance_code"] == "winter"].set_index("point_id")
+    assert winter["balance"].to_dict() == pytest.approx({"A": 420.0, "p2": 360.0})
+    assert "mean of stake A 400, probe p1 440" in winter.loc["A", "remarks"]
+
+
+def test_nearest_pit_has_distance_and_elevation_limits() -> None:
+    """A pit 5 km away gives no density by itself: the survey's mean profile is used, and said.
+
+    Stake snow 1.0 m; the only pit (5000 m away, 300 kg m-3 down to 1.2 m) is beyond
+    pit_max_distance (2000 m), so the fallback is the survey's mean profile: 1.0 x 300 = 300, an
+    estimated density. Without any pit of the survey: the default 400.
+    """
+    far = {"pit_id": "FAR", "date": "2001-05-14", "x": 5000.0, "y": 0.0, "elevation": 3650.0,
+           "top_depth": 0.0, "bottom_depth": 1.2, "density": 300.0, "layer": "snow"}  # fmt: skip
+    readings = [{"date": "2000-09-01", "exposure": 1.2},
+                {"date": "2001-05-15", "exposure": 0.2, "snow_depth": 1.0}]  # fmt: skip
+    pits = workbook_pits(workbook(readings, [far]))
+    assert nearest_pit(pits, pd.Timestamp("2001-05-15"), 0.0, 0.0, 3600.0, 20) is pits[0]
+    assert (
+        nearest_pit(pits, pd.Timestamp("2001-05-15"), 0.0, 0.0, 3600.0, 20, 2000.0, 200.0) is None
+    )
+    points, _ = point_balances(workbook(readings, [far]))
+    winter = points[(points["balance_code"] == "winter") & (points["source"] == "stake")].iloc[0]
+    assert winter["balance"] == pytest.approx(300.0)
+    assert (
+        "no pit within 2000 m and 200 m of elevation: mean profile of the survey's pits FAR"
+        in (winter["remarks"])
+    )
+    assert winter["density_unc"] == pytest.approx(300.0 * DEFAULT.estimated_density_error)
+    none, _ = point_balances(workbook(readings))
+    row = none[none["balance_code"] == "winter"].iloc[0]
+    assert row["balance"] == pytest.approx(400.0) and "default snow density 400" in row["remarks"]
+
+
+def test_pit_gaps_are_filled_and_reported() -> None:
+    """Layers 0-0.25 (300), 0.30-0.55 (400), 0.60-0.85 (420) with 5 cm gaps between them.
+
+    Gaps at the neighbours' mean density: 0.05 x 350 = 17.5 and 0.05 x 410 = 20.5, so
+    SWE = 75 + 17.5 + 100 + 20.5 + 105 = 318 kg m-2 (counting the gaps as empty: 280, 12 % low).
+    """
+    layers = [(0.0, 0.25, 300.0), (0.30, 0.55, 400.0), (0.60, 0.85, 420.0)]
+    pits = [{"pit_id": "P", "date": "2001-05-15", "x": 500.0, "y": 0.0, "top_depth": t, "bottom_depth": b,
+             "density": r, "layer": "snow"} for t, b, r in layers]  # fmt: skip
+    wb = workbook([{"date": "2000-09-01", "exposure": 1.0}], pits)
+    points, issues = pit_balances(wb)
+    assert points.iloc[0]["balance"] == pytest.approx(318.0)
+    (gap,) = [i for i in issues if i.code == "pit-gap"]
+    assert "2 gap(s)" in gap.message and "+38 kg m-2" in gap.message
+
+
+def test_firn_below_the_summer_surface_ends_the_winter_record() -> None:
+    """A winter pit: 0.5 m snow at 300, then 0.3 m of firn at 550: b_w = 150, not 150 + 165."""
+    pits = [{"pit_id": "P", "date": "2001-05-15", "x": 500.0, "y": 0.0, "top_depth": t, "bottom_depth": b,
+             "density": r, "layer": k} for t, b, r, k in [(0.0, 0.5, 300.0, "snow"), (0.5, 0.8, 550.0, "firn")]]  # fmt: skip
+    points, _ = pit_balances(workbook([{"date": "2000-09-01", "exposure": 1.0}], pits))
+    assert points.iloc[0]["balance"] == pytest.approx(150.0)
+
+
+def test_pit_short_of_the_summer_surface_is_flagged() -> None:
+    """A pit ending in snow at 1.0 m (0-0.5 at 300, 0.5-1.0 at 400) beside stake A with 1.6 m of snow.
+
+    The pit did not reach the summer surface: extended to 1.6 m at its tail density (300 + 400) / 2
+    = 350: SWE = 150 + 200 + 0.6 x 350 = 560 kg m-2 (the pit alone: 350, 38 % low).
+    """
+    pits = [{"pit_id": "P", "date": "2001-05-15", "x": 5.0, "y": 0.0, "top_depth": t, "bottom_depth": b,
+             "density": r, "layer": "snow"} for t, b, r in [(0.0, 0.5, 300.0), (0.5, 1.0, 400.0)]]  # fmt: skip
+    wb = workbook([{"date": "2000-09-01", "exposure": 1.8},
+                   {"date": "2001-05-15", "exposure": 0.2, "snow_depth": 1.6}], pits)  # fmt: skip
+    points, issues = pit_balances(wb)
+    assert points.iloc[0]["balance"] == pytest.approx(560.0)
+    (short,) = [i for i in issues if i.code == "pit-short"]
+    assert "did not reach the summer surface" in short.message and "stake A" in short.message
+
+
+def test_off_date_reading_with_and_without_the_fixed_date_correction() -> None:
+    """Fixed-date year 1 Oct - 30 Apr - 30 Sep; the end reading is 10 days early (20 Sep).
+
+    Exposure 1.0 -> 0.2 (0.8 m snow: b_w = 320) -> 2.8 m of ice: b_a = -1.8 x 900 = -1620,
+    b_s = -1940 over 30 Apr - 20 Sep (143 d): r_s = -1940 / 143 = -13.566 kg m-2 d-1.
+    Corrected to 30 Sep: b_a' = -1620 - 10 x 13.566 = -1755.66, b_w' = 320 (read on its date),
+    b_s' = -2075.66. Without the correction (the default) the balances keep the reading dates.
+    """
+    from dataclasses import replace
+
+    readings = [
+        {"date": "2000-10-01", "exposure": 1.0},
+        {"date": "2001-04-30", "exposure": 0.2, "snow_depth": 0.8},
+        {"date": "2001-09-20", "exposure": 2.8, "surface": "ice"},
+    ]
+    wb = workbook(readings)
+    wb.tables["balance_years"] = Workbook.from_tables({"balance_years": [FXD]}).tables[
+        "balance_years"
+    ]
+    assert balances(wb) == pytest.approx({"winter": 320.0, "annual": -1620.0, "summer": -1940.0})
+    points, _ = point_balances(wb)
+    assert str(points[points["balance_code"] == "annual"]["to_date"].iloc[0].date()) == "2001-09-20"
+    fixed, _ = point_balances(wb, replace(DEFAULT, fixed_date_correction=True))
+    seasonal = fixed[(fixed["source"] == "stake") & (fixed["balance_code"] != "index")]
+    got = seasonal.set_index("balance_code")
+    assert got["balance"].to_dict() == pytest.approx(
+        {
+            "winter": 320.0,
+            "annual": -1620.0 - 1940.0 / 143 * 10,
+            "summer": -1940.0 - 1940.0 / 143 * 10,
+        }
+    )
+    assert str(got.loc["annual", "to_date"].date()) == "2001-09-30"
+    assert "fixed-date correction -136 kg m-2" in got.loc["annual", "remarks"]

@@ -184,7 +184,7 @@ def test_autoescape_follows_the_format(tmp_path: Path) -> None:
         render("t.xml.j2", {"v": text}, folder) == "<t>&lt;a&gt; &amp; &#34;b&#34; &#39;c&#39;</t>"
     )
     assert render("t.html.j2", {"v": text}, folder).startswith("<p>&lt;a&gt;")
-    assert render("t.md.j2", {"v": text}, folder) == '\\<a\\> \\& "b" \'c\''  # CommonMark escapes
+    assert render("t.md.j2", {"v": text}, folder) == "\\<a\\> \\& \"b\" 'c'"  # CommonMark escapes
     assert json.loads(render("t.json.j2", {"v": text}, folder)) == text
     assert yaml.safe_load(render("t.cff.j2", {"v": text}, folder)) == {"v": text}
 

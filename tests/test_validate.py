@@ -188,7 +188,7 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         _set("stake_readings", 3, new_exposure=None),
         "unchained-redrill",
         "error",
-        "stake_readings!H5",
+        "stake_readings!I5",
     ),
     (
         "reading-empty",
@@ -223,7 +223,7 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         _set("stake_readings", 0, new_exposure=0.5),
         "new-exposure-without-event",
         "warning",
-        "stake_readings!H2",
+        "stake_readings!I2",
     ),
     ("layer-order", _set("snow_pits", 0, bottom_depth=0.0), "layer-order", "error", "snow_pits!I2"),
     (
@@ -363,7 +363,7 @@ CASES: list[tuple[str, Callable[[Tables], None], str, str, str]] = [
         "error",
         "glacier_balance!L2",
     ),
-    ("enum", _set("stake_readings", 0, surface="mud"), "not-in-enum", "error", "stake_readings!F2"),
+    ("enum", _set("stake_readings", 0, surface="mud"), "not-in-enum", "error", "stake_readings!G2"),
     ("pattern", _set("glacier", 0, country="China"), "pattern", "error", "glacier!B7"),
     ("max-length", _set("glacier", 0, spec_location="x" * 31), "too-long", "error", "glacier!B17"),
     ("required", _set("stakes", 0, elevation=None), "missing-value", "error", "stakes!F2"),
@@ -497,3 +497,34 @@ def test_every_code_is_one_of_the_described_codes() -> None:
         warnings.simplefilter("error")
         with pytest.raises(UnknownCode, match="'no-such-code'"):
             Issue("no-such-code", "error", "x")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "change", "flagged"),
+    [
+        # 1.5 m in 45 summer days: 12.2 m a-1 annualised (flagged before), 6.75 m allowed
+        ("2001-06-01", "2001-07-16", 1.5, False),
+        # 3 m in 10 January days: 0.05 x 10 = 0.5 m allowed
+        ("2001-01-05", "2001-01-15", 3.0, True),
+        # 30 July days: 0.15 x 30 = 4.5 m allowed; 4 m is fine, 5 m is not
+        ("2001-07-01", "2001-07-31", 4.0, False),
+        ("2001-07-01", "2001-07-31", 5.0, True),
+    ],
+)
+def test_plausible_change_is_judged_for_the_interval_and_season(
+    tmp_path: Path, start: str, end: str, change: float, flagged: bool
+) -> None:
+    """The lowering allowed is 0.15 m per ablation-season day (May-Sep) and 0.05 m per other day."""
+    tables: Tables = {
+        "glacier": {"name": "G", "country": "CN", "latitude": 43.7, "longitude": 84.4},
+        "balance_years": [{"year": 2001, "time_system": "FLO", "begin_date": "2000-09-01",
+                           "winter_end_date": "2001-05-15", "end_date": "2001-09-01"}],
+        "stakes": [{"stake_id": "A", "x": 0.0, "y": 0.0, "elevation": 3600.0}],
+        "stake_readings": [{"stake_id": "A", "date": start, "exposure": 1.0},
+                           {"stake_id": "A", "date": end, "exposure": 1.0 + change}],
+    }  # fmt: skip
+    report = validate(write(tables, tmp_path / "w.xlsx"))
+    found = [i for i in report.issues if i.code == "implausible-change"]
+    assert bool(found) == flagged
+    if flagged:
+        assert f"{change:.2f} m in" in found[0].message

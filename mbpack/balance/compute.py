@@ -208,7 +208,11 @@ def compute(
       ``params.min_points`` points, no grid, no hypsometry, points without
       coordinates) is refused with an issue; the other years go on.
 
-    A year that has rows in the ``band_balance`` sheet and no points is
+    Point balances given in the ``point_balance`` sheet (archived point
+    results, WGMS ``mass_balance_point`` tables) are used for every year
+    that has no point balances from raw readings, pits or probes
+    (:func:`_with_sheet_points`), so a workbook of point balances alone is
+    computed by both methods. A year that has rows in the ``band_balance`` sheet and no points is
     integrated from that sheet (``B = Σ b_i A_i / Σ A_i``). Reported
     glacier-wide values (method ``reported`` or blank) are compared with
     the recomputed ones in ``comparison``. Years whose annual uncertainty
@@ -230,6 +234,10 @@ def compute(
     points, issues = point_balances(workbook, params)
     glacier = workbook.record("glacier")
     dataset = workbook.record("dataset")
+    # the glacier-wide values follow from the point balances as published (rounded to the stated
+    # resolution), so that the archived points (WGMS EEE) give them back
+    points = _rounded(points, dataset.get("point_resolution"))
+    points = _with_sheet_points(workbook, points, issues)
     rows: list[dict[str, Any]] = []
     bands: list[pd.DataFrame] = []
     isolines: list[pd.DataFrame] = []
@@ -335,7 +343,7 @@ def compute(
     glacier_balance = _from_band_sheet(workbook, glacier_balance, issues)
     interval = _interval(workbook, period, methods, params) if period else pd.DataFrame()
     _quality(glacier_balance, dataset, issues)
-    points_out = _rounded(points, dataset.get("point_resolution"))
+    points_out = points
     if period:
         extra = index_balances(workbook, params, pd.Timestamp(period[0]), pd.Timestamp(period[1]))
         points_out = pd.concat(
@@ -354,6 +362,30 @@ def compute(
         fields=fields,
         issues=issues,
     )  # fmt: skip
+
+
+def _with_sheet_points(wb: Workbook, points: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    """The computed point balances, and the ``point_balance`` sheet's rows of the years without any.
+
+    Rows need a year, a balance code, a balance and dates; an issue
+    (``points-from-sheet``) says which years were taken from the sheet.
+    """
+    sheet = wb["point_balance"].dropna(subset=["year", "balance_code", "balance"])
+    if sheet.empty:
+        return points
+    have = set(points["year"].dropna().astype(int)) if len(points) else set()
+    given = sheet[~sheet["year"].astype(int).isin(have)]
+    if given.empty:
+        return points
+    years = sorted(set(given["year"].astype(int)))
+    issues.append(Issue("points-from-sheet", "warning",
+                        f"{len(given)} point balance(s) of {len(years)} year(s) without readings "
+                        f"({', '.join(map(str, years[:10]))}{'...' if len(years) > 10 else ''}) taken from "
+                        f"the {wb.sheet_name('point_balance')} sheet", sheet=wb.sheet_name("point_balance"),
+                        value=len(given)))  # fmt: skip
+    given = conform("point_balance", given.reset_index(drop=True))
+    frames = [f for f in (points, given) if len(f)]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else given
 
 
 def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[str, Any],

@@ -95,7 +95,7 @@ class DensityProfile:
 
 
 def pit_profile(layers: pd.DataFrame) -> DensityProfile:
-    """The cumulative mass-depth profile of one pit's layers.
+    """The cumulative mass-depth profile of one pit's layers (gaps filled, :func:`pit_record`).
 
     Parameters
     ----------
@@ -116,12 +116,115 @@ def pit_profile(layers: pd.DataFrame) -> DensityProfile:
     >>> pit_profile(layers).mass.tolist()
     [0.0, 100.0, 300.0]
     """
+    return pit_record(layers).profile
+
+
+#: Layer types below the summer surface: they end a pit's winter record.
+OLD_LAYERS = ("firn", "ice", "superimposed_ice")
+
+
+@dataclass(frozen=True)
+class PitRecord:
+    """One pit's layers as mass-depth profiles.
+
+    Attributes
+    ----------
+    profile
+        All layers, gaps filled [kg m-2 against m].
+    snow
+        The snow above the summer surface only: the layers down to the
+        first ``firn``, ``ice`` or ``superimposed_ice`` layer (untyped
+        layers count as snow); None when the pit has no such snow.
+    reached
+        A firn or ice layer was found below the snow: the pit reached the
+        summer surface.
+    snow_depth
+        Depth of the summer surface, or of the pit's bottom [m].
+    gaps
+        ``(top, bottom, density)`` of every gap between sampled layers
+        filled [m, m, kg m-3].
+    """
+
+    profile: DensityProfile
+    snow: DensityProfile | None
+    reached: bool
+    snow_depth: float
+    gaps: tuple[tuple[float, float, float], ...]
+
+
+def _profile(tops: np.ndarray, bottoms: np.ndarray, rho: np.ndarray,
+             gaps: list[tuple[float, float, float]]) -> DensityProfile:  # fmt: skip
+    depth, mass = [0.0], [0.0]
+    previous = None
+    for top, bottom, r in zip(tops, bottoms, rho, strict=True):
+        if top - depth[-1] > 1e-9:  # a gap: the mean of the layers on either side
+            g = r if previous is None else (previous + r) / 2
+            gaps.append((depth[-1], float(top), float(g)))
+            mass.append(mass[-1] + (top - depth[-1]) * g)
+            depth.append(float(top))
+        mass.append(mass[-1] + (bottom - top) * r)
+        depth.append(float(bottom))
+        previous = r
+    tail = float(np.mean(rho[-2:])) if len(rho) else math.nan
+    return DensityProfile(np.array(depth), np.array(mass), tail)
+
+
+def pit_record(layers: pd.DataFrame) -> PitRecord:
+    """One pit's layers by type, gaps between them filled by interpolating the density.
+
+    Parameters
+    ----------
+    layers
+        Rows of ``snow_pits`` of one pit and date: ``top_depth``,
+        ``bottom_depth`` [m], ``density`` [kg m-3] and ``layer`` (type;
+        may be absent or blank).
+
+    Returns
+    -------
+    PitRecord
+        The profile of all layers and that of the snow above the summer
+        surface (the first firn or ice layer ends the winter record).
+
+    Notes
+    -----
+    A gap between two sampled layers (the wall between two density
+    cutters, typically 2-5 cm per 25 cm layer) gets the mean density of
+    the layers above and below it, linear interpolation of the density
+    between the two layers; a gap at the top gets the top layer's density.
+    Counting gaps as empty understates SWE by the gap's share of the
+    depth. A gap between the last snow layer and the first firn or ice
+    layer is snow at the last snow layer's density (the summer surface is
+    the top of the firn).
+
+    Examples
+    --------
+    Two 0.25 m layers of 300 and 400 kg m-3 with a 0.05 m gap, then firn:
+    0.25 x 300 + 0.05 x 350 + 0.25 x 400 = 192.5 kg m-2 of winter snow.
+
+    >>> layers = pd.DataFrame({"top_depth": [0.0, 0.30, 0.55], "bottom_depth": [0.25, 0.55, 0.8],
+    ...                        "density": [300.0, 400.0, 550.0], "layer": ["snow", "snow", "firn"]})
+    >>> r = pit_record(layers)
+    >>> round(float(r.snow.mass[-1]), 6), r.reached, r.gaps
+    (192.5, True, ((0.25, 0.3, 350.0),))
+    """
     layers = layers.sort_values("top_depth")
-    thickness = (layers["bottom_depth"] - layers["top_depth"]).to_numpy(dtype=float)
-    density = layers["density"].to_numpy(dtype=float)
-    depth = np.concatenate([[0.0], layers["bottom_depth"].to_numpy(dtype=float)])
-    mass = np.concatenate([[0.0], np.cumsum(thickness * density)])
-    return DensityProfile(depth, mass, float(np.mean(density[-2:])))
+    tops = layers["top_depth"].to_numpy(dtype=float)
+    bottoms = layers["bottom_depth"].to_numpy(dtype=float)
+    rho = layers["density"].to_numpy(dtype=float)
+    kinds = layers["layer"].tolist() if "layer" in layers else [None] * len(layers)
+    old = [i for i, k in enumerate(kinds) if isinstance(k, str) and k in OLD_LAYERS]
+    gaps: list[tuple[float, float, float]] = []
+    profile = _profile(tops, bottoms, rho, gaps)
+    cut = old[0] if old else len(kinds)
+    snow_gaps: list[tuple[float, float, float]] = []
+    snow = None
+    if cut > 0:
+        s_top, s_bottom = tops[:cut].copy(), bottoms[:cut].copy()
+        if old:  # snow down to the top of the firn: the summer surface
+            s_bottom[-1] = max(s_bottom[-1], tops[cut])
+        snow = _profile(s_top, s_bottom, rho[:cut], snow_gaps)
+    depth = float(tops[cut]) if old else float(bottoms.max()) if len(bottoms) else 0.0
+    return PitRecord(profile, snow, bool(old), depth, tuple(gaps))
 
 
 @dataclass
@@ -132,16 +235,24 @@ class Pit:
     elevation: float
     x: float
     y: float
+    record: PitRecord | None = None
+
+    @property
+    def snow(self) -> DensityProfile | None:
+        """The profile of the snow above the summer surface (winter surveys)."""
+        return self.record.snow if self.record is not None else self.profile
 
 
-def _pits(wb: Workbook) -> list[Pit]:
+def workbook_pits(wb: Workbook) -> list[Pit]:
+    """Every pit (pit_id and date) of the workbook with its layers as profiles (:func:`pit_record`)."""
     pits = wb["snow_pits"].dropna(subset=["pit_id", "date", "top_depth", "bottom_depth", "density"])
     out = []
     for (pit_id, date), layers in pits.groupby(["pit_id", "date"], sort=True):
         first = layers.iloc[0]
+        record = pit_record(layers)
         out.append(
-            Pit(str(pit_id), pd.Timestamp(date), pit_profile(layers), _f(first["elevation"]),
-                _f(first["x"]), _f(first["y"]))
+            Pit(str(pit_id), pd.Timestamp(date), record.profile, _f(first["elevation"]),
+                _f(first["x"]), _f(first["y"]), record)
         )  # fmt: skip
     return out
 
@@ -150,9 +261,17 @@ def _f(value: Any) -> float:
     return float(value) if value is not None and not pd.isna(value) else math.nan
 
 
+def _distance(pit: Pit, x: float, y: float, elevation: float) -> tuple[float, float]:
+    """Horizontal distance [m] (NaN without x/y) and elevation difference [m] (NaN unknown)."""
+    dist = math.hypot(pit.x - x, pit.y - y) if not math.isnan(x + y + pit.x + pit.y) else math.nan
+    dz = abs(pit.elevation - elevation) if not math.isnan(elevation + pit.elevation) else math.nan
+    return dist, dz
+
+
 def nearest_pit(pits: list[Pit], date: pd.Timestamp, x: float, y: float, elevation: float,
-                window: int) -> Pit | None:  # fmt: skip
-    """The pit dug within ``window`` days of ``date`` nearest to the point.
+                window: int, max_distance: float = math.inf,
+                max_elevation_difference: float = math.inf) -> Pit | None:  # fmt: skip
+    """The pit dug within ``window`` days of ``date`` nearest to the point, within the limits.
 
     Nearest horizontally when both have x/y, else by elevation.
 
@@ -169,6 +288,11 @@ def nearest_pit(pits: list[Pit], date: pd.Timestamp, x: float, y: float, elevati
         Elevation of the point [m]; NaN when unknown.
     window
         Largest difference between the pit's date and ``date`` [days].
+    max_distance
+        Farthest a pit may be horizontally [m] (``params.pit_max_distance``).
+    max_elevation_difference
+        Largest elevation difference between the pit and the point [m]
+        (``params.pit_max_elevation_difference``), where both are known.
 
     Returns
     -------
@@ -177,23 +301,128 @@ def nearest_pit(pits: list[Pit], date: pd.Timestamp, x: float, y: float, elevati
         the pit both have x/y, else the elevation difference), the one
         nearest in date among equally distant ones; a pit with neither
         distance counts as infinitely far. None when no pit lies within the
-        window.
+        window and the limits.
     """
-    best, best_key = None, (math.inf, math.inf)
+    found = _nearest_pits(pits, date, x, y, elevation, window, max_distance,
+                          max_elevation_difference)  # fmt: skip
+    return found[0] if found else None
+
+
+def _nearest_pits(pits: list[Pit], date: pd.Timestamp, x: float, y: float, elevation: float,
+                  window: int, max_distance: float, max_dz: float,
+                  tie: float = 1.0) -> list[Pit]:  # fmt: skip
+    """The nearest pits within the window and limits: all of those equally near (within ``tie`` m)."""
+    scored = []
     for pit in pits:
         days = abs((pit.date - date).days)
         if days > window:
             continue
-        if not math.isnan(x + y + pit.x + pit.y):
-            dist = math.hypot(pit.x - x, pit.y - y)
-        elif not math.isnan(elevation + pit.elevation):
-            dist = abs(pit.elevation - elevation)
-        else:
-            dist = math.inf
-        key = (dist, days)
-        if best is None or key < best_key:
-            best, best_key = pit, key
-    return best
+        dist, dz = _distance(pit, x, y, elevation)
+        if (not math.isnan(dist) and dist > max_distance) or (not math.isnan(dz) and dz > max_dz):
+            continue
+        key = dist if not math.isnan(dist) else dz if not math.isnan(dz) else math.inf
+        scored.append((key, days, pit))
+    if not scored:
+        return []
+    scored.sort(key=lambda t: (t[0], t[1]))
+    best, best_days = scored[0][0], scored[0][1]
+    if math.isinf(best):
+        return [scored[0][2]]
+    return [p for k, d, p in scored if k - best <= tie and d == best_days]
+
+
+@dataclass(frozen=True)
+class Density:
+    """How a depth of snow or firn is turned into mass at one point.
+
+    Attributes
+    ----------
+    profiles
+        The mass-depth profiles used (their mean); empty for a constant.
+    constant
+        The density used without profiles [kg m-3].
+    error
+        Relative error of the density [1].
+    note
+        What was used, for the point's remarks.
+    """
+
+    profiles: tuple[DensityProfile, ...]
+    constant: float
+    error: float
+    note: str
+
+    def swe(self, depth: float) -> float:
+        """Water equivalent of ``depth`` [m] in [kg m-2]: the mean of the profiles, else the constant."""
+        if depth <= 0:
+            return 0.0
+        if self.profiles:
+            return float(np.mean([p.swe(depth) for p in self.profiles]))
+        return self.constant * depth
+
+    def density(self, depth: float) -> float:
+        """Mean density of the top ``depth`` [m] in [kg m-3]."""
+        return self.swe(depth) / depth if depth > 0 else self.constant
+
+
+def density_for(pits: list[Pit], date: pd.Timestamp, where: dict[str, float], params: Parameters,
+                default: float, what: str = "snow", winter: bool = True) -> Density:  # fmt: skip
+    """The density profile a point's snow depth is converted through, and a note saying which.
+
+    Parameters
+    ----------
+    pits
+        The workbook's pits.
+    date
+        The survey date.
+    where
+        ``x``, ``y`` [m] and ``elevation`` [m] of the point (NaN unknown).
+    params
+        ``pit_window`` [d], ``pit_max_distance`` [m],
+        ``pit_max_elevation_difference`` [m] and the density errors.
+    default
+        Density without any pit of the survey [kg m-3].
+    what
+        Name of the default in the note (``snow``, ``firn``, ``new snow``).
+    winter
+        Use the pits' snow above the summer surface (winter surveys) rather
+        than all their layers.
+
+    Returns
+    -------
+    Density
+        The nearest pit within the limits (several equally near: their
+        mean profile); else, when the survey has pits but all are beyond
+        the limits, the mean profile of the survey's pits (an estimated
+        density); else the default. The note names the pit(s) or the
+        default.
+    """
+    usable = [p for p in pits if (p.snow if winter else p.profile) is not None]
+    near = _nearest_pits(usable, date, where["x"], where["y"], where["elevation"], params.pit_window,
+                         params.pit_max_distance, params.pit_max_elevation_difference)  # fmt: skip
+
+    def prof(p: Pit) -> DensityProfile:
+        out = p.snow if winter else p.profile
+        return out if out is not None else p.profile
+
+    if near:
+        ids = ", ".join(p.pit_id for p in near)
+        note = (
+            f"density from pit {ids}"
+            if len(near) == 1
+            else f"density: mean of pits {ids} (equally near)"
+        )
+        return Density(tuple(prof(p) for p in near), math.nan, params.measured_density_error, note)
+    survey = [p for p in usable if abs((p.date - date).days) <= params.pit_window]
+    if survey:
+        ids = ", ".join(p.pit_id for p in survey)
+        note = (f"no pit within {params.pit_max_distance:g} m and {params.pit_max_elevation_difference:g} m "
+                f"of elevation: mean profile of the survey's pits {ids}")  # fmt: skip
+        return Density(
+            tuple(prof(p) for p in survey), math.nan, params.estimated_density_error, note
+        )
+    note = f"default {what} density {default:g} kg m-3 (no pit within {params.pit_window} d)"
+    return Density((), default, params.estimated_density_error, note)
 
 
 @dataclass(frozen=True)
@@ -204,6 +433,12 @@ class Year:
     begin: pd.Timestamp
     winter_end: pd.Timestamp | None
     end: pd.Timestamp
+    time_system: str | None = None
+
+    @property
+    def stratigraphic(self) -> bool:
+        """The year runs between summer surfaces (``STR``, or ``COM`` = STR with FXD)."""
+        return self.time_system in ("STR", "COM")
 
 
 def balance_years(wb: Workbook) -> list[Year]:
@@ -224,7 +459,8 @@ def balance_years(wb: Workbook) -> list[Year]:
     years = wb["balance_years"].dropna(subset=["year", "begin_date", "end_date"])
     return [
         Year(int(r.year), pd.Timestamp(r.begin_date),
-             None if pd.isna(r.winter_end_date) else pd.Timestamp(r.winter_end_date), pd.Timestamp(r.end_date))
+             None if pd.isna(r.winter_end_date) else pd.Timestamp(r.winter_end_date), pd.Timestamp(r.end_date),
+             r.time_system if isinstance(r.time_system, str) else None)
         for r in years.sort_values("begin_date").itertuples()
     ]  # fmt: skip
 
@@ -320,46 +556,66 @@ def _nearest(rows: pd.DataFrame, date: pd.Timestamp, tolerance: int) -> pd.Serie
 
 
 def annual_stake_balance(E: float, snow: float, superimposed: float, firn_density: float,
-                         params: Parameters = DEFAULT, loss_density: float | None = None,
+                         params: Parameters = DEFAULT, loss_density: float | None = None, *,
+                         start_snow: float = 0.0, start_swe: float = 0.0, new_snow: float = 0.0,
+                         new_snow_density: float | None = None, stratigraphic: bool = False,
                          ) -> tuple[float, float, float]:  # fmt: skip
-    """Annual balance at a stake from the chained exposure change.
+    """Annual balance at a stake, ``b = Σ ρ_k Δh_k`` over the layers gained and lost.
 
     Parameters
     ----------
     E
-        Exposure change since the last summer surface [m]; positive when
+        Chained exposure change between the two readings [m]; positive when
         the surface lowered.
     snow
-        Snow and firn left above the old summer surface [m].
+        Snow and firn above the old summer surface at the end reading [m]
+        (``snow_depth``, new snow included).
     superimposed
         Superimposed ice formed on the old summer surface [m].
     firn_density
-        Density of the snow and firn left [kg m-3].
+        Density of the old snow and firn left [kg m-3].
     params
-        ``ice_density`` [kg m-3] of ice lost and of superimposed ice.
+        ``ice_density`` [kg m-3] of ice lost and of superimposed ice,
+        ``new_snow_density`` [kg m-3].
     loss_density
         Density of what was lost below the old summer surface [kg m-3]:
-        ``params.ice_density`` (default) when it was ice, the firn density
-        when the old summer surface was firn.
+        ``params.ice_density`` (default) for ice, the firn density for firn.
+    start_snow
+        Snow on the old summer surface at the start reading, ``d0`` [m]
+        (the exposure then was read to the snow surface).
+    start_swe
+        Its water equivalent [kg m-2].
+    new_snow
+        New snow at the top of ``snow`` at the end reading [m], fallen after
+        the end of the ablation season.
+    new_snow_density
+        Its density [kg m-3] (``params.new_snow_density`` when None).
+    stratigraphic
+        The year runs between summer surfaces (STR): ``d0`` is this year's
+        snow and the new snow at the end the next year's. Otherwise the
+        balance is between the two reading dates (floating-date): ``d0`` was
+        already there at the start and new snow at the end counts.
 
     Returns
     -------
     tuple of float
         Balance [kg m-2], thickness lost below the old summer surface [m],
-        snow or firn kept above it [m].
+        old snow and firn kept above it [m] (new snow not included).
 
     Notes
     -----
-    With ``L = E + d + s`` the thickness lost below the old summer surface
-    (``d`` snow/firn and ``s`` superimposed ice on top of it),
+    With ``L = E - d0 + d + s`` the thickness lost below the old summer
+    surface (the exposure above it was ``c0 + d0`` at the start; ``d`` snow
+    and firn, ``n`` of it new snow, and ``s`` superimposed ice on top of it
+    at the end),
 
     .. math::
 
-        b_a = -\\rho_l \\max(L, 0) + \\rho_i s + \\rho_f (d + \\max(-L, 0)),
+        b_a = -\\rho_l \\max(L, 0) + \\rho_i s + \\rho_f (d - n + \\max(-L, 0))
+              + [\\rho_n n - SWE(d_0)]_{floating}
 
-    i.e. ``b = Σ ρ_k Δh_k`` over the layers (Cogley et al. 2011; Kaser et
-    al. 2003). A raising not explained by recorded snow (``L < 0``) counts
-    as firn.
+    (Cogley et al. 2011; Kaser et al. 2003). A raising not explained by
+    recorded snow (``L < 0``) counts as firn.
 
     Examples
     --------
@@ -372,13 +628,45 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
 
     >>> annual_stake_balance(-0.4, 0.4, 0.0, 600.0)
     (240.0, 0.0, 0.4)
+
+    0.2 m of snow (60 kg m-2) at the start: the exposure then was 0.2 m
+    short of the summer surface, so only 1.3 m of ice melted:
+
+    >>> annual_stake_balance(1.5, 0.0, 0.0, 600.0, start_snow=0.2, start_swe=60.0)
+    (-1230.0, 1.3, 0.0)
     """
     rho_loss = params.ice_density if loss_density is None else loss_density
-    lost = E + snow + superimposed
+    rho_new = params.new_snow_density if new_snow_density is None else new_snow_density
+    new_snow = min(max(new_snow, 0.0), max(snow, 0.0))
+    lost = E - start_snow + snow + superimposed
     ice_lost = max(lost, 0.0)
-    kept = snow + max(-lost, 0.0)
+    kept = snow - new_snow + max(-lost, 0.0)
     balance = -rho_loss * ice_lost + params.ice_density * superimposed + firn_density * kept
-    return balance, ice_lost, kept
+    if not stratigraphic:
+        balance += rho_new * new_snow - start_swe
+    return balance + 0.0, ice_lost, kept
+
+
+def loss_material(
+    surface_end: str | None, surface_start: str | None, start_snow: float = 0.0
+) -> str:
+    """What was lost below the old summer surface: ``"ice"`` or ``"firn"``.
+
+    The surface recorded at the end reading decides (``ice`` and
+    ``superimposed_ice``: ice; ``firn``: firn). When it is snow or not
+    recorded, the old summer surface at the start reading decides
+    (``firn``, or ``snow`` with no new snow on it: firn); else ice.
+
+    >>> loss_material("firn", "ice"), loss_material(None, "snow"), loss_material("snow", "snow", 0.2)
+    ('firn', 'firn', 'ice')
+    """
+    if surface_end in ("ice", "superimposed_ice"):
+        return "ice"
+    if surface_end == "firn":
+        return "firn"
+    if surface_start == "firn" or (surface_start == "snow" and start_snow <= 0):
+        return "firn"
+    return "ice"
 
 
 def _row(point_id: str, year: int, start: pd.Timestamp, end: pd.Timestamp, code: str, balance: float,
@@ -393,16 +681,13 @@ def _row(point_id: str, year: int, start: pd.Timestamp, end: pd.Timestamp, code:
     }  # fmt: skip
 
 
-def _snow_swe(
-    depth: float, pit: Pit | None, default: float, params: Parameters
-) -> tuple[float, float, float]:
+def _snow_swe(depth: float, density: Density) -> tuple[float, float, float]:
     """SWE [kg m-2], density used [kg m-3] and its relative error [1] of a snow depth [m]."""
     if depth <= 0:
-        return 0.0, default, params.estimated_density_error
-    if pit is not None:
-        swe = pit.profile.swe(depth)
-        return swe, swe / depth, params.measured_density_error
-    return default * depth, default, params.estimated_density_error
+        rho = density.constant if density.profiles == () else density.density(0.1)
+        return 0.0, rho, density.error
+    swe = density.swe(depth)
+    return swe, swe / depth, density.error
 
 
 def _issue(wb: Workbook, code: str, message: str, index: Any, column: str, year: int | None,
@@ -442,7 +727,8 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
         The workbook: ``stakes``, ``stake_readings``, ``balance_years`` and
         ``snow_pits`` (densities).
     params
-        Densities, errors, ``date_tolerance`` and ``pit_window``.
+        Densities, errors, ``date_tolerance``, ``pit_window``, the pit
+        distance limits and ``fixed_date_correction``.
 
     Returns
     -------
@@ -453,22 +739,31 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     Notes
     -----
     For each balance year (t0, tw, t1) the readings nearest to those dates
-    within ``date_tolerance`` days are used (r0, rw, r1):
+    within ``date_tolerance`` days are used (r0, rw, r1). ``d0`` is the
+    ``new_snow`` at r0: snow fallen on the summer surface before the start
+    reading (the ``snow_depth`` at r0 is the previous year's snow and firn,
+    below that summer surface).
 
-    * winter: ``b_w = SWE(d_w)``, the snow depth ``d_w`` at rw through the
-      density profile of the nearest pit of that survey (default snow
-      density without one). A stake with no snow depth at rw gives
-      ``d_w`` from its exposure drop since r0 (no winter melt assumed).
-      A buried stake (negative exposure) needs only its snow depth.
+    * winter: ``b_w = SWE(d_w) - SWE(d0)``, the snow depth ``d_w`` at rw
+      through the density profile of the snow above the summer surface in
+      the nearest pit of that survey (:func:`density_for`); in a
+      stratigraphic year (``time_system`` STR or COM) ``b_w = SWE(d_w)``.
+      A stake with no snow depth at rw gives ``d_w = d0 + c(r0) - c(rw)``
+      (no winter melt assumed). A buried stake needs only its snow depth.
     * annual: :func:`annual_stake_balance` of the chained exposure change
       ``E = c(r1) - c(r0)``; what is lost below the old summer surface is
-      ice, or firn when the surface at r0 was firn or snow; snow or firn
-      left at r1 counts at the density of the nearest pit of that survey
-      (``firn_density`` without one). A stake buried at r1 (no exposure,
-      a snow depth) is taken to have lost nothing below the summer surface.
+      ice or firn by :func:`loss_material` (the surface at r1, else at r0),
+      firn at ``firn_density``; old snow and firn left at r1 counts at the
+      density of the nearest pit of that survey (``firn_density`` without
+      one), the ``new_snow`` at its top at ``new_snow_density``. A stake
+      buried at r1 (no exposure, a snow depth) is taken to have lost
+      nothing below the summer surface.
     * summer: ``b_s = b_a - b_w`` over (rw, r1).
     * a lost stake gives no annual balance from the year of its loss on,
       and an issue.
+    * with ``params.fixed_date_correction`` the balances are moved to the
+      year's dates (:func:`fixed_date`) and the correction is given in the
+      remarks.
 
     Uncertainty: two readings (``√2 ρ σ_h``), the density errors of the
     layers, the depth error of snow and firn and, for readings away from
@@ -476,7 +771,7 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     2013, doi:10.5194/tc-7-1227-2013).
     """
     years = balance_years(wb)
-    pits = _pits(wb)
+    pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
@@ -496,6 +791,15 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
             if lost_at is not None and lost_at <= y.begin:
                 continue
             r0 = _nearest(usable, y.begin, tol)
+            # d0: new snow on the summer surface at the start reading (snow_depth there is the
+            # previous year's firn, below the summer surface this year starts from)
+            d0 = _value(r0, "new_snow") if r0 is not None else 0.0
+            swe0 = 0.0
+            if d0 > 0 and r0 is not None:
+                start_density = density_for(pits, r0["date"], where, params, params.new_snow_density,
+                                            "new snow")  # fmt: skip
+                swe0 = start_density.swe(d0)
+            count0 = 0.0 if y.stratigraphic else swe0
             rw = None
             if y.winter_end is not None and r0 is not None:
                 later = alive[(alive["date"] > r0["date"]) & (alive["date"] < y.end)]
@@ -504,19 +808,24 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
                     rw = _nearest(later[later["segment"] == r0["segment"]].dropna(subset=["c"]),
                                   y.winter_end, tol)  # fmt: skip
             b_w = w_unc = math.nan
+            winter_row: dict[str, Any] | None = None
             if rw is not None and r0 is not None:
                 if pd.notna(rw["snow_depth"]):
                     depth, remark = float(rw["snow_depth"]), None
                 else:
-                    depth = max(float(r0["c"]) - float(rw["c"]), 0.0)
+                    depth = d0 + max(float(r0["c"]) - float(rw["c"]), 0.0)
                     remark = "snow depth from the exposure drop (no winter melt assumed)"
-                pit = nearest_pit(pits, rw["date"], where["x"], where["y"], where["elevation"],
-                                  params.pit_window)  # fmt: skip
-                b_w, rho, eps = _snow_swe(depth, pit, params.snow_density, params)
-                w_unc = math.hypot(rho * params.depth_error, b_w * eps)
-                note = f"density from pit {pit.pit_id}" if pit else "default snow density"
-                rows.append(_row(sid, y.year, r0["date"], rw["date"], "winter", b_w, w_unc, rho, rho * eps,
-                                 where, "stake", f"{remark}; {note}" if remark else note))  # fmt: skip
+                dens = density_for(pits, rw["date"], where, params, params.snow_density)
+                swe_w, rho, eps = _snow_swe(depth, dens)
+                b_w = swe_w - count0
+                w_unc = math.hypot(rho * params.depth_error, swe_w * eps)
+                notes = [remark, dens.note]
+                if d0 > 0:
+                    notes.append(f"{d0:g} m of snow at the start ({swe0:.0f} kg m-2) "
+                                 + ("counted: stratigraphic year" if y.stratigraphic else "subtracted"))  # fmt: skip
+                winter_row = _row(sid, y.year, r0["date"], rw["date"], "winter", b_w, w_unc, rho, rho * eps,
+                                  where, "stake", "; ".join(n for n in notes if n))  # fmt: skip
+                rows.append(winter_row)
             if lost_at is not None and lost_at <= y.end + pd.Timedelta(days=tol):
                 first = lost_rows.sort_values("date").iloc[0]
                 issues.append(_issue(wb, "stake-lost", f"stake {sid} was lost on {lost_at.date()}: "
@@ -535,13 +844,14 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
                                          there["_index"], "date", y.year, sid))  # fmt: skip
                 continue
             snow = _value(r1, "snow_depth")
+            new = min(_value(r1, "new_snow"), snow)
             superimposed = _value(r1, "superimposed_ice")
             remark = None
             if pd.notna(r1["c"]) and r1["segment"] == r0["segment"]:
                 E = float(r1["c"]) - float(r0["c"])
             elif pd.isna(r1["exposure"]) and snow > 0:
                 E, remark = (
-                    -snow - superimposed,
+                    d0 - snow - superimposed,
                     "stake buried: snow depth only, no loss below the summer surface assumed",
                 )
             else:
@@ -550,36 +860,118 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
                                      f"without both exposures); no annual balance for {y.year}",
                                      r1["_index"], "exposure", y.year, sid))  # fmt: skip
                 continue
-            old_surface = surfaces.get(r0["date"])
-            firn_below = old_surface in ("firn", "snow")
-            end_pit = nearest_pit(pits, r1["date"], where["x"], where["y"], where["elevation"],
-                                  params.pit_window)  # fmt: skip
-            kept_guess = snow + max(-(E + snow + superimposed), 0.0)
-            _, firn_rho, eps = _snow_swe(kept_guess, end_pit, params.firn_density, params)
-            loss_rho = firn_rho if firn_below else params.ice_density
-            loss_eps = eps if firn_below else params.ice_density_error
-            b_a, lost, kept = annual_stake_balance(
-                E, snow, superimposed, firn_rho, params, loss_rho
+            material = loss_material(surfaces.get(r1["date"]), surfaces.get(r0["date"]), d0)
+            kept_guess = snow - new + max(-(E - d0 + snow + superimposed), 0.0)
+            end_density = density_for(pits, r1["date"], where, params, params.firn_density, "firn",
+                                      winter=False)  # fmt: skip
+            _, firn_rho, eps = _snow_swe(kept_guess, end_density)
+            loss_rho = params.firn_density if material == "firn" else params.ice_density
+            loss_eps = (
+                params.estimated_density_error if material == "firn" else params.ice_density_error
             )
+            b_a, lost, kept = annual_stake_balance(
+                E, snow, superimposed, firn_rho, params, loss_rho, start_snow=d0, start_swe=swe0,
+                new_snow=new, stratigraphic=y.stratigraphic,
+            )  # fmt: skip
             days = max((r1["date"] - r0["date"]).days, 1)
             off_days = abs((r0["date"] - y.begin).days) + abs((r1["date"] - y.end).days)
             density = loss_rho if lost >= kept else firn_rho
+            counted_new = 0.0 if y.stratigraphic else new
             unc = math.sqrt(
                 2 * (density * params.stake_reading_error) ** 2
                 + (loss_rho * loss_eps * lost) ** 2
                 + ((firn_rho * params.depth_error) ** 2 if kept > 0 else 0.0)
                 + (firn_rho * eps * kept) ** 2
+                + (params.new_snow_density * params.estimated_density_error * counted_new) ** 2
+                + (count0 * params.estimated_density_error) ** 2
                 + (params.ice_density * params.stake_reading_error if superimposed > 0 else 0.0)
                 ** 2
                 + (abs(b_a) / days * off_days) ** 2
             )
             density_unc = density * (loss_eps if lost >= kept else eps)
-            rows.append(_row(sid, y.year, r0["date"], r1["date"], "annual", b_a, unc, density, density_unc,
-                             where, "stake", remark))  # fmt: skip
+            notes = [remark]
+            if lost > 0:
+                notes.append(
+                    f"{lost:.2f} m of {material} lost below the summer surface at {loss_rho:g} kg m-3"
+                )
+            if kept > 0:
+                notes.append(f"{kept:.2f} m of firn and old snow left: {end_density.note}")
+            if new > 0:
+                notes.append(f"{new:g} m of new snow "
+                             + ("left to the next year (stratigraphic)" if y.stratigraphic
+                                else f"at {params.new_snow_density:g} kg m-3"))  # fmt: skip
+            if d0 > 0:
+                notes.append(f"{d0:g} m of snow at the start ({swe0:.0f} kg m-2) "
+                             + ("counted: stratigraphic year" if y.stratigraphic else "subtracted"))  # fmt: skip
+            annual_row = _row(sid, y.year, r0["date"], r1["date"], "annual", b_a, unc, density, density_unc,
+                              where, "stake", "; ".join(n for n in notes if n) or None)  # fmt: skip
+            rows.append(annual_row)
+            summer_row = None
             if rw is not None and math.isfinite(b_w):
-                rows.append(_row(sid, y.year, rw["date"], r1["date"], "summer", b_a - b_w, math.hypot(unc, w_unc),
-                                 density, density_unc, where, "stake", remark))  # fmt: skip
+                summer_row = _row(sid, y.year, rw["date"], r1["date"], "summer", b_a - b_w,
+                                  math.hypot(unc, w_unc), density, density_unc, where, "stake", remark)  # fmt: skip
+                rows.append(summer_row)
+            if params.fixed_date_correction:
+                fixed_date(y, annual_row, winter_row, summer_row)
     return _frame(rows), issues
+
+
+def fixed_date(
+    y: Year,
+    annual: dict[str, Any],
+    winter: dict[str, Any] | None = None,
+    summer: dict[str, Any] | None = None,
+) -> None:
+    """Move a stake's balances of one year from its reading dates to the year's dates (in place).
+
+    Parameters
+    ----------
+    y
+        The balance year (its begin, end of winter and end dates).
+    annual, winter, summer
+        The stake's rows of the year (:func:`stake_balances`); ``balance``
+        [kg m-2], ``from_date`` and ``to_date`` are changed and the
+        correction is added to the remarks.
+
+    Notes
+    -----
+    The balance rate is taken as constant over each season at the point
+    (the linear "rate" correction; Kaser et al. 2003, ch. 5): summer rate
+    ``r_s = b_s / (t1 - tw)``, or ``b_a / (t1 - t0)`` without a winter
+    reading, winter rate ``r_w = b_w / (tw - t0)`` [kg m-2 d-1]. With the
+    reading dates t and the year's dates t',
+
+    .. math::
+
+        b_a' = b_a + r_s (t_1' - t_1) - r_s (t_0' - t_0), \\quad
+        b_w' = b_w + r_w (t_w' - t_w) - r_s (t_0' - t_0), \\quad
+        b_s' = b_a' - b_w'.
+
+    The days between the start reading and the year's begin fall at the
+    end of the previous ablation season, hence ``r_s`` at both ends of the
+    year. The correction is an estimate: the date term stays in the
+    uncertainty.
+    """
+    t0, t1 = annual["from_date"], annual["to_date"]
+    if winter is not None and summer is not None and y.winter_end is not None:
+        tw = winter["to_date"]
+        r_s = summer["balance"] / max((t1 - tw).days, 1)
+        r_w = winter["balance"] / max((tw - t0).days, 1)
+    else:
+        r_s = annual["balance"] / max((t1 - t0).days, 1)
+        r_w = math.nan
+    start_shift = (y.begin - t0).days
+    d_a = r_s * (y.end - t1).days - r_s * start_shift
+    rows = [(annual, d_a, y.begin, y.end)]
+    if winter is not None and summer is not None and y.winter_end is not None:
+        d_w = r_w * (y.winter_end - winter["to_date"]).days - r_s * start_shift
+        rows += [(winter, d_w, y.begin, y.winter_end), (summer, d_a - d_w, y.winter_end, y.end)]
+    for row, change, begin, end in rows:
+        note = (f"fixed-date correction {change:+.0f} kg m-2 from the readings of "
+                f"{row['from_date'].date()} - {row['to_date'].date()} to {begin.date()} - {end.date()}")  # fmt: skip
+        row["balance"] = row["balance"] + change
+        row["from_date"], row["to_date"] = begin, end
+        row["remarks"] = f"{row['remarks']}; {note}" if row["remarks"] else note
 
 
 def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timestamp | None = None,
@@ -613,12 +1005,13 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
 
         b = SWE(d_b) - SWE(d_a) + \\rho_i Δs + \\rho_l \\min(r, 0) + \\rho_f \\max(r, 0)
 
-    with SWE through the nearest pit of each survey (default snow density
-    without one) and ``ρ_l`` the ice density, or the firn density when the
-    surface at a was firn.
+    with SWE through the nearest pit of each survey (:func:`density_for`;
+    the default snow density without one, the firn density near a year's
+    begin or end) and ``ρ_l`` the ice or firn density by
+    :func:`loss_material`.
     """
     years = balance_years(wb)
-    pits = _pits(wb)
+    pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
@@ -642,17 +1035,22 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
                 continue
             swe = []
             for r in (a, b):
-                pit = nearest_pit(pits, r["date"], where["x"], where["y"], where["elevation"],
-                                  params.pit_window)  # fmt: skip
-                swe.append(_snow_swe(_value(r, "snow_depth"), pit, params.snow_density, params)[0])
+                near_end = any(abs((r["date"] - yy.end).days) <= params.date_tolerance
+                               or abs((r["date"] - yy.begin).days) <= params.date_tolerance
+                               for yy in years)  # fmt: skip
+                dens = density_for(pits, r["date"], where, params,
+                                   params.firn_density if near_end else params.snow_density,
+                                   winter=not near_end)  # fmt: skip
+                swe.append(_snow_swe(_value(r, "snow_depth"), dens)[0])
             ds = _value(b, "superimposed_ice") - _value(a, "superimposed_ice")
             rest = (
                 -(float(b["c"]) - float(a["c"]))
                 - (_value(b, "snow_depth") - _value(a, "snow_depth"))
                 - ds
             )
-            firn_below = surfaces.get(a["date"]) in ("firn", "snow")
-            loss_rho = params.firn_density if firn_below else params.ice_density
+            material = loss_material(surfaces.get(b["date"]), surfaces.get(a["date"]),
+                                     _value(a, "snow_depth"))  # fmt: skip
+            loss_rho = params.firn_density if material == "firn" else params.ice_density
             balance = (swe[1] - swe[0] + params.ice_density * ds + loss_rho * min(rest, 0.0)
                        + params.firn_density * max(rest, 0.0))  # fmt: skip
             unc = math.hypot(math.sqrt(2) * loss_rho * params.stake_reading_error,
@@ -663,50 +1061,84 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     return _frame(rows)
 
 
+def _site_depths(wb: Workbook, params: Parameters) -> pd.DataFrame:
+    """Snow depths measured by stakes and probes: date, x, y, depth [m], what (for pit checks)."""
+    stakes = (
+        wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id").set_index("stake_id")
+    )
+    r = wb["stake_readings"].dropna(subset=["stake_id", "date", "snow_depth"])
+    frames = []
+    if len(r):
+        frames.append(pd.DataFrame({
+            "date": r["date"].to_numpy(), "depth": r["snow_depth"].to_numpy(float),
+            "x": r["stake_id"].map(stakes["x"]).to_numpy(float) if len(stakes) else np.nan,
+            "y": r["stake_id"].map(stakes["y"]).to_numpy(float) if len(stakes) else np.nan,
+            "what": ("stake " + r["stake_id"].astype(str)).to_numpy(),
+        }))  # fmt: skip
+    pr = wb["probes"].dropna(subset=["date", "snow_depth"])
+    if len(pr):
+        frames.append(pd.DataFrame({
+            "date": pr["date"].to_numpy(), "depth": pr["snow_depth"].to_numpy(float),
+            "x": pr["x"].to_numpy(float), "y": pr["y"].to_numpy(float),
+            "what": ("probe " + pr["probe_id"].fillna("?").astype(str)).to_numpy(),
+        }))  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=["date", "depth", "x", "y", "what"])
+    return pd.concat(frames, ignore_index=True)
+
+
 def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
     """Point balances from snow pits: ``SWE = Σ h_k ρ_k`` over the layers [kg m-2].
 
     Parameters
     ----------
     wb
-        The workbook (``snow_pits``, ``balance_years``).
+        The workbook (``snow_pits``, ``balance_years``; ``stake_readings``
+        and ``probes`` for the depth of the snow at the pit).
     params
-        ``date_tolerance``, ``depth_error`` and ``measured_density_error``.
+        ``date_tolerance``, ``pit_window``, ``winter_site_distance``,
+        ``depth_error`` and ``measured_density_error``.
 
     Returns
     -------
     tuple
-        Point balances and issues (pits outside every balance year).
+        Point balances and issues: pits outside every balance year, gaps
+        filled (``pit-gap``), pits short of the summer surface
+        (``pit-short``).
 
     Notes
     -----
     A pit is dug down to the last summer surface, so its SWE is the balance
     since the begin of the balance year: a winter balance when dug within
-    ``date_tolerance`` days of the end of winter, an annual balance (the
-    snow and firn left in the accumulation area) when dug near the end of
-    the year, an ``index`` balance otherwise. Uncertainty
+    ``date_tolerance`` days of the end of winter (only the snow above the
+    first firn or ice layer: :func:`pit_record`), an annual balance (the
+    snow and firn left in the accumulation area, all layers) when dug near
+    the end of the year, an ``index`` balance otherwise. Gaps between
+    layers are filled with the mean density of their neighbours and
+    reported. A winter pit whose bottom is snow while a stake or probe
+    within ``winter_site_distance`` of it (same survey, ``pit_window``)
+    measured more snow did not reach the summer surface: its SWE is
+    extended to that depth with the tail density (mean of its lowest two
+    layers) and the pit is flagged. Uncertainty
     ``σ² = (ρ̄ σ_d)² + (SWE ε_ρ)²`` with the mean density ``ρ̄``.
     """
     years = balance_years(wb)
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    for pit in _pits(wb):
+    depths = _site_depths(wb, params)
+    for pit in workbook_pits(wb):
         y = year_of(years, pit.date, params.date_tolerance)
-        swe = float(pit.profile.mass[-1])
-        depth = float(pit.profile.depth[-1])
-        where = {"elevation": pit.elevation, "x": pit.x, "y": pit.y}
         layers = wb["snow_pits"][
             (wb["snow_pits"]["pit_id"] == pit.pit_id) & (wb["snow_pits"]["date"] == pit.date)
         ]
-        where |= {
-            "latitude": _f(layers["latitude"].iloc[0]),
-            "longitude": _f(layers["longitude"].iloc[0]),
-        }
+        where = {"elevation": pit.elevation, "x": pit.x, "y": pit.y,
+                 "latitude": _f(layers["latitude"].iloc[0]), "longitude": _f(layers["longitude"].iloc[0])}  # fmt: skip
+        sheet = wb.sheet_name("snow_pits")
         if y is None:
             row, _ = wb.locate("snow_pits", layers.index[0], "date")
             issues.append(Issue("pit-outside-years", "warning",
                                 f"pit {pit.pit_id} dug on {pit.date.date()} falls in no balance year",
-                                sheet=wb.sheet_name("snow_pits"), row=row, column="date", value=pit.pit_id))  # fmt: skip
+                                sheet=sheet, row=row, column="date", value=pit.pit_id))  # fmt: skip
             continue
         tol = params.date_tolerance
         if y.winter_end is not None and abs((pit.date - y.winter_end).days) <= tol:
@@ -715,24 +1147,59 @@ def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFra
             code = "annual"
         else:
             code = "index"
-        unc = math.hypot(
-            swe / depth * params.depth_error if depth else 0.0, swe * params.measured_density_error
-        )
-        rows.append(
-            _row(
-                pit.pit_id,
-                y.year,
-                y.begin,
-                pit.date,
-                code,
-                swe,
-                unc,
-                swe / depth if depth else math.nan,
-                swe / depth * params.measured_density_error if depth else math.nan,
-                where,
-                "pit",
+        record = pit.record if pit.record is not None else pit_record(layers)
+        profile = record.snow if code == "winter" else record.profile
+        remarks = []
+        if code == "winter" and record.reached:
+            remarks.append(
+                f"snow above the summer surface at {record.snow_depth:g} m (firn or ice below)"
             )
+        if profile is None:
+            row, _ = wb.locate("snow_pits", layers.index[0], "layer")
+            issues.append(Issue("pit-no-snow", "warning", f"pit {pit.pit_id} of {pit.date.date()} has no snow "
+                                "above its first firn or ice layer: no winter balance", sheet=sheet, row=row,
+                                column="layer", value=pit.pit_id, year=y.year))  # fmt: skip
+            continue
+        swe = float(profile.mass[-1])
+        depth = float(profile.depth[-1])
+        gaps = [g for g in record.gaps if g[1] <= depth + 1e-9]
+        if gaps:
+            filled = sum((b - t) * r for t, b, r in gaps)
+            text = ", ".join(f"{t:g}-{b:g} m at {r:.0f}" for t, b, r in gaps)
+            remarks.append(f"gaps filled: {text} kg m-3 (+{filled:.0f} kg m-2)")
+            row, _ = wb.locate("snow_pits", layers.index[0], "top_depth")
+            issues.append(Issue("pit-gap", "warning", f"pit {pit.pit_id} of {pit.date.date()}: "
+                                f"{len(gaps)} gap(s) between sampled layers ({text} kg m-3) filled by "
+                                f"interpolating the density: +{filled:.0f} kg m-2", sheet=sheet, row=row,
+                                column="top_depth", value=pit.pit_id, year=y.year))  # fmt: skip
+        if (
+            code == "winter"
+            and not record.reached
+            and len(depths)
+            and not math.isnan(pit.x + pit.y)
+        ):
+            near = depths[((depths["date"] - pit.date).abs().dt.days <= params.pit_window)
+                          & (np.hypot(depths["x"] - pit.x, depths["y"] - pit.y) <= params.winter_site_distance)]  # fmt: skip
+            if len(near) and near["depth"].max() > depth + params.depth_error:
+                deepest = near.loc[near["depth"].idxmax()]
+                site = float(deepest["depth"])
+                extra = (site - depth) * profile.tail_density
+                swe += extra
+                remarks.append(f"pit short of the summer surface: extended from {depth:g} to {site:g} m "
+                               f"({deepest['what']}) at {profile.tail_density:.0f} kg m-3")  # fmt: skip
+                row, _ = wb.locate("snow_pits", layers.index[-1], "bottom_depth")
+                issues.append(Issue("pit-short", "warning", f"pit {pit.pit_id} of {pit.date.date()} ends in snow at "
+                                    f"{depth:g} m but {deepest['what']} beside it measured {site:g} m of snow: it did "
+                                    f"not reach the summer surface; extended at the tail density "
+                                    f"{profile.tail_density:.0f} kg m-3 (+{extra:.0f} kg m-2)", sheet=sheet,
+                                    row=row, column="bottom_depth", value=depth, year=y.year))  # fmt: skip
+                depth = site
+        rho = swe / depth if depth else math.nan
+        unc = math.hypot(
+            rho * params.depth_error if depth else 0.0, swe * params.measured_density_error
         )
+        rows.append(_row(pit.pit_id, y.year, y.begin, pit.date, code, swe, unc, rho,
+                         rho * params.measured_density_error, where, "pit", "; ".join(remarks) or None))  # fmt: skip
     return _frame(rows), issues
 
 
@@ -744,7 +1211,8 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     wb
         The workbook (``probes``, ``snow_pits``, ``balance_years``).
     params
-        Densities, errors, ``date_tolerance`` and ``pit_window``.
+        Densities, errors, ``date_tolerance``, ``pit_window`` and the pit
+        distance limits.
 
     Returns
     -------
@@ -754,15 +1222,19 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     Notes
     -----
     A depth ``D`` converts to SWE through the cumulative mass-depth curve
-    ``M(D)`` of the nearest pit of the same survey (:func:`nearest_pit`),
-    interpolated linearly between layer boundaries; below the pit's bottom
+    ``M(D)`` of the nearest pit of the same survey within the distance
+    limits, or the mean curve of equally near pits or, beyond the limits,
+    of all the survey's pits (:func:`density_for`), interpolated linearly
+    between layer boundaries; below a pit's bottom
     ``M(D) = M(D_pit) + (D - D_pit) ρ_tail`` with ``ρ_tail`` the mean
-    density of the pit's lowest two layers (said in the remarks). Without
-    a pit, the default snow density. Balance code as for pits
-    (:func:`pit_balances`).
+    density of the pit's lowest two layers (said in the remarks). Winter
+    probes use the pits' snow above the summer surface; end-of-summer
+    probes all layers. Without a pit, the default snow density (winter) or
+    firn density (end of summer). The remarks say which. Balance code as
+    for pits (:func:`pit_balances`).
     """
     years = balance_years(wb)
-    pits = _pits(wb)
+    pits = workbook_pits(wb)
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
     probes = wb["probes"].dropna(subset=["date", "snow_depth"])
@@ -776,9 +1248,6 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
                                 column="date", value=str(date.date())))  # fmt: skip
             continue
         where = {k: _f(p[k]) for k in ("elevation", "x", "y", "latitude", "longitude")}
-        pit = nearest_pit(pits, date, where["x"], where["y"], where["elevation"], params.pit_window)
-        depth = float(p["snow_depth"])
-        swe, rho, eps = _snow_swe(depth, pit, params.snow_density, params)
         tol = params.date_tolerance
         if y.winter_end is not None and abs((date - y.winter_end).days) <= tol:
             code = "winter"
@@ -786,29 +1255,24 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
             code = "annual"
         else:
             code = "index"
-        remark = None
-        if pit is not None and depth > pit.profile.depth[-1]:
-            remark = f"below pit {pit.pit_id} ({pit.profile.depth[-1]:g} m): tail density {pit.profile.tail_density:.0f} kg m-3"
-        elif pit is None:
-            remark = "default snow density"
+        winter = code != "annual"
+        dens = density_for(pits, date, where, params,
+                           params.snow_density if winter else params.firn_density,
+                           "snow" if winter else "firn", winter=winter)  # fmt: skip
+        depth = float(p["snow_depth"])
+        swe, rho, eps = _snow_swe(depth, dens)
+        remark = dens.note
+        below = [pr for pr in dens.profiles if depth > pr.depth[-1]]
+        if len(dens.profiles) == 1 and below:
+            pr = below[0]
+            remark = (f"below pit {dens.note.removeprefix('density from pit ')} ({pr.depth[-1]:g} m): "
+                      f"tail density {pr.tail_density:.0f} kg m-3")  # fmt: skip
+        elif below:
+            remark += f"; below {len(below)} of them: their tail densities"
         unc = math.hypot(rho * params.depth_error, swe * eps)
         pid = p["probe_id"] if isinstance(p["probe_id"], str) else f"probe-{int(str(i)) + 1}"
-        rows.append(
-            _row(
-                str(pid),
-                y.year,
-                y.begin,
-                date,
-                code,
-                swe,
-                unc,
-                rho,
-                rho * eps,
-                where,
-                "probe",
-                remark,
-            )
-        )
+        rows.append(_row(str(pid), y.year, y.begin, date, code, swe, unc, rho, rho * eps, where, "probe",
+                         remark))  # fmt: skip
     return _frame(rows), issues
 
 
@@ -817,6 +1281,83 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return conform("point_balance", frame)
+
+
+def winter_sites(points: pd.DataFrame, params: Parameters = DEFAULT) -> pd.DataFrame:
+    """One winter balance per site: a stake's snow depth, pits and probes beside it combined.
+
+    Parameters
+    ----------
+    points
+        Point balances (:func:`point_balances`' columns).
+    params
+        ``winter_site_distance`` [m].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``points`` with every winter pit or probe that lies within
+        ``winter_site_distance`` of a winter stake (else of a winter pit)
+        of the same year merged into it: the site keeps the stake's (pit's)
+        id and position, its balance is the mean of the members' [kg m-2],
+        its uncertainty ``√Σσ² / n``, and its remarks name the members.
+        Points without x/y stay as they are.
+
+    Examples
+    --------
+    >>> pts = pd.DataFrame({"point_id": ["A", "p1", "p2"], "year": 2001, "balance_code": "winter",
+    ...                     "balance": [300.0, 330.0, 500.0], "balance_unc": [30.0, 40.0, 40.0],
+    ...                     "x": [0.0, 3.0, 80.0], "y": 0.0, "source": ["stake", "probe", "probe"],
+    ...                     "remarks": None})
+    >>> winter_sites(pts)[["point_id", "balance"]].values.tolist()
+    [['A', 315.0], ['p2', 500.0]]
+    """
+    from scipy.spatial import cKDTree
+
+    if points.empty:
+        return points
+    out = points.copy()
+    drop: list[Any] = []
+    rank = {"stake": 0, "pit": 1, "probe": 2}
+    winter = out[(out["balance_code"] == "winter") & out["x"].notna() & out["y"].notna()]
+    for _, group in winter.groupby("year"):
+        anchors: list[Any] = []
+        members: dict[Any, list[Any]] = {}
+        for kind in (0, 1, 2):
+            rows = group[group["source"].map(rank).fillna(2) == kind]
+            if rows.empty:
+                continue
+            if anchors:
+                tree = cKDTree(out.loc[anchors, ["x", "y"]].to_numpy(float))
+                dist, idx = tree.query(rows[["x", "y"]].to_numpy(float))
+            else:
+                dist, idx = np.full(len(rows), np.inf), np.zeros(len(rows), int)
+            new_anchors = []
+            for label, d, k in zip(rows.index, dist, idx, strict=True):
+                if d <= params.winter_site_distance:
+                    members[anchors[int(k)]].append(label)
+                elif kind < 2:
+                    new_anchors.append(label)
+                    members[label] = []
+            anchors += new_anchors
+        for anchor, joined in members.items():
+            if not joined:
+                continue
+            every = [anchor, *joined]
+            values = out.loc[every, "balance"].astype(float)
+            names = ", ".join(
+                f"{out.at[i, 'source']} {out.at[i, 'point_id']} {out.at[i, 'balance']:.0f}"
+                for i in every
+            )
+            note = f"one winter site (within {params.winter_site_distance:g} m): mean of {names} kg m-2"
+            out.at[anchor, "balance"] = float(values.mean())
+            sig = out.loc[every, "balance_unc"].astype(float)
+            if sig.notna().all():
+                out.at[anchor, "balance_unc"] = float(np.sqrt((sig**2).sum()) / len(every))
+            old = out.at[anchor, "remarks"]
+            out.at[anchor, "remarks"] = f"{old}; {note}" if isinstance(old, str) and old else note
+            drop += joined
+    return out.drop(index=drop).reset_index(drop=True)
 
 
 def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
@@ -829,17 +1370,19 @@ def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
         ``probes`` and ``balance_years``.
     params
         Densities [kg m-3], errors, ``date_tolerance`` and ``pit_window``
-        [days], passed to :func:`stake_balances`, :func:`index_balances`,
-        :func:`pit_balances` and :func:`probe_balances`.
+        [days], ``winter_site_distance`` [m], passed to
+        :func:`stake_balances`, :func:`index_balances`,
+        :func:`pit_balances`, :func:`probe_balances` and
+        :func:`winter_sites`.
 
     Returns
     -------
     tuple
         The point balances sorted by year, balance code, point and date
         (columns of ``schemas/point_balance.json``, balances [kg m-2];
-        empty when there are none), and the issues of
-        :func:`stake_balances`, :func:`pit_balances` and
-        :func:`probe_balances`.
+        empty when there are none), one winter balance per site
+        (:func:`winter_sites`), and the issues of :func:`stake_balances`,
+        :func:`pit_balances` and :func:`probe_balances`.
     """
     stakes, issues = stake_balances(wb, params)
     pits, pit_issues = pit_balances(wb, params)
@@ -848,7 +1391,7 @@ def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     frames = [f for f in (stakes, index_balances(wb, params), pits, probes) if not f.empty]
     if not frames:
         return _frame([]), issues
-    out = pd.concat(frames, ignore_index=True)
+    out = winter_sites(pd.concat(frames, ignore_index=True), params)
     out = out.sort_values(
         ["year", "balance_code", "point_id", "from_date"], kind="stable"
     ).reset_index(drop=True)

@@ -394,17 +394,75 @@ def _after_lost(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "warning",
     "stake_readings",
     "exposure",
-    "exposure of stake {stake_id} changes from {previous} m to {value} m by {date}: "
-    "{change_per_year} m a-1 is beyond what a glacier surface does",
+    "exposure of stake {stake_id} changes from {previous} m to {value} m by {date}: {change} m in "
+    "{days} days ({summer_days} of them in the ablation season) is beyond the {allowed} m a glacier "
+    "surface can lower in that interval",
 )
 def _plausible_change(df: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Exposure changes between consecutive readings are physically plausible
-    (at most 12 m of lowering in a year, at most 8 m of raising)."""
-    return _exposure_changes(df)["ok"]
+    """Exposure changes between consecutive readings are physically plausible for the interval's
+    length and season (at most 0.15 m of lowering a day in the ablation season, 0.05 m in winter,
+    12 m a year; at most 8 m of raising)."""
+    return _exposure_changes(df, _latitude(ctx))["ok"]
 
 
-def _exposure_changes(df: pd.DataFrame) -> pd.DataFrame:
-    """Per reading: the exposure after the previous reading (chained) and the change rate."""
+def _latitude(ctx: Context) -> float:
+    value = ctx.glacier.get("latitude")
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def summer_days(start: pd.Series, end: pd.Series, latitude: float = 0.0) -> pd.Series:
+    """Days of each interval ``(start, end]`` that fall in the ablation season.
+
+    Parameters
+    ----------
+    start, end
+        Dates of the two readings.
+    latitude
+        Glacier latitude [degree]: south of the equator the season is
+        shifted by six months (``THRESHOLDS.summer_months``).
+
+    Returns
+    -------
+    pandas.Series
+        Number of days [d] (float; NaN where a date is missing).
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.to_datetime(["2001-04-01", "2001-10-01"]))
+    >>> e = pd.Series(pd.to_datetime(["2001-06-01", "2002-04-01"]))
+    >>> summer_days(s, e).tolist(), summer_days(s, e, -30.0).tolist()
+    ([32.0, 0.0], [0.0, 151.0])
+    """
+    months = set(THRESHOLDS.summer_months)
+    if latitude < 0:
+        months = {(m + 5) % 12 + 1 for m in months}
+    a = pd.to_datetime(pd.Series(start)).reset_index(drop=True)
+    b = pd.to_datetime(pd.Series(end)).reset_index(drop=True)
+    known = a.notna() & b.notna()
+    out = np.full(len(a), np.nan)
+    if known.any():
+        first, last = a[known].min(), b[known].max()
+        first = min(first, last)
+        calendar = pd.date_range(first, max(first, last), freq="D")
+        # cumulative[k]: ablation-season days in (first, first + k days]
+        cumulative = np.concatenate([[0], np.cumsum(np.isin(calendar.month[1:], list(months)))])
+        i = (a[known] - first).dt.days.to_numpy()
+        j = (b[known] - first).dt.days.to_numpy()
+        out[known.to_numpy()] = np.where(j > i, cumulative[j] - cumulative[np.minimum(i, j)], 0)
+    return pd.Series(out, index=pd.Series(start).index, dtype=float)
+
+
+def _exposure_changes(df: pd.DataFrame, latitude: float = 0.0) -> pd.DataFrame:
+    """Per reading: the exposure after the previous reading (chained), the change and its limit.
+
+    The lowering allowed between two readings is ``a_s n_s + a_w n_w`` with
+    ``n_s`` and ``n_w`` the interval's days in and out of the ablation
+    season and ``(a_s, a_w)`` = ``THRESHOLDS.max_daily_lowering``, capped at
+    ``max_annual_lowering`` per (started) year of the interval.
+    """
     order = df.sort_values(["stake_id", "date"], kind="stable")
     after = order["new_exposure"].where(
         order["event"].isin(["redrill", "extension"]), order["exposure"]
@@ -413,13 +471,18 @@ def _exposure_changes(df: pd.DataFrame) -> pd.DataFrame:
     prev_date = order["date"].groupby(order["stake_id"]).shift()
     days = (order["date"] - prev_date).dt.days.clip(lower=1)
     change = order["exposure"] - previous  # + = surface lowered (more stake exposed)
-    rate = change / days * 365.25
-    ok = ~(
-        (rate > THRESHOLDS.max_annual_lowering)
-        | ((days >= 300) & (change > THRESHOLDS.max_annual_lowering))
-        | (-change > THRESHOLDS.max_raising)
+    need = change.notna() & (change > 0)
+    summer = pd.Series(np.nan, index=order.index)
+    if need.any():
+        summer[need] = summer_days(prev_date[need], order["date"][need], latitude)
+    a_s, a_w = THRESHOLDS.max_daily_lowering
+    years = np.ceil(days / 365.25).clip(lower=1)
+    allowed = np.minimum(
+        a_s * summer + a_w * (days - summer), THRESHOLDS.max_annual_lowering * years
     )
-    out = pd.DataFrame({"previous": previous, "rate": rate, "ok": ok | change.isna()})
+    ok = ~((need & (change > allowed)) | (-change > THRESHOLDS.max_raising))
+    out = pd.DataFrame({"previous": previous, "change": change, "days": days, "summer": summer,
+                        "allowed": allowed, "ok": ok | change.isna()})  # fmt: skip
     return out.reindex(df.index)
 
 
@@ -816,8 +879,8 @@ def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> d
         cent); and by sheet or rule: ``days`` (length of the balance year,
         or of the point balance's period) and, for balance years,
         ``winter_days`` [days] (``?`` without both dates);
-        ``previous`` (the chained previous exposure [m]) and
-        ``change_per_year`` [m a-1] for ``implausible-change``; ``gap`` [m]
+        ``previous`` (the chained previous exposure [m]), ``change`` [m],
+        ``days``, ``summer_days`` [d] and ``allowed`` [m] for ``implausible-change``; ``gap`` [m]
         for ``band-gap``; ``distance`` [m] for ``off-glacier``; ``total``
         (the year's band areas summed) and ``glacier_area`` [km2] for
         ``area-mismatch``.
@@ -842,9 +905,12 @@ def message_fields(rule_: Rule, df: pd.DataFrame, index: Any, ctx: Context) -> d
         b, e = df.at[index, "from_date"], df.at[index, "to_date"]
         row["days"] = (e - b).days if pd.notna(b) and pd.notna(e) else "?"
     if rule_.code == "implausible-change":
-        ch = _exposure_changes(df).loc[index]
+        ch = _exposure_changes(df, _latitude(ctx)).loc[index]
         row["previous"] = plain(ch["previous"])
-        row["change_per_year"] = f"{ch['rate']:.1f}"
+        row["change"] = f"{ch['change']:.2f}"
+        row["days"] = f"{ch['days']:.0f}"
+        row["summer_days"] = "?" if pd.isna(ch["summer"]) else f"{ch['summer']:.0f}"
+        row["allowed"] = "?" if pd.isna(ch["allowed"]) else f"{ch['allowed']:.2f}"
     if rule_.code in {"band-gap"}:
         row["gap"] = f"{_band_gaps(df).loc[index]:g}"
     if rule_.code == "off-glacier":

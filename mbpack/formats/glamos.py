@@ -105,6 +105,8 @@ def read_glamos(path: str | os.PathLike[str]) -> dict[str, Any]:
             "expected '# Mass Balance; name; id; kind; N; lowest; highest;'"
         )
     parts = [p.strip() for p in lines[0].lstrip("#").split(";")]
+    if len(parts) > 3 and "point" in parts[3].lower():
+        return read_glamos_points(path, lines)
     try:
         name, n_bands, lowest, highest = parts[1], int(parts[4]), float(parts[5]), float(parts[6])
     except (IndexError, ValueError):
@@ -198,3 +200,121 @@ def import_glamos(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> 
     tables = read_glamos(path)
     tables.pop("unmapped")
     return Path(write_workbook(Workbook.from_tables(tables), Path(out)))
+
+
+#: Columns of a GLAMOS point mass-balance file (the data block's 22 columns).
+POINT_COLUMNS = ("name", "date0", "time0", "date1", "time1", "period", "date_quality", "x_pos", "y_pos",
+                 "z_pos", "position_quality", "mb_raw", "density", "density_quality", "mb_we",
+                 "measurement_quality", "measurement_type", "mb_error", "reading_error", "density_error",
+                 "error_evaluation_method", "source")  # fmt: skip
+#: GLAMOS measurement_type → point_balance source (1 stake, 2 probing/pit/coring, 3 marked horizon).
+POINT_SOURCES = {"1": "stake", "2": "probe", "3": "pit"}
+#: Kind of point file (first header line, or the file name's suffix) → balance code.
+POINT_KINDS = {"annual": "annual", "winter": "winter", "intermediate": "index"}
+#: The Swiss coordinates of GLAMOS point files (CH1903 / LV03).
+GLAMOS_CRS = "EPSG:21781"
+
+
+def read_glamos_points(
+    path: str | os.PathLike[str], lines: list[str] | None = None
+) -> dict[str, Any]:
+    """Read a GLAMOS point mass-balance file (``<glacier>_annual.dat``, ``_winter``, ``_intermediate``).
+
+    Parameters
+    ----------
+    path
+        The file: four header lines starting with ``#`` (``# Mass Balance;
+        name; id; annual point measurement``, column names, units, source),
+        then ``;``-separated lines of 22 columns (:data:`POINT_COLUMNS`).
+    lines
+        The file's lines, when already read.
+
+    Returns
+    -------
+    dict
+        Workbook tables: ``glacier`` (name, crs CH1903 EPSG:21781),
+        ``balance_years`` (one per year of the points' end dates: the
+        earliest begin and latest end of its points, floating-date, the end
+        of winter the latest winter point's date; a remark says so) and
+        ``point_balance`` (mm w.e. = kg m-2; x/y from x_pos/y_pos, the
+        coordinate above 400 000 being the easting; ``mb_error`` as the
+        uncertainty; the measurement type as the source), and ``unmapped``.
+
+    Raises
+    ------
+    mbpack.errors.UnreadableWorkbook
+        Naming the file, line and column of anything malformed.
+
+    Notes
+    -----
+    ``00000000`` dates are unknown: such a row cannot be placed and is
+    refused with its line. NaN values stay empty. The balance code comes
+    from the header's kind (annual, winter, intermediate = index) or the
+    file name.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if lines is None:
+        try:
+            lines = path.read_bytes().decode("latin-1").splitlines()
+        except OSError as exc:
+            raise UnreadableWorkbook(f"{path}: cannot read ({exc.strerror})") from None
+    parts = [p.strip() for p in lines[0].lstrip("#").split(";")] if lines else []
+    kind = next(
+        (code for word, code in POINT_KINDS.items() if len(parts) > 3 and word in parts[3].lower()),
+        None,
+    )
+    kind = kind or next(
+        (code for word, code in POINT_KINDS.items() if path.stem.lower().endswith(word)), None
+    )
+    if kind is None:
+        raise UnreadableWorkbook(f"{path}:1: point file of unknown kind {lines[:1]!r}: expected annual, winter "
+                                 "or intermediate point measurement")  # fmt: skip
+    name = parts[1] if len(parts) > 1 else path.stem
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        where = f"{path}:{number}"
+        cells = [c.strip() for c in line.split(";")]
+        if len(cells) != len(POINT_COLUMNS):
+            raise UnreadableWorkbook(f"{where}: {len(cells)} values, expected {len(POINT_COLUMNS)} "
+                                     f"({'; '.join(POINT_COLUMNS)})")  # fmt: skip
+        cell = dict(zip(POINT_COLUMNS, cells, strict=True))
+        numbers: dict[str, float | None] = {}
+        for column in ("x_pos", "y_pos", "z_pos", "density", "mb_we", "mb_error"):
+            text = cell[column]
+            try:
+                value = float(text)
+            except ValueError:
+                raise UnreadableWorkbook(f"{where}: {column} {text!r} is not a number") from None
+            numbers[column] = None if value != value else value
+        if cell["date0"].strip("0") == "" or cell["date1"].strip("0") == "":
+            raise UnreadableWorkbook(f"{where}: point {cell['name']} has an unknown date (00000000): "
+                                     "it cannot be placed in a balance year")  # fmt: skip
+        begin, end = _date(cell["date0"], where, "date0"), _date(cell["date1"], where, "date1")
+        if numbers["mb_we"] is None:
+            raise UnreadableWorkbook(f"{where}: point {cell['name']} has no mb_we")
+        x, y = numbers["x_pos"], numbers["y_pos"]
+        if x is not None and y is not None and x < 400_000 <= y:
+            x, y = y, x  # CH1903: the easting is the coordinate near 600 000
+        rows.append({"point_id": cell["name"], "year": end.year, "from_date": begin, "to_date": end,
+                     "balance_code": kind, "balance": numbers["mb_we"], "balance_unc": numbers["mb_error"],
+                     "density": numbers["density"], "elevation": numbers["z_pos"], "x": x, "y": y,
+                     "source": POINT_SOURCES.get(cell["measurement_type"]),
+                     "remarks": f"GLAMOS {path.name} line {number}; source {cell['source']}; "
+                                f"date quality {cell['date_quality']}, density quality {cell['density_quality']}"})  # fmt: skip
+    if not rows:
+        raise UnreadableWorkbook(f"{path}: no data lines after the header")
+    points = pd.DataFrame(rows)
+    years = []
+    for year, group in points.groupby("year"):
+        years.append({"year": int(year), "time_system": "FLO", "begin_date": group["from_date"].min(),
+                      "winter_end_date": group["to_date"].max() if kind == "winter" else None,
+                      "end_date": group["to_date"].max() if kind != "winter" else None,
+                      "remarks": f"from the {kind} points' periods (earliest begin, latest end) of {path.name}"})  # fmt: skip
+    return {"glacier": {"name": name, "crs": GLAMOS_CRS}, "balance_years": pd.DataFrame(years),
+            "point_balance": points,
+            "unmapped": [*UNMAPPED, "hypsometry (band areas, to compute)",
+                         *(["balance_years!end_date (a winter file has none)"] if kind == "winter" else [])]}  # fmt: skip

@@ -126,8 +126,15 @@ def import_stakes(
 
     The exposure at the start of the year is that at the end of winter plus
     the snow depth (``Hw + Dw``: the stake is read down to the last summer
-    surface), noted in the readings' remarks.  Dates default to the fixed
-    hydrological year (1 October, 30 April, 30 September; ``dates`` overrides).
+    surface), noted in the readings' remarks.
+
+    Time system: such a table holds readings relative to the previous
+    summer surface and no dates, so without ``dates`` the balance year is
+    stratigraphic (``STR``); its dates (1 October, 30 April, 30 September)
+    are nominal, only to order the readings, and the balance year's remarks
+    say so. With ``dates`` (the actual survey dates) the year is
+    floating-date (``FLO``) between them. No fixed-date (``FXD``) year is
+    ever made up.
     """
     from mbpack.formats import geo
 
@@ -180,9 +187,15 @@ def import_stakes(
             readings.append({"stake_id": str(sid), "date": end, "exposure": hs, "surface": "ice"})
         else:
             notes.append(f"{stakes.name}:{i + 2}: stake {sid} has no Hs: no end-of-summer reading")
+    remark = None
+    if dates is None:
+        remark = ("stratigraphic: the stake table gives readings relative to the previous summer surface and "
+                  "no dates; 1 Oct, 30 Apr and 30 Sep are nominal (give the survey dates with --dates)")  # fmt: skip
+        notes.append(f"{stakes.name}: no survey dates: a stratigraphic year (STR) with nominal dates "
+                     f"{begin}, {winter_end}, {end}; give --dates BEGIN WINTER_END END for a floating-date year")  # fmt: skip
     tables |= {"stakes": stake_rows, "stake_readings": readings,
-               "balance_years": [{"year": year, "time_system": "FXD" if dates is None else "FLO", "begin_date": begin,
-                                  "winter_end_date": winter_end, "end_date": end}]}  # fmt: skip
+               "balance_years": [{"year": year, "time_system": "STR" if dates is None else "FLO", "begin_date": begin,
+                                  "winter_end_date": winter_end, "end_date": end, "remarks": remark}]}  # fmt: skip
     probe_rows: list[dict[str, Any]] = []
     if probes is not None:
         probes = Path(probes)
@@ -216,8 +229,6 @@ def import_stakes(
         rho = _numbers(df, "density", density, notes)
         depth = depth * _length_factor(depth, dunits.get("depth"), length_unit, density.name, notes)
         rho = rho * _density_factor(rho, dunits.get("density"), density_unit, density.name, notes)
-        order = np.argsort(depth.to_numpy())
-        tops = np.concatenate([[0.0], depth.to_numpy()[order][:-1]])
         px = (
             float(np.nanmean([r["x"] for r in probe_rows]))
             if probe_rows
@@ -228,11 +239,19 @@ def import_stakes(
             if probe_rows
             else float(values["y"].mean())
         )
-        tables["snow_pits"] = [{"pit_id": "density-profile", "date": winter_end, "x": px, "y": py, "top_depth": t,
-                                "bottom_depth": b, "density": d, "layer": "snow"}
-                               for t, b, d in zip(tops, depth.to_numpy()[order], rho.to_numpy()[order], strict=True)]  # fmt: skip
-        notes.append(f"{density.name}: profile placed at the mean probe position; each density holds from the "
-                     "previous depth down to its own")  # fmt: skip
+        profiles = density_profiles(df, depth, rho, density.name, notes)
+        pits: list[dict[str, Any]] = []
+        for number, rows in enumerate(profiles, start=1):
+            pit_id = "density-profile" if len(profiles) == 1 else f"density-profile-{number}"
+            top = 0.0
+            for bottom, d in rows:
+                pits.append({"pit_id": pit_id, "date": winter_end, "x": px, "y": py, "top_depth": top,
+                             "bottom_depth": bottom, "density": d, "layer": "snow"})  # fmt: skip
+                top = bottom
+        tables["snow_pits"] = pits
+        notes.append(f"{density.name}: {len(profiles)} profile(s), placed at the mean probe position; each "
+                     "density holds from the previous depth down to its own"
+                     + ("; probes and stakes use their mean (equally near)" if len(profiles) > 1 else ""))  # fmt: skip
     centre_lon, centre_lat = float(np.mean(lon)), float(np.mean(lat))
     zs = grid["elevation"] if grid is not None else values["elevation"]
     tables["glacier"] = {"name": name or stakes.stem, "latitude": round(centre_lat, 6), "longitude": round(centre_lon, 6),
@@ -240,6 +259,67 @@ def import_stakes(
                          "area": float(tables["hypsometry"]["area"].sum()) if grid is not None else None}  # fmt: skip
     notes.append("not in the source, fill it in: glacier!country")
     return Imported(tables, notes)
+
+
+def density_profiles(frame: pd.DataFrame, depth: pd.Series, rho: pd.Series, name: str,
+                     notes: list[str]) -> list[list[tuple[float, float]]]:  # fmt: skip
+    """The density profiles of a density file, kept apart: ``[(depth [m], density [kg m-3]), ...]`` each.
+
+    Parameters
+    ----------
+    frame
+        The file's rows (a ``profile``, ``pit`` or ``profile_id`` column,
+        when present, names each row's profile).
+    depth, rho
+        Depth [m] and density [kg m-3] of each row.
+    name
+        The file's name, for the notes.
+    notes
+        Gets a note for every row left out.
+
+    Returns
+    -------
+    list
+        One list per profile, in file order: a new profile starts at a new
+        profile name or, without names, where the depth does not increase
+        (snow-fork files hold one profile after another). Inside a profile
+        a row repeating the previous depth (or at depth 0) is left out and
+        noted: it would make a layer of no thickness.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"depth": ["0.2", "0.5", "0.1", "0.4"]})
+    >>> density_profiles(f, pd.Series([0.2, 0.5, 0.1, 0.4]), pd.Series([300.0, 350, 310, 360]), "d.csv", [])
+    [[(0.2, 300.0), (0.5, 350.0)], [(0.1, 310.0), (0.4, 360.0)]]
+    """
+    label = next(
+        (c for c in frame.columns if str(c).strip().lower() in ("profile", "pit", "profile_id")),
+        None,
+    )
+    profiles: list[list[tuple[float, float]]] = []
+    previous_label: Any = object()
+    for i, (d, r) in enumerate(zip(depth, rho, strict=True)):
+        if pd.isna(d) or pd.isna(r):
+            continue
+        lab = frame[label].iloc[i] if label is not None else None
+        current = profiles[-1] if profiles else None
+        if label is not None:
+            new = lab != previous_label
+        else:
+            new = current is None or (bool(current) and d < current[-1][0])
+        previous_label = lab
+        if new:
+            profiles.append([])
+            current = profiles[-1]
+        if current is None:
+            continue
+        last = current[-1][0] if current else 0.0
+        if d <= last:
+            notes.append(f"{name}:{i + 2}: depth {d:g} m repeats the previous depth of its profile: left out "
+                         "(a layer of no thickness)")  # fmt: skip
+            continue
+        current.append((float(d), float(r)))
+    return [p for p in profiles if p]
 
 
 #: Files that make up a shapefile besides ``.shp`` (copied along with it).

@@ -542,10 +542,32 @@ def read_wgms(path: str | os.PathLike[str], generation: Generation | None = None
         raise UnreadableWorkbook(f"{where}: holds tables of both WGMS generations; read them apart")
     try:
         if generations == {"upper"}:
-            return _read_upper(frames, wgms_id, where)
-        return _read_lower(frames, wgms_id, where)
+            return _band_hypsometry(_read_upper(frames, wgms_id, where))
+        return _band_hypsometry(_read_lower(frames, wgms_id, where))
     except ValueError as exc:
         raise UnreadableWorkbook(f"{where}: {exc}") from None
+
+
+def _band_hypsometry(out: dict[str, Any]) -> dict[str, Any]:
+    """The hypsometry of every year with band areas (EE / mass_balance_band), the state's otherwise.
+
+    The band areas of a balance year are that year's hypsometry: with them
+    the point balances (EEE / mass_balance_point) can be integrated by the
+    altitude-band method again. B-STATE rows (one band from the lowest to
+    the highest elevation) are kept for the years without bands.
+    """
+    bands = out.get("band_balance")
+    if bands is None or bands.empty:
+        return out
+    bands = bands.dropna(subset=["year", "lower_elevation", "upper_elevation", "area"])
+    if bands.empty:
+        return out
+    rows = bands[["year", "lower_elevation", "upper_elevation", "area"]]
+    state = out.get("hypsometry")
+    if state is not None and len(state):
+        rows = pd.concat([rows, state[~state["year"].isin(set(bands["year"]))]], ignore_index=True)
+    out["hypsometry"] = conform("hypsometry", rows.sort_values(["year", "lower_elevation"]))
+    return out
 
 
 def _select(frames: dict[str, pd.DataFrame], id_col: dict[str, str], wgms_id: int | None,
