@@ -564,7 +564,7 @@ def test_synthetic_data_say_so() -> None:
 
 def test_report_md_counts_and_results(ctx: dict[str, Any]) -> None:
     report = Report(file="w.xlsx")
-    report.add(Issue(code="range", severity="error", message="exposure 45 | out of range",
+    report.add(Issue(code="out-of-range", severity="error", message="exposure 45 | out of range",
                      sheet="stake_readings", row=3, column="exposure", cell="stake_readings!C3"))  # fmt: skip
     report.add(Issue(code="gap", severity="warning", message="no reading", sheet="stakes"))
     md = metadata.report_md(ctx, report)

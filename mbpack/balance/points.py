@@ -41,6 +41,7 @@ manual for field and office work. NHRI Science Report 4, Environment Canada.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -486,6 +487,19 @@ def year_of(years: list[Year], date: pd.Timestamp, tolerance: int) -> Year | Non
         ``begin - tolerance <= date <= end + tolerance``; else None.
     """
     tol = pd.Timedelta(days=tolerance)
+    ends = _year_ends(tuple(years))
+    if ends is not None:  # years in order that do not overlap: a binary search
+        earliest = np.datetime64((date - tol).to_datetime64(), "ns")
+        # years before i end more than tol before the date; if a later year than i + 1 held
+        # the date, year i + 1 would too (begins and ends increase): i and i + 1 are the only
+        # candidates of either test, in the order the loops below try them
+        i = int(np.searchsorted(ends, earliest, side="left"))
+        for inside in (lambda y: y.begin + tol < date <= y.end + tol,
+                       lambda y: y.begin - tol <= date <= y.end + tol):  # fmt: skip
+            for j in (i, i + 1):
+                if j < len(years) and inside(years[j]):
+                    return years[j]
+        return None
     for y in years:
         if y.begin + tol < date <= y.end + tol:
             return y
@@ -493,6 +507,15 @@ def year_of(years: list[Year], date: pd.Timestamp, tolerance: int) -> Year | Non
         if y.begin - tol <= date <= y.end + tol:
             return y
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _year_ends(years: tuple[Year, ...]) -> np.ndarray | None:
+    """End dates of the years; None unless the years follow one another without overlap."""
+    begins = np.array([y.begin.to_datetime64() for y in years], dtype="datetime64[ns]")
+    ends = np.array([y.end.to_datetime64() for y in years], dtype="datetime64[ns]")
+    ordered = bool(np.all(ends > begins) and np.all(begins[1:] >= ends[:-1]))
+    return ends if ordered else None
 
 
 def chain(readings: pd.DataFrame) -> pd.DataFrame:
@@ -544,6 +567,18 @@ def chain(readings: pd.DataFrame) -> pd.DataFrame:
         if event == "lost":
             lost = True
     return order.assign(c=cont, segment=segments).reset_index(drop=True)
+
+
+def _window(rows: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """The rows dated ``first`` to ``last`` of a stake's readings sorted by date (a binary
+    search: a balance year looks only at its own readings, so that a long series costs time in
+    proportion to its readings, not readings times years)."""
+    dates = rows["date"]
+    if not dates.is_monotonic_increasing:
+        return rows[(dates >= first) & (dates <= last)]
+    lo = int(dates.searchsorted(first, side="left"))
+    hi = int(dates.searchsorted(last, side="right"))
+    return rows.iloc[lo:hi]
 
 
 def _nearest(rows: pd.DataFrame, date: pd.Timestamp, tolerance: int) -> pd.Series | None:
@@ -790,7 +825,10 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
         for y in years:
             if lost_at is not None and lost_at <= y.begin:
                 continue
-            r0 = _nearest(usable, y.begin, tol)
+            # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
+            span = (y.begin - pd.Timedelta(days=tol), y.end + pd.Timedelta(days=tol))
+            alive_y, usable_y = _window(alive, *span), _window(usable, *span)
+            r0 = _nearest(usable_y, y.begin, tol)
             # d0: new snow on the summer surface at the start reading (snow_depth there is the
             # previous year's firn, below the summer surface this year starts from)
             d0 = _value(r0, "new_snow") if r0 is not None else 0.0
@@ -802,7 +840,7 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
             count0 = 0.0 if y.stratigraphic else swe0
             rw = None
             if y.winter_end is not None and r0 is not None:
-                later = alive[(alive["date"] > r0["date"]) & (alive["date"] < y.end)]
+                later = alive_y[(alive_y["date"] > r0["date"]) & (alive_y["date"] < y.end)]
                 rw = _nearest(later.dropna(subset=["snow_depth"]), y.winter_end, tol)
                 if rw is None:
                     rw = _nearest(later[later["segment"] == r0["segment"]].dropna(subset=["c"]),
@@ -833,7 +871,7 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
                                      sid))  # fmt: skip
                 continue
             start = r0["date"] if r0 is not None else y.begin
-            r1 = _nearest(alive[alive["date"] > start], y.end, tol)
+            r1 = _nearest(alive_y[alive_y["date"] > start], y.end, tol)
             if r0 is None or r1 is None:
                 there = r1 if r0 is None else r0
                 if there is not None:
@@ -974,6 +1012,17 @@ def fixed_date(
         row["remarks"] = f"{row['remarks']}; {note}" if row["remarks"] else note
 
 
+def _near_boundary(boundaries: np.ndarray, date: pd.Timestamp, tolerance: int) -> bool:
+    """Whether ``date`` lies within ``tolerance`` days of a balance year's begin or end
+    (``boundaries``: those dates sorted; a binary search)."""
+    if boundaries.size == 0:
+        return False
+    when = np.datetime64(date.to_datetime64(), "ns")
+    i = int(np.searchsorted(boundaries, when))
+    near = [boundaries[j] for j in (i - 1, i) if 0 <= j < boundaries.size]
+    return any(abs(int((when - b) / np.timedelta64(1, "D"))) <= tolerance for b in near)
+
+
 def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timestamp | None = None,
                    end: pd.Timestamp | None = None) -> pd.DataFrame:  # fmt: skip
     """Balances between consecutive readings of every stake (balance code ``index``).
@@ -1015,6 +1064,9 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
     rows: list[dict[str, Any]] = []
+    boundaries = np.unique(
+        np.array([d for y in years for d in (y.begin, y.end)], dtype="datetime64[ns]")
+    )
     readings = wb["stake_readings"].dropna(subset=["stake_id", "date"])
     for stake_id, group in readings.groupby("stake_id", sort=True):
         sid = str(stake_id)
@@ -1035,9 +1087,7 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
                 continue
             swe = []
             for r in (a, b):
-                near_end = any(abs((r["date"] - yy.end).days) <= params.date_tolerance
-                               or abs((r["date"] - yy.begin).days) <= params.date_tolerance
-                               for yy in years)  # fmt: skip
+                near_end = _near_boundary(boundaries, r["date"], params.date_tolerance)
                 dens = density_for(pits, r["date"], where, params,
                                    params.firn_density if near_end else params.snow_density,
                                    winter=not near_end)  # fmt: skip
