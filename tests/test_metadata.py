@@ -566,10 +566,10 @@ def test_report_md_counts_and_results(ctx: dict[str, Any]) -> None:
     report = Report(file="w.xlsx")
     report.add(Issue(code="out-of-range", severity="error", message="exposure 45 | out of range",
                      sheet="stake_readings", row=3, column="exposure", cell="stake_readings!C3"))  # fmt: skip
-    report.add(Issue(code="gap", severity="warning", message="no reading", sheet="stakes"))
+    report.add(Issue(code="layer-gap", severity="warning", message="no reading", sheet="stakes"))
     md = metadata.report_md(ctx, report)
     assert "0 rows read: **1 errors, 1 warnings**." in md
-    assert "| stake_readings!C3 | error | range | exposure 45 \\| out of range |" in md
+    assert "| stake_readings!C3 | error | out-of-range | exposure 45 \\| out of range |" in md
     assert "| 2001 | band | 0.21 | -0.64 | -0.43 |  | 3840 | 0.31 |" in md
     assert (
         "| 2002 | band | 0.16 | -0.51 | -0.35 |  |  |  |" in md
