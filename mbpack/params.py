@@ -336,8 +336,48 @@ class Batch:
     scheduler_timeout: float = 10.0
 
 
+@dataclass(frozen=True)
+class Serve:
+    """Limits of the validator page ``mbpack serve`` (:mod:`mbpack.serve`).
+
+    Attributes
+    ----------
+    max_upload_bytes
+        Largest upload accepted, counted while it streams in [bytes]. 100 MiB: the
+        largest workbook the reader reads (:attr:`FileLimits.max_file_bytes`).
+    job_seconds
+        Wall time one job (validate, compute or package one upload) may take
+        before its worker process is killed [s]. 120: the bundled example
+        validates in about 1 s and packages in about 15 s on one core.
+    job_memory_bytes
+        Address space of one worker process (``RLIMIT_AS``) [bytes]. 4 GiB: a
+        worker with numpy, pandas and matplotlib loaded maps about 1.3 GiB before
+        it reads anything; a 1 000 000-row workbook needs about 1.5 GiB more.
+    grid_rows
+        Rows of each sheet drawn in the page's grid [1]; rows below that are drawn
+        only when they hold a fault. 500: the example's longest sheet has 300 rows.
+    grid_columns
+        Columns of each sheet drawn in the grid [1]. 60: the widest sheet of the
+        canonical workbook has 19 columns.
+    result_seconds
+        How long a result's downloads (JSON report, CSVs, package zip) stay on the
+        server after the page was made [s]. 1800: half an hour to click a button.
+    result_count
+        Most results kept at once; the oldest is dropped first [1]. 50.
+    """
+
+    max_upload_bytes: int = 100 * 1024**2
+    job_seconds: float = 120.0
+    job_memory_bytes: int = 4 * 1024**3
+    grid_rows: int = 500
+    grid_columns: int = 60
+    result_seconds: float = 1800.0
+    result_count: int = 50
+
+
 #: The documented thresholds of the checks and limits of the reader.
 THRESHOLDS = Thresholds()
 FOG_CHECKS = FogChecks()
 FILE_LIMITS = FileLimits()
 BATCH = Batch()
+SERVE = Serve()

@@ -107,6 +107,9 @@ def _sources(path: Path) -> list[tuple[str, bytes, str]]:
             found.append((f.stem, f.read_bytes(), str(f)))
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
+            from mbpack.workbook.reader import check_inflation
+
+            check_inflation(path, archive.infolist(), "release")
             for name in sorted(archive.namelist()):
                 if name.lower().endswith(".csv"):
                     found.append((Path(name).stem, archive.read(name), f"{path}:{name}"))

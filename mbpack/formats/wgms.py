@@ -412,6 +412,9 @@ def _sources(path: Path) -> dict[str, tuple[bytes, str]]:
             found[f.stem] = (f.read_bytes(), str(f))
     elif path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
+            from mbpack.workbook.reader import check_inflation
+
+            check_inflation(path, archive.infolist(), "release")
             for name in sorted(archive.namelist()):
                 if name.lower().endswith(".csv"):
                     found[Path(name).stem] = (archive.read(name), f"{path}:{name}")
