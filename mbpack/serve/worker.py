@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import python_calamine  # noqa: F401  (the reader's, mapped before the memory limit is set)
+
 from mbpack import api
 
 #: What an upload holds, as :func:`mbpack.serve.upload.kind_of` decided from its bytes.
@@ -72,21 +74,37 @@ def run(task: str, upload: str, kind: str, name: str, out: str, memory_bytes: in
     folder = Path(out)
     try:
         result = TASKS[task](Path(upload), kind, name, folder)
-    except MemoryError:
-        result = {"fatal": {"kind": "memory", "message": (
-            f"{name}: the job needed more than the {memory_bytes / 1024**3:.1f} GiB of memory a "
-            "job may use, and was stopped")}}  # fmt: skip
     except Exception as exc:  # any failure of any file: a message, not a traceback
-        result = api.fatal_json(exc)
+        if out_of_memory(exc):
+            result = {"fatal": {"kind": "memory", "message": (
+                f"{name}: the job needed more than the {memory_bytes / 1024**3:.1f} GiB of memory a "
+                "job may use, and was stopped")}}  # fmt: skip
+        else:
+            result = api.fatal_json(exc)
     text = json.dumps(_named(result, upload, name), ensure_ascii=False, default=str)
     (folder / "result.part").write_text(text, encoding="utf-8")
     os.replace(folder / "result.part", folder / "result.json")
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is the address-space limit biting: a MemoryError, or a library that
+    could not be mapped or allocate (``ENOMEM``, "failed to map segment")."""
+    import errno
+
+    if isinstance(exc, MemoryError) or getattr(exc, "errno", None) == errno.ENOMEM:
+        return True
+    text = str(exc).lower()
+    return "failed to map" in text or "cannot allocate memory" in text
+
+
 def _named(value: Any, path: str, name: str) -> Any:
     """``value`` with the temporary path of the upload replaced by the user's file name."""
-    if isinstance(value, str):
-        return value.replace(path, name)
+    if isinstance(
+        value, str
+    ):  # the full path, or the bare name leading a FoG cell (f.zip:t.csv:3:X)
+        bare = f"{Path(path).name}:"
+        value = value.replace(path, name)
+        return name + ":" + value[len(bare) :] if value.startswith(bare) else value
     if isinstance(value, dict):
         return {k: _named(v, path, name) for k, v in value.items()}
     if isinstance(value, list):
