@@ -348,17 +348,20 @@ class Serve:
     job_seconds
         Wall time one job (validate, compute or package one upload) may take
         before its worker process is killed [s]. 120: the bundled example
-        validates in about 1 s and packages in about 15 s on one core.
+        validates in about 3 s and is validated, computed and packaged in about 15 s
+        on one core (measured for ``mbpack serve``'s result page).
     job_memory_bytes
         Address space of one worker process (``RLIMIT_AS``) [bytes]. 4 GiB: a
-        worker with numpy, pandas and matplotlib loaded maps about 1.3 GiB before
-        it reads anything; a 1 000 000-row workbook needs about 1.5 GiB more.
+        process that has read, computed and packaged the example maps about 0.6 GiB
+        (numpy, pandas and matplotlib included); the rest is room for workbooks up to
+        the reader's 100 MiB file limit, and the machine's bound on a hostile file.
     grid_rows
         Rows of each sheet drawn in the page's grid [1]; rows below that are drawn
-        only when they hold a fault. 500: the example's longest sheet has 300 rows.
+        only when they hold a fault. 500: a station's sheets of a few years; the
+        example's 6531-row ``surface_grid`` is cut to its first 500 rows.
     grid_columns
-        Columns of each sheet drawn in the grid [1]. 60: the widest sheet of the
-        canonical workbook has 19 columns.
+        Columns of each sheet drawn in the grid [1]. 60: the widest table sheet of the
+        canonical workbook (``glacier_balance``) has 19 columns.
     result_seconds
         How long a result's downloads (JSON report, CSVs, package zip) stay on the
         server after the page was made [s]. 1800: half an hour to click a button.
