@@ -362,6 +362,9 @@ class Serve:
     grid_columns
         Columns of each sheet drawn in the grid [1]. 60: the widest table sheet of the
         canonical workbook (``glacier_balance``) has 19 columns.
+    page_issues
+        Issues listed in the result page's table and marked on its grids [1]; the JSON
+        report holds all of them. 1000: a page of a few megabytes at most.
     result_seconds
         How long a result's downloads (JSON report, CSVs, package zip) stay on the
         server after the page was made [s]. 1800: half an hour to click a button.
@@ -374,6 +377,7 @@ class Serve:
     job_memory_bytes: int = 4 * 1024**3
     grid_rows: int = 500
     grid_columns: int = 60
+    page_issues: int = 1000
     result_seconds: float = 1800.0
     result_count: int = 50
 

@@ -243,3 +243,46 @@ def test_importing_mbpack_serve_loads_no_web_stack() -> None:
     code = "import mbpack.serve, sys; print(sorted(m for m in ('starlette', 'uvicorn', 'python_multipart') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_page_lists_at_most_page_issues(tmp_path: Path) -> None:
+    """With room for 2 of the faulty workbook's 4 issues, the page lists and marks the first two
+    in report order (snow_pits!J3 twice; stake_readings and stakes sort after it) and counts the
+    other two."""
+    from mbpack import api
+    from mbpack.serve.app import result_context
+
+    faulty = faulty_workbook(tmp_path / "faulty.xlsx")
+    result = {"document": api.validate(faulty).as_dict(), "sheets": api.sheet_cells(faulty, 50, 20)}
+    context = result_context(result, "faulty.xlsx", dataclasses.replace(SERVE, page_issues=2))
+    assert [i["cell"] for i in context["issues"]] == ["snow_pits!J3", "snow_pits!J3"]
+    assert context["hidden_issues"] == 2
+    marked = {
+        (g["name"], c["ref"])
+        for g in context["grids"]
+        for r in g["rows"]
+        for c in r["cells"]
+        if c["fault"]
+    }
+    assert marked == {("snow_pits", "J3")}
+
+
+def test_a_cell_that_panics_the_fast_reader_is_an_issue_at_its_cell(
+    server: str, tmp_path: Path
+) -> None:
+    """-1e14 as a duration ([h]:mm:ss) makes calamine's date code panic (a Rust panic, a
+    BaseException, found by tests/test_fuzz.py): the sheet is read cell by cell and the value
+    is a type error at stakes!G2, by the reader and through the server alike."""
+    import openpyxl
+
+    from mbpack import api
+
+    path = write(clean_tables(), tmp_path / "clean.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["stakes"]["G2"] = -1e14
+    book["stakes"]["G2"].number_format = "[h]:mm:ss"
+    book.save(tmp_path / "panic.xlsx")
+    found = {(i.code, i.cell) for i in api.validate(tmp_path / "panic.xlsx").issues}
+    assert found == {("sheet-read-cell-by-cell", None), ("type-error", "stakes!G2")}
+    document = post(server, "/api/validate", tmp_path / "panic.xlsx").json()
+    assert {(i["code"], i["cell"]) for i in document["issues"]} == found

@@ -324,7 +324,8 @@ def _cells(ref: str) -> list[tuple[int, int | None]]:
 def result_context(result: dict[str, Any], name: str, limits: Serve) -> dict[str, Any]:
     """What the result page shows: verdict, counts, issues, grids with faults, glacier table."""
     document = result["document"]
-    issues = document.get("issues", [])
+    every = document.get("issues", [])
+    issues = every[: limits.page_issues]  # sorted by sheet and row, as the report lists them
     unreadable = any(i["code"] == "unreadable-file" for i in issues)
     faults: dict[tuple[str, int, int | None], list[dict[str, Any]]] = {}
     for issue in issues:
@@ -371,6 +372,7 @@ def result_context(result: dict[str, Any], name: str, limits: Serve) -> dict[str
         "rows": rows_total,
         "sheet_count": len(document.get("sheets", {})),
         "issues": issues,
+        "hidden_issues": len(every) - len(issues),
         "anchors": anchors,
         "grids": grids,
         "glacier": result.get("glacier"),

@@ -74,7 +74,9 @@ def run(task: str, upload: str, kind: str, name: str, out: str, memory_bytes: in
     folder = Path(out)
     try:
         result = TASKS[task](Path(upload), kind, name, folder)
-    except Exception as exc:  # any failure of any file: a message, not a traceback
+    except BaseException as exc:  # any failure of any file (a Rust panic too): a message
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
         if out_of_memory(exc):
             result = {"fatal": {"kind": "memory", "message": (
                 f"{name}: the job needed more than the {memory_bytes / 1024**3:.1f} GiB of memory a "
@@ -162,7 +164,7 @@ def page_task(upload: Path, kind: str, name: str, out: Path) -> dict[str, Any]:
     unreadable = any(i.code == "unreadable-file" for i in report.issues)
     if kind == "workbook" and not unreadable:
         rows: dict[str, set[int]] = {}
-        for issue in report.issues:
+        for issue in report.sorted_issues()[: SERVE.page_issues]:
             if issue.sheet and issue.row:
                 rows.setdefault(issue.sheet, set()).add(issue.row)
         result["sheets"] = api.sheet_cells(upload, SERVE.grid_rows, SERVE.grid_columns, rows)

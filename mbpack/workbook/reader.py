@@ -42,6 +42,15 @@ _NS = {
 #: Bytes that a sheet XML holds only when it has something :func:`scan_sheet` looks for.
 _SCAN_HINTS = (b"<f", b":f>", b":f ", b't="e"', b"t='e'", b">INF<", b">-INF<", b">NaN<", b">nan<",
                b">inf<", b">-inf<", b"<!DOCTYPE", b"<!ENTITY")  # fmt: skip
+
+
+def calamine_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is calamine refusing a file or a sheet: its own errors, or a Rust panic
+    (pyo3's ``PanicException``, a ``BaseException``: a date cell far outside chrono's range
+    panics in ``to_python``), not Ctrl-C or an exit."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
 
@@ -423,7 +432,9 @@ def read(path: Path, report: Report | None = None) -> Workbook:
     report.file = report.file or str(path)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for broken parts
+    except BaseException as exc:  # calamine raises its own error types for broken parts
+        if not calamine_failed(exc):
+            raise
         raise UnreadableWorkbook(
             f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
         ) from None
@@ -473,7 +484,9 @@ def read(path: Path, report: Report | None = None) -> Workbook:
                     )
                 rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
-            except Exception as exc:  # calamine refuses the whole sheet for one bad cell
+            except BaseException as exc:  # calamine refuses the whole sheet for one bad cell
+                if not calamine_failed(exc):
+                    raise
                 try:
                     if shared is None:
                         shared = _shared_strings(archive)
@@ -1029,7 +1042,9 @@ def sheet_cells(
     keep = keep or {}
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for broken parts
+    except BaseException as exc:  # calamine raises its own error types for broken parts
+        if not calamine_failed(exc):
+            raise
         raise UnreadableWorkbook(
             f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
         ) from None
@@ -1040,7 +1055,9 @@ def sheet_cells(
             if sheet.width * sheet.height > FILE_LIMITS.max_cells:
                 continue
             values = sheet.to_python(skip_empty_area=False)
-        except Exception:  # a sheet the fast reader refuses: its faults are in the table
+        except BaseException as exc:  # a sheet the fast reader refuses: its faults are in the table
+            if not calamine_failed(exc):
+                raise
             continue
         wanted = keep.get(name, set())
         kept = [
