@@ -166,7 +166,7 @@ def create_app(config: Config) -> Starlette:
             upload = await receive(request, folder, limits.max_upload_bytes)
             out = folder / "out"
             out.mkdir()
-            result, timing = await runner.run(task, upload.path, upload.kind, upload.name, out)
+            result, timing = await runner.run(task, upload.path, upload.name, out)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

@@ -3,9 +3,10 @@
 The request body (``multipart/form-data`` with one ``file`` field) is parsed while it streams
 in (python-multipart's streaming parser); the bytes are counted and the upload is refused with
 413 the moment it passes the limit, before the rest is read.  The file is written into the
-request's own temporary folder under a name mbpack chooses (``upload.xlsx`` or
-``upload.zip``, from the file's first bytes); the name the user gave is kept as text to show,
-cut to its last path component and stripped of control characters.
+request's own temporary folder under a name mbpack chooses (``upload.bin``; the job's worker
+process looks inside it, :func:`kind_of`, and names it ``upload.xlsx`` or ``upload.zip``, so
+that not even a zip's directory is read by the server process); the name the user gave is kept
+as text to show, cut to its last path component and stripped of control characters.
 """
 
 from __future__ import annotations
@@ -45,16 +46,12 @@ class Upload:
         Where it was saved (inside the request's folder).
     name
         The name the user gave, for showing only.
-    kind
-        ``workbook`` (an ``.xlsx`` or anything not a zip: the reader says what it is) or
-        ``release`` (a zip of CSV tables: a FoG release).
     size
         Its size [bytes].
     """
 
     path: Path
     name: str
-    kind: str
     size: int
 
 
@@ -70,7 +67,8 @@ def shown_name(raw: str) -> str:
 
 
 def kind_of(path: Path) -> str:
-    """``release`` for a zip of CSV tables without ``xl/workbook.xml``, else ``workbook``."""
+    """``release`` for a zip of CSV tables without ``xl/workbook.xml``, else ``workbook`` (an
+    ``.xlsx``, or anything else: the reader then says what it is)."""
     with path.open("rb") as handle:
         if handle.read(4) != _ZIP_MAGIC:
             return "workbook"
@@ -173,6 +171,4 @@ async def receive(request: Request, folder: Path, limit: int) -> Upload:
         raise UploadError(
             "the upload holds no file: choose a workbook (.xlsx) or a FoG release (.zip)", 400
         )
-    kind = kind_of(target)
-    path = target.rename(folder / ("upload.zip" if kind == "release" else "upload.xlsx"))
-    return Upload(path, shown_name(state["name"]), kind, path.stat().st_size)
+    return Upload(target, shown_name(state["name"]), target.stat().st_size)

@@ -23,8 +23,6 @@ import python_calamine  # noqa: F401  (the reader's, mapped before the memory li
 
 from mbpack import api
 
-#: What an upload holds, as :func:`mbpack.serve.upload.kind_of` decided from its bytes.
-KINDS = ("workbook", "release")
 #: Columns of the glacier-wide table of the result page, with their number formats.
 GLACIER_COLUMNS = (("year", "{:.0f}"), ("method", "{}"), ("winter_balance", "{:.0f}"),
                    ("summer_balance", "{:.0f}"), ("annual_balance", "{:.0f}"),
@@ -50,8 +48,7 @@ def limit_resources(memory_bytes: int, seconds: float) -> None:
     )
 
 
-def run(task: str, upload: str, kind: str, name: str, out: str, memory_bytes: int,
-        seconds: float) -> None:  # fmt: skip
+def run(task: str, upload: str, name: str, out: str, memory_bytes: int, seconds: float) -> None:
     """Do ``task`` on the file ``upload`` (shown as ``name``) and write ``out/result.json``.
 
     Parameters
@@ -60,9 +57,8 @@ def run(task: str, upload: str, kind: str, name: str, out: str, memory_bytes: in
         ``validate``, ``compute``, ``package`` (the JSON API) or ``page`` (the result page:
         validation, the sheets as grids and, for a valid workbook, the package).
     upload
-        The saved upload.
-    kind
-        ``workbook`` or ``release`` (a FoG release zip).
+        The saved upload (``upload.bin``); renamed ``upload.xlsx`` or, for a zip of CSV
+        tables (a FoG release), ``upload.zip`` (:func:`mbpack.serve.upload.kind_of`).
     name
         The file's name as the user gave it (shown only, never a path).
     out
@@ -70,10 +66,15 @@ def run(task: str, upload: str, kind: str, name: str, out: str, memory_bytes: in
     memory_bytes, seconds
         Limits of this process (:func:`limit_resources`).
     """
+    from mbpack.serve.upload import kind_of
+
     limit_resources(memory_bytes, seconds)
     folder = Path(out)
+    path = Path(upload)
     try:
-        result = TASKS[task](Path(upload), kind, name, folder)
+        kind = kind_of(path)  # in here, under the limits: a zip's directory may be hostile too
+        path = path.rename(path.with_name("upload.zip" if kind == "release" else "upload.xlsx"))
+        result = TASKS[task](path, kind, name, folder)
     except BaseException as exc:  # any failure of any file (a Rust panic too): a message
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -83,7 +84,7 @@ def run(task: str, upload: str, kind: str, name: str, out: str, memory_bytes: in
                 "job may use, and was stopped")}}  # fmt: skip
         else:
             result = api.fatal_json(exc)
-    text = json.dumps(_named(result, upload, name), ensure_ascii=False, default=str)
+    text = json.dumps(_named(result, str(path), name), ensure_ascii=False, default=str)
     (folder / "result.part").write_text(text, encoding="utf-8")
     os.replace(folder / "result.part", folder / "result.json")
 
