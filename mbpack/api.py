@@ -203,14 +203,12 @@ def validate_file(
     import time
 
     from mbpack.errors import MbpackError
-    from mbpack.issues import Issue, Report
 
     t0 = time.perf_counter()
     try:
         report = validate(source, generation=generation, tolerance=tolerance)
     except (MbpackError, OSError) as exc:
-        report = Report(file=str(source))
-        report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
+        report = unreadable_report(source, exc)
         return FileResult(
             str(source), "unreadable", EXIT_UNREADABLE, 1, 0, time.perf_counter() - t0,
             report.as_dict(),
@@ -224,6 +222,72 @@ def validate_file(
         time.perf_counter() - t0,
         report.as_dict(),
     )
+
+
+def unreadable_report(source: str | os.PathLike[str], exc: BaseException) -> Report:
+    """The report of a file that cannot be read at all: one ``unreadable-file`` error saying why.
+
+    What ``mbpack validate --format json`` prints for such a file, and what
+    ``POST /api/validate`` of ``mbpack serve`` returns.
+    """
+    from mbpack.issues import Issue, Report
+
+    report = Report(file=str(source))
+    report.add(Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source)))
+    return report
+
+
+def fatal_json(exc: BaseException) -> dict[str, object]:
+    """The JSON document of a command that failed: the report (when the error has one) and why.
+
+    ``{"valid": false, "fatal": {"kind": ..., "message": ...}}`` plus the validation report
+    of an invalid workbook; what ``mbpack compute --format json`` prints when it cannot
+    compute, and what ``POST /api/compute`` of ``mbpack serve`` returns then.
+    """
+    from mbpack.errors import MbpackError
+
+    if isinstance(exc, InvalidWorkbook):
+        kind = "invalid-workbook"
+    elif isinstance(exc, MbpackError):
+        kind = type(exc).__name__
+    elif isinstance(exc, OSError):
+        kind = "OSError"
+    else:
+        kind = type(exc).__name__
+    report = getattr(exc, "report", None)
+    out: dict[str, object] = report.as_dict() if report is not None else {"valid": False}
+    out["valid"] = False
+    out["fatal"] = {"kind": kind, "message": str(exc)}
+    return out
+
+
+def sheet_cells(
+    path: str | os.PathLike[str], rows: int, columns: int, keep: dict[str, set[int]] | None = None
+) -> dict[str, dict[str, object]]:
+    """The cells of each sheet of a workbook as text (:func:`mbpack.workbook.reader.sheet_cells`).
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` workbook.
+    rows, columns
+        How many of the first rows and columns of each sheet to keep [1].
+    keep
+        Sheet name → Excel row numbers kept below ``rows`` too.
+    """
+    from mbpack.workbook.reader import sheet_cells as cells
+
+    return cells(Path(path), rows, columns, keep)
+
+
+def render_page(name: str, context: dict[str, object]) -> str:
+    """Render a shipped template in the sandboxed, strict environment (:func:`mbpack.publish.render.render`).
+
+    ``*.html.j2`` templates autoescape every value; the pages of ``mbpack serve`` use it.
+    """
+    from mbpack.publish.render import render
+
+    return render(name, context)
 
 
 def _is_release_dir(path: Path) -> bool:
@@ -253,6 +317,12 @@ def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found = [Path(p) for p in sorted(glob.glob(str(source), recursive=True))] or [path]
         out.extend(p for p in found if p not in out)
     return out
+
+
+#: Modules a worker process needs, for a parent to import once before it forks workers:
+#: the readers and checks (``validate``), then computing and publishing (``compute``, ``package``).
+WORKER_MODULES = ("mbpack.workbook.reader", "mbpack.checks.validate", "mbpack.checks.wgms",
+                  "mbpack.balance.compute", "mbpack.publish.package")  # fmt: skip
 
 
 def validate_many(
@@ -304,7 +374,7 @@ def validate_many(
     if "fork" in methods:  # forked workers inherit the readers and checks: imported once, here
         from importlib import import_module
 
-        for module in ("mbpack.workbook.reader", "mbpack.checks.validate", "mbpack.checks.wgms"):
+        for module in WORKER_MODULES[:3]:
             import_module(module)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(task, files)

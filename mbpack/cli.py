@@ -38,21 +38,21 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InvalidWorkbook as exc:
-            self._fatal(args, exc, "invalid-workbook")
+            self._fatal(args, exc)
             click.echo(f"mbpack: {terminal(exc)} (or pass --ignore-errors)", err=True)
             ctx.exit(EXIT_INVALID)
         except MbpackError as exc:
-            self._fatal(args, exc, type(exc).__name__)
+            self._fatal(args, exc)
             click.echo(f"mbpack: {terminal(exc)}", err=True)
             ctx.exit(EXIT_UNREADABLE)
         except OSError as exc:  # a read-only or full disk, no permission: said, not a traceback
             where = f"{exc.filename}: " if exc.filename else ""
-            self._fatal(args, exc, "OSError")
+            self._fatal(args, exc)
             click.echo(f"mbpack: {terminal(where)}{terminal(exc.strerror or exc)}", err=True)
             ctx.exit(EXIT_UNREADABLE)
 
     @staticmethod
-    def _fatal(args: list[str], exc: Exception, kind: str) -> None:
+    def _fatal(args: list[str], exc: Exception) -> None:
         """With ``--format json``, a failure is a JSON object on standard output too."""
         import json
 
@@ -60,11 +60,9 @@ class _Group(click.Group):
             a == "--format" and b == "json" for a, b in itertools.pairwise(args)
         )
         if wants:
-            report = getattr(exc, "report", None)
-            out = report.as_dict() if report is not None else {"valid": False}
-            out["valid"] = False
-            out["fatal"] = {"kind": kind, "message": str(exc)}
-            click.echo(json.dumps(out, ensure_ascii=False))
+            from mbpack import api
+
+            click.echo(json.dumps(api.fatal_json(exc), ensure_ascii=False))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,7 +180,6 @@ def validate(
 
     from mbpack import api
     from mbpack.errors import UnreadableWorkbook
-    from mbpack.issues import Issue, Report
 
     if mapping is not None:
         if len(sources) != 1:
@@ -203,10 +200,7 @@ def validate(
         try:
             report = api.validate(source, generation=generation, tolerance=tolerance)  # type: ignore[arg-type]
         except UnreadableWorkbook as exc:
-            report = Report(file=str(source))
-            report.add(
-                Issue("unreadable-file", "error", str(exc), value=str(source), file=str(source))
-            )
+            report = api.unreadable_report(source, exc)
             if fmt == "json":
                 click.echo(report.to_json())
             click.echo(f"mbpack: {exc}", err=True)
@@ -629,3 +623,34 @@ def map_command(source: Path, output: Path, metadata: Path | None, force: bool) 
         )
     path = api.map_draft(source, output, metadata=metadata)
     click.echo(f"wrote {path}")
+
+
+@main.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any other than loopback needs a token.")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--max-upload", default="100MB", show_default=True, help="Largest upload (KB, MB, GB)."
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Jobs at once, each in its own worker process.")  # fmt: skip
+@click.option(
+    "--token", help="Token every request needs (generated and printed on a non-loopback host)."
+)
+def serve_command(host: str, port: int, max_upload: str, jobs: int, token: str | None) -> None:
+    """Start the validator page: drop a workbook in a browser, see every fault on the sheet,
+    download the report, the results and the package; a JSON API beside it (/api/validate,
+    /api/compute, /api/package). Needs the serve extra (pip install 'mbpack[serve]').
+    """
+    import dataclasses
+
+    from mbpack import serve
+    from mbpack.params import SERVE
+
+    token, made = serve.prepare(host, token)
+    limits = dataclasses.replace(SERVE, max_upload_bytes=serve.parse_size(max_upload))
+    if made:
+        click.echo(
+            f"mbpack serve: {host} is not a loopback address: requests need the token {token}"
+        )
+    serve.run(serve.Config(host, port, jobs, token, limits), echo=click.echo)

@@ -435,9 +435,56 @@ class StationMapping:
     header_min_fields: int = 2
 
 
+@dataclass(frozen=True)
+class Serve:
+    """Limits of the validator page ``mbpack serve`` (:mod:`mbpack.serve`).
+
+    Attributes
+    ----------
+    max_upload_bytes
+        Largest upload accepted, counted while it streams in [bytes]. 100 MiB: the
+        largest workbook the reader reads (:attr:`FileLimits.max_file_bytes`).
+    job_seconds
+        Wall time one job (validate, compute or package one upload) may take
+        before its worker process is killed [s]. 120: the bundled example
+        validates in about 3 s and is validated, computed and packaged in about 15 s
+        on one core (measured for ``mbpack serve``'s result page).
+    job_memory_bytes
+        Address space of one worker process (``RLIMIT_AS``) [bytes]. 4 GiB: a
+        process that has read, computed and packaged the example maps about 0.6 GiB
+        (numpy, pandas and matplotlib included); the rest is room for workbooks up to
+        the reader's 100 MiB file limit, and the machine's bound on a hostile file.
+    grid_rows
+        Rows of each sheet drawn in the page's grid [1]; rows below that are drawn
+        only when they hold a fault. 500: a station's sheets of a few years; the
+        example's 6531-row ``surface_grid`` is cut to its first 500 rows.
+    grid_columns
+        Columns of each sheet drawn in the grid [1]. 60: the widest table sheet of the
+        canonical workbook (``glacier_balance``) has 19 columns.
+    page_issues
+        Issues listed in the result page's table and marked on its grids [1]; the JSON
+        report holds all of them. 1000: a page of a few megabytes at most.
+    result_seconds
+        How long a result's downloads (JSON report, CSVs, package zip) stay on the
+        server after the page was made [s]. 1800: half an hour to click a button.
+    result_count
+        Most results kept at once; the oldest is dropped first [1]. 50.
+    """
+
+    max_upload_bytes: int = 100 * 1024**2
+    job_seconds: float = 120.0
+    job_memory_bytes: int = 4 * 1024**3
+    grid_rows: int = 500
+    grid_columns: int = 60
+    page_issues: int = 1000
+    result_seconds: float = 1800.0
+    result_count: int = 50
+
+
 #: The documented thresholds of the checks and limits of the reader.
 THRESHOLDS = Thresholds()
 FOG_CHECKS = FogChecks()
 FILE_LIMITS = FileLimits()
 BATCH = Batch()
 STATION = StationMapping()
+SERVE = Serve()

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mbpack.balance",),
     ("mbpack.publish",),
     ("mbpack.api", "mbpack.example", "mbpack.docs"),
+    ("mbpack.serve",),  # the web app: only mbpack.api and the first layer; `mbpack serve` starts it
     ("mbpack.cli", "mbpack.__main__", "mbpack"),
 )  # fmt: skip
 
@@ -200,3 +201,15 @@ def test_no_private_attribute_of_another_module(module: str) -> None:
         and not node.attr.startswith("__")
     ]
     assert not private, f"{module} uses private names of other modules: {private}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("mbpack.serve")))
+def test_the_web_app_goes_through_the_api(module: str) -> None:
+    """mbpack.serve reads, validates, computes and packages only through mbpack.api (its
+    worker processes included); of the rest it imports only the first layer."""
+    loaded = {t for target, names, _ in _imports(MODULES[module]) for t in _targets(target, names)}
+    allowed = {m for m in MODULES if _layer(m) == 0} | {"mbpack", "mbpack.api"}
+    wrong = sorted(
+        t for t in loaded if t in MODULES and t not in allowed and not t.startswith("mbpack.serve")
+    )
+    assert not wrong, f"{module} imports {wrong}"

@@ -447,6 +447,9 @@ def sources(path: Path) -> Iterator[tuple[str, bytes, str]]:
             yield f.stem, f.read_bytes(), str(f)
     elif path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
+            from mbpack.workbook.reader import check_inflation
+
+            check_inflation(path, archive.infolist(), "release")  # a zip bomb is refused
             names = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
             if not names:
                 raise UnreadableWorkbook(f"{path}: no CSV tables found")

@@ -45,6 +45,15 @@ _NS = {
 #: Bytes that a sheet XML holds only when it has something :func:`scan_sheet` looks for.
 _SCAN_HINTS = (b"<f", b":f>", b":f ", b't="e"', b"t='e'", b">INF<", b">-INF<", b">NaN<", b">nan<",
                b">inf<", b">-inf<", b"<!DOCTYPE", b"<!ENTITY")  # fmt: skip
+
+
+def calamine_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is calamine refusing a file or a sheet: its own errors, or a Rust panic
+    (pyo3's ``PanicException``, a ``BaseException``: a date cell far outside chrono's range
+    panics in ``to_python``), not Ctrl-C or an exit."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
 
@@ -156,13 +165,35 @@ def check_file(path: Path) -> None:
             f"{path}: the file holds {', '.join(twice)} twice; which copy a program reads differs "
             "(a tampered or badly repaired file); re-save it in a spreadsheet program"
         )
+    check_inflation(path, members)
+
+
+def check_inflation(path: Path, members: list[zipfile.ZipInfo], what: str = "workbook") -> None:
+    """Refuse a zip (a workbook or a FoG release) that would inflate too far, before inflating it.
+
+    Parameters
+    ----------
+    path
+        The zip, named in the message.
+    members
+        Its central directory (``ZipFile.infolist()``).
+    what
+        What the zip is, for the message.
+
+    Raises
+    ------
+    UnreadableWorkbook
+        When the members would inflate to more than
+        :attr:`mbpack.params.FileLimits.max_uncompressed_bytes`, or to more than 50 MiB at a
+        ratio above :attr:`mbpack.params.FileLimits.max_compression_ratio` (a zip bomb).
+    """
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > FILE_LIMITS.max_uncompressed_bytes or (
         total > 50 * 1024**2 and total / packed > FILE_LIMITS.max_compression_ratio
     ):
         raise UnreadableWorkbook(
-            f"{path}: refused: the workbook would inflate to {total / 1024**2:.0f} MB "
+            f"{path}: refused: the {what} would inflate to {total / 1024**2:.0f} MB "
             f"({total / packed:.0f} times its size); this looks like a zip bomb"
         )
 
@@ -540,9 +571,9 @@ def _read(source: Path, path: Path, report: Report) -> Workbook:
 
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(source))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # calamine's own error types, and a Rust panic (a BaseException)
+    except BaseException as exc:  # calamine raises its own error types for broken parts
+        if not calamine_failed(exc):
+            raise
         raise UnreadableWorkbook(
             f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
         ) from None
@@ -593,9 +624,9 @@ def _read(source: Path, path: Path, report: Report) -> Workbook:
                 with _panic_quiet():
                     rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # calamine refuses (or panics on) a sheet for one bad cell
+            except BaseException as exc:  # calamine refuses the whole sheet for one bad cell
+                if not calamine_failed(exc):
+                    raise
                 try:
                     if shared is None:
                         shared = _shared_strings(archive)
@@ -1121,3 +1152,58 @@ def read_workbook(path: str | os.PathLike[str], report: Report | None = None) ->
         corrupt, encrypted, too large).
     """
     return read(Path(path), report)
+
+
+def sheet_cells(
+    path: Path, rows: int, columns: int, keep: dict[str, set[int]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The cells of every sheet as shown text, for a page that draws the sheets as grids.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` workbook (checked as :func:`read` checks it).
+    rows, columns
+        The first ``rows`` rows and ``columns`` columns of each sheet are kept [1].
+    keep
+        Sheet name → Excel row numbers kept even below ``rows`` (the rows that hold a fault).
+
+    Returns
+    -------
+    dict
+        Sheet name as written → ``{"rows": [[row number, [text, ...]], ...], "height": int,
+        "width": int}``; ``height`` and ``width`` are the sheet's full used range.
+    """
+    import python_calamine
+
+    from mbpack.issues import shown
+
+    check_file(path)
+    keep = keep or {}
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except BaseException as exc:  # calamine raises its own error types for broken parts
+        if not calamine_failed(exc):
+            raise
+        raise UnreadableWorkbook(
+            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
+        ) from None
+    out: dict[str, dict[str, Any]] = {}
+    for name in book.sheet_names:
+        try:
+            sheet = book.get_sheet_by_name(name)
+            if sheet.width * sheet.height > FILE_LIMITS.max_cells:
+                continue
+            values = sheet.to_python(skip_empty_area=False)
+        except BaseException as exc:  # a sheet the fast reader refuses: its faults are in the table
+            if not calamine_failed(exc):
+                raise
+            continue
+        wanted = keep.get(name, set())
+        kept = [
+            [number, ["" if v is None else str(shown(v)) for v in row[:columns]]]
+            for number, row in enumerate(values, start=1)
+            if number <= rows or number in wanted
+        ]
+        out[name] = {"rows": kept, "height": len(values), "width": sheet.width}
+    return out
