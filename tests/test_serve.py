@@ -286,3 +286,33 @@ def test_a_cell_that_panics_the_fast_reader_is_an_issue_at_its_cell(
     assert found == {("sheet-read-cell-by-cell", None), ("type-error", "stakes!G2")}
     document = post(server, "/api/validate", tmp_path / "panic.xlsx").json()
     assert {(i["code"], i["cell"]) for i in document["issues"]} == found
+
+
+def test_a_station_workbook_with_its_mapping(server: str, tmp_path: Path) -> None:
+    """A station's own field workbook (the stacked 2018 layout of tests/station_books.py) with
+    the mapping `mbpack map` drafts: /api/validate answers what `mbpack validate FIELD --map
+    MAP --format json` prints (but for the file's name), its issues name the station's own
+    sheets, and a mapping beside a FoG release zip is refused."""
+    import station_books as sb
+
+    from mbpack import api
+
+    field = sb.field_2018(tmp_path)
+    mapping = api.map_draft(field, tmp_path / "field.toml")
+    files = {
+        "file": (field.name, field.read_bytes()),
+        "mapping": ("field.toml", mapping.read_bytes()),
+    }
+    answer = httpx.post(f"{server}/api/validate", files=files, timeout=120)
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    expected = cli_json("validate", str(field), "--map", str(mapping))
+    shown = json.dumps(expected).replace(str(field), field.name).replace(str(mapping), "field.toml")
+    assert json.loads(shown) == document
+    sheets = {i["sheet"] for i in document["issues"] if i.get("sheet")}
+    assert sheets & {"Stakes 2018", "Density", "Probing"}  # the station's sheets, as written
+    page = httpx.post(f"{server}/validate", files=files, timeout=120)
+    assert page.status_code == 200 and "Stakes 2018" in page.text
+    release = {"file": ("release.zip", FOG.read_bytes()), "mapping": ("m.toml", b"x = 1")}
+    refused = httpx.post(f"{server}/api/validate", files=release, timeout=60)
+    assert refused.status_code == 415 and "field workbook" in refused.text

@@ -166,7 +166,8 @@ def create_app(config: Config) -> Starlette:
             upload = await receive(request, folder, limits.max_upload_bytes)
             out = folder / "out"
             out.mkdir()
-            result, timing = await runner.run(task, upload.path, upload.name, out)
+            mapping = (upload.mapping, upload.mapping_name) if upload.mapping else None
+            result, timing = await runner.run(task, upload.path, upload.name, out, mapping)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

@@ -70,7 +70,7 @@ class Runner:
         self._slots: asyncio.Semaphore | None = None
 
     async def run(
-        self, task: str, upload: Path, name: str, out: Path
+        self, task: str, upload: Path, name: str, out: Path, mapping: tuple[Path, str] | None = None
     ) -> tuple[dict[str, Any], Timing]:
         """Run ``task`` on ``upload`` in a worker; the job's ``result.json`` and its timing.
 
@@ -87,16 +87,26 @@ class Runner:
             timing.queued = time.perf_counter() - start
             began = time.perf_counter()
             try:
-                return await asyncio.to_thread(self._run, task, upload, name, out), timing
+                return await asyncio.to_thread(self._run, task, upload, name, out, mapping), timing
             finally:
                 timing.ran = time.perf_counter() - began
 
-    def _run(self, task: str, upload: Path, name: str, out: Path) -> dict[str, Any]:
+    def _run(
+        self, task: str, upload: Path, name: str, out: Path, mapping: tuple[Path, str] | None = None
+    ) -> dict[str, Any]:
         from mbpack.serve.worker import run
 
         process = self._context.Process(
             target=run,
-            args=(task, str(upload), name, str(out), self.memory_bytes, self.seconds),
+            args=(
+                task,
+                str(upload),
+                name,
+                str(out),
+                self.memory_bytes,
+                self.seconds,
+                (str(mapping[0]), mapping[1]) if mapping else None,
+            ),
             daemon=True,
         )
         process.start()

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 #: The file field of the upload form and of the JSON API.
 FIELD = "file"
+#: The optional field holding the mapping (TOML) of a station's own field workbook.
+MAPPING_FIELD = "mapping"
+#: Endings of a station's field workbook kept for the reader (it reads each by its ending).
+STATION_SUFFIXES = (".xlsx", ".xls", ".ods")
 #: Longest file name shown [characters].
 NAME_LENGTH = 120
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -48,11 +52,16 @@ class Upload:
         The name the user gave, for showing only.
     size
         Its size [bytes].
+    mapping
+        Where the mapping of a station's field workbook was saved (``mapping.toml``), if one
+        came with it; ``mapping_name`` the name the user gave it, for showing only.
     """
 
     path: Path
     name: str
     size: int
+    mapping: Path | None = None
+    mapping_name: str = "mapping.toml"
 
 
 def shown_name(raw: str) -> str:
@@ -119,8 +128,9 @@ async def receive(request: Request, folder: Path, limit: int) -> Upload:
             415,
         )
     target = folder / "upload.bin"
+    mapping = folder / "mapping.toml"
     state: dict[str, Any] = {"headers": [], "field": b"", "value": b"", "file": None,
-                             "name": None, "done": False}  # fmt: skip
+                             "name": None, "done": False, "mapping": False, "writing": None}  # fmt: skip
 
     def header_field(data: bytes, start: int, end: int) -> None:
         state["field"] += data[start:end]
@@ -138,7 +148,10 @@ async def receive(request: Request, folder: Path, limit: int) -> Upload:
                 field, filename = _disposition(value)
                 if field == FIELD and filename is not None and not state["done"]:
                     state["name"] = filename
-                    state["file"] = target.open("wb")
+                    state["file"], state["writing"] = target.open("wb"), FIELD
+                elif field == MAPPING_FIELD and filename and not state["mapping"]:
+                    state["file"], state["writing"] = mapping.open("wb"), MAPPING_FIELD
+                    state["mapping_name"] = filename
         state["headers"] = []
 
     def part_data(data: bytes, start: int, end: int) -> None:
@@ -148,7 +161,8 @@ async def receive(request: Request, folder: Path, limit: int) -> Upload:
     def part_end() -> None:
         if state["file"] is not None:
             state["file"].close()
-            state["file"], state["done"] = None, True
+            state["file"] = None
+            state["done" if state["writing"] == FIELD else "mapping"] = True
 
     callbacks: Any = {"on_header_field": header_field, "on_header_value": header_value,
                       "on_header_end": header_end, "on_headers_finished": headers_finished,
@@ -171,4 +185,11 @@ async def receive(request: Request, folder: Path, limit: int) -> Upload:
         raise UploadError(
             "the upload holds no file: choose a workbook (.xlsx) or a FoG release (.zip)", 400
         )
-    return Upload(target, shown_name(state["name"]), target.stat().st_size)
+    name = shown_name(state["name"])
+    has_mapping = state["mapping"] and mapping.stat().st_size > 0
+    if has_mapping and not name.lower().endswith(STATION_SUFFIXES):
+        raise UploadError(
+            f"{name}: a mapping goes with a station's field workbook (.xlsx, .xls or .ods)", 415
+        )
+    return Upload(target, name, target.stat().st_size, mapping if has_mapping else None,
+                  shown_name(state.get("mapping_name") or "mapping.toml"))  # fmt: skip

@@ -48,7 +48,8 @@ def limit_resources(memory_bytes: int, seconds: float) -> None:
     )
 
 
-def run(task: str, upload: str, name: str, out: str, memory_bytes: int, seconds: float) -> None:
+def run(task: str, upload: str, name: str, out: str, memory_bytes: int, seconds: float,
+        mapping: tuple[str, str] | None = None) -> None:  # fmt: skip
     """Do ``task`` on the file ``upload`` (shown as ``name``) and write ``out/result.json``.
 
     Parameters
@@ -65,16 +66,28 @@ def run(task: str, upload: str, name: str, out: str, memory_bytes: int, seconds:
         The folder the result goes into.
     memory_bytes, seconds
         Limits of this process (:func:`limit_resources`).
+    mapping
+        The saved mapping (``mapping.toml``) and its name as the user gave it, when the upload is a station's own field
+        workbook (``kind`` ``station``): it is read through the mapping, and named by the
+        ending of the user's file name (``.xlsx``, ``.xls``, ``.ods``; the reader reads each
+        by its ending).
     """
-    from mbpack.serve.upload import kind_of
+    from mbpack.serve.upload import STATION_SUFFIXES, kind_of
 
     limit_resources(memory_bytes, seconds)
     folder = Path(out)
     path = Path(upload)
+    if mapping is not None:  # the mapping, too, is named as the user called it
+        SHOWN[mapping[0]] = mapping[1]
     try:
-        kind = kind_of(path)  # in here, under the limits: a zip's directory may be hostile too
-        path = path.rename(path.with_name("upload.zip" if kind == "release" else "upload.xlsx"))
-        result = TASKS[task](path, kind, name, folder)
+        if mapping is not None:
+            kind = "station"
+            suffix = next(e for e in STATION_SUFFIXES if name.lower().endswith(e))
+            path = path.rename(path.with_name("upload" + suffix))
+        else:
+            kind = kind_of(path)  # in here, under the limits: a zip's directory may be hostile
+            path = path.rename(path.with_name("upload.zip" if kind == "release" else "upload.xlsx"))
+        result = TASKS[task](path, kind, name, folder, Path(mapping[0]) if mapping else None)
     except BaseException as exc:  # any failure of any file (a Rust panic too): a message
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -100,13 +113,20 @@ def out_of_memory(exc: BaseException) -> bool:
     return "failed to map" in text or "cannot allocate memory" in text
 
 
+#: Other saved files of this job (the mapping) → the name the user gave them (one job a process).
+SHOWN: dict[str, str] = {}
+
+
 def _named(value: Any, path: str, name: str) -> Any:
-    """``value`` with the temporary path of the upload replaced by the user's file name."""
+    """``value`` with the temporary path of the upload (and of its mapping, :data:`SHOWN`)
+    replaced by the user's file name."""
     if isinstance(
         value, str
     ):  # the full path, or the bare name leading a FoG cell (f.zip:t.csv:3:X)
         bare = f"{Path(path).name}:"
         value = value.replace(path, name)
+        for saved, shown in SHOWN.items():
+            value = value.replace(saved, shown)
         return name + ":" + value[len(bare) :] if value.startswith(bare) else value
     if isinstance(value, dict):
         return {k: _named(v, path, name) for k, v in value.items()}
@@ -115,46 +135,62 @@ def _named(value: Any, path: str, name: str) -> Any:
     return value
 
 
-def _report(upload: Path, kind: str, name: str) -> Any:
-    """The validation report as ``mbpack validate --format json`` prints it, and the Report."""
+def _report(upload: Path, kind: str, name: str, mapping: Path | None = None) -> Any:
+    """The validation report as ``mbpack validate --format json`` prints it (with ``--map``
+    for a station's field workbook)."""
     from mbpack.errors import MbpackError
 
     try:
-        report = api.validate(upload)
+        report = api.validate_station(upload, mapping) if mapping else api.validate(upload)
     except (MbpackError, OSError) as exc:
         report = api.unreadable_report(upload, exc)
     report.file = name
     return report
 
 
-def validate_task(upload: Path, kind: str, name: str, out: Path) -> dict[str, Any]:
-    """``POST /api/validate``: the report as ``mbpack validate FILE --format json``."""
-    return {"document": _report(upload, kind, name).as_dict()}
+def validate_task(
+    upload: Path, kind: str, name: str, out: Path, mapping: Path | None = None
+) -> dict[str, Any]:
+    """``POST /api/validate``: the report as ``mbpack validate FILE --format json`` (``--map``)."""
+    return {"document": _report(upload, kind, name, mapping).as_dict()}
 
 
-def compute_task(upload: Path, kind: str, name: str, out: Path) -> dict[str, Any]:
-    """``POST /api/compute``: the results as ``mbpack compute FILE --format json``."""
-    if kind != "workbook":
+def _canonical(upload: Path, kind: str, name: str, out: Path, mapping: Path | None) -> Path:
+    """The workbook to compute or package: the upload, or a station workbook's import."""
+    if kind == "release":
         raise _not_a_workbook(name)
-    loaded = api.load(upload)
+    if kind == "station" and mapping is not None:
+        path, _ = api.import_station(upload, mapping, out / "workbook.xlsx")
+        return path
+    return upload
+
+
+def compute_task(
+    upload: Path, kind: str, name: str, out: Path, mapping: Path | None = None
+) -> dict[str, Any]:
+    """``POST /api/compute``: the results as ``mbpack compute FILE --format json``."""
+    loaded = api.load(_canonical(upload, kind, name, out, mapping))
     return {"document": api.compute(loaded.workbook).to_json()}
 
 
-def package_task(upload: Path, kind: str, name: str, out: Path) -> dict[str, Any]:
+def package_task(
+    upload: Path, kind: str, name: str, out: Path, mapping: Path | None = None
+) -> dict[str, Any]:
     """``POST /api/package``: the publishing folder of ``mbpack package``, as a zip."""
-    if kind != "workbook":
-        raise _not_a_workbook(name)
-    summary = api.package(upload, out / "package")
+    summary = api.package(_canonical(upload, kind, name, out, mapping), out / "package")
     _zip(out / "package", out / "package.zip")
     return {"files": {"package.zip": "package.zip"}, "notes": list(summary.notes),
             "skipped": {k: list(v) for k, v in summary.skipped.items()}}  # fmt: skip
 
 
-def page_task(upload: Path, kind: str, name: str, out: Path) -> dict[str, Any]:
-    """The result page: the report, the sheets as grids, and for a valid workbook the package."""
+def page_task(
+    upload: Path, kind: str, name: str, out: Path, mapping: Path | None = None
+) -> dict[str, Any]:
+    """The result page: the report, the sheets as grids (of the station's own sheets for a
+    field workbook in .xlsx), and for a valid workbook the package."""
     from mbpack.params import SERVE
 
-    report = _report(upload, kind, name)
+    report = _report(upload, kind, name, mapping)
     document = report.as_dict()
     result: dict[str, Any] = {"document": document, "sheets": {}, "glacier": None, "files": {}}
     (out / "report.json").write_text(
@@ -163,14 +199,15 @@ def page_task(upload: Path, kind: str, name: str, out: Path) -> dict[str, Any]:
     )
     result["files"]["report.json"] = "report.json"
     unreadable = any(i.code == "unreadable-file" for i in report.issues)
-    if kind == "workbook" and not unreadable:
+    gridded = kind == "workbook" or (kind == "station" and upload.suffix == ".xlsx")
+    if gridded and not unreadable:
         rows: dict[str, set[int]] = {}
         for issue in report.sorted_issues()[: SERVE.page_issues]:
             if issue.sheet and issue.row:
                 rows.setdefault(issue.sheet, set()).add(issue.row)
         result["sheets"] = api.sheet_cells(upload, SERVE.grid_rows, SERVE.grid_columns, rows)
-    if kind == "workbook" and report.valid:
-        summary = api.package(upload, out / "package")
+    if kind in ("workbook", "station") and report.valid:
+        summary = api.package(_canonical(upload, kind, name, out, mapping), out / "package")
         result["notes"] = list(summary.notes)
         results = out / "package" / "data" / "results"
         _zip(results, out / "results.zip")
