@@ -1,4 +1,4 @@
-"""Complexity watch: every writer and reader timed at n and at 2n rows.
+"""Complexity watch: every writer and reader, and compute, timed at n and at 2n rows.
 
 The ratio time(2n) / time(n) is about 2 for a linear operation and about 4
 for a quadratic one; it must stay below :data:`LIMIT`.  A ratio, not an
@@ -105,6 +105,10 @@ def _ops(work: Path) -> dict[str, tuple[Callable[[int], object], Callable[[objec
         "read_csv_package": (package_dir, read_package),  # type: ignore[dict-item]
         "validate_fog_release": (fog_dir, api.validate),  # type: ignore[dict-item]
         "import_stakes_csv": (csv_file, lambda p: import_stakes(p, year=2010, crs="EPSG:32645")),  # type: ignore[arg-type]
+        # point balances of 200 stakes over 8n / 200 fortnightly readings each (years grow with
+        # the readings; 8n: below some 10 000 readings the fixed cost of compute hides its
+        # growth): quadratic while each year searched every reading of its stake
+        "compute_workbook": (lambda n: Workbook.from_tables(_tables(8 * n)), api.compute),  # type: ignore[dict-item]
     }
 
 
