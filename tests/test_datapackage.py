@@ -282,6 +282,7 @@ def test_an_edited_csv_is_read_cell_by_cell(tmp_path: Path) -> None:
     stakes.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     readings = tmp_path / "data" / "stake_readings.csv"
     text = readings.read_text(encoding="utf-8").replace("S1,2001-09-01", "S1,01.09.2001")
+    text = text.replace("S1,2002-09-03", "S1,2002-02-30")  # line 4: no such day
     readings.write_text(text, encoding="utf-8")
 
     result = CliRunner().invoke(
@@ -298,6 +299,8 @@ def test_an_edited_csv_is_read_cell_by_cell(tmp_path: Path) -> None:
     )
     assert "stakes.csv: column 'notes' is not a stakes field; kept as text" in result.output
     assert "stake_readings.csv line 3, column date:" in result.output
+    assert "stake_readings.csv line 4, column date:" in result.output  # reported, not a traceback
+    assert "line 4, column date" in result.output and "dropped" in result.output
     wb = read_workbook(tmp_path / "w.xlsx")
     assert wb.tables["stakes"]["stake_id"].tolist() == ["S1", "S2", "S3"]
     assert wb.tables["stakes"]["elevation"].tolist()[::2] == [3550.0, 3905.5]

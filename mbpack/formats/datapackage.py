@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +335,17 @@ _CANONICAL_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _CANONICAL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _iso_date(text: str) -> Any:
+    """A ``YYYY-MM-DD`` text as written by :func:`export_tables` as a datetime, any other text
+    (``2001-02-30`` too) as it is, for the date converter to read or report."""
+    if _CANONICAL_DATE.match(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _column(values: list[str], kind: str, text: bool) -> tuple[Any, list[Any]]:
     """One CSV column typed cell by cell (:mod:`mbpack.workbook.cells`): the values as
     :func:`export_tables` writes them are read directly, any other text (an edit) goes
@@ -345,8 +357,7 @@ def _column(values: list[str], kind: str, text: bool) -> tuple[Any, list[Any]]:
         raw: list[Any] = [float(v) if _CANONICAL_NUMBER.match(v) else v for v in values]
         return cells.to_number(raw) if kind == "number" else cells.to_integer(raw)
     if kind == "date":
-        raw = [pd.Timestamp(v) if _CANONICAL_DATE.match(v) else v for v in values]
-        return cells.to_date([v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in raw])
+        return cells.to_date([_iso_date(v) for v in values])
     if kind == "boolean":
         return cells.to_boolean(values)
     undo = restore if text else str  # text exactly as written (spaces are data), "" missing
