@@ -19,10 +19,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mbpack import units
-from mbpack.formats.station import HELPER_FIELDS, SourceSheet, read_source
+from mbpack.formats.station import HELPER_FIELDS, SourceSheet, cell_text, read_source
 from mbpack.params import STATION
 from mbpack.workbook import cells, schema
 
@@ -124,14 +123,6 @@ class DraftBlock:
     data_rows: list[int] = field(default_factory=list)
     last_row: int = 0
     blank_rows: int = 1
-
-
-def _text(value: Any) -> str | None:
-    if cells.is_blank(value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _score(sheet: SourceSheet, row: int) -> list[Column]:
@@ -267,7 +258,7 @@ def _draft_block(
     table = _table({c.field for c in known.values() if c.field})
     columns: list[Column] = []
     for c, value in enumerate(sheet.row_values(header), start=1):
-        text = _text(value)
+        text = cell_text(value)
         if text is None:
             continue
         fname = _field_of(table, text) if table else None
@@ -290,7 +281,7 @@ def _draft_block(
         if sheet.blank_row(r):
             run += 1
             continue
-        first = next((t for v in sheet.row_values(r) if (t := _text(v))), "")
+        first = next((t for v in sheet.row_values(r) if (t := cell_text(v))), "")
         filled = [
             c
             for c in range(1, len(sheet.row_values(r)) + 1)
@@ -318,7 +309,7 @@ def _draft_block(
     for r in range(area_start, header):
         values = sheet.row_values(r)
         for c, v in enumerate(values, start=1):
-            text = _text(v)
+            text = cell_text(v)
             if text is None:
                 continue
             nxt_value = next(
@@ -334,7 +325,7 @@ def _draft_block(
             ):
                 block.constants["pit_id"] = (f"{{ after = {_toml(_SITE_LABEL)} }}",
                                              f"the cell after {text!r} in row {r}: sure")  # fmt: skip
-        texts = [(c, _text(v)) for c, v in enumerate(values, start=1) if _text(v)]
+        texts = [(c, cell_text(v)) for c, v in enumerate(values, start=1) if cell_text(v)]
         if (
             len(texts) == 1
             and isinstance(values[texts[0][0] - 1], str)

@@ -557,7 +557,6 @@ def read_source(path: str | os.PathLike[str]) -> dict[str, SourceSheet]:
     mbpack.errors.UnreadableWorkbook
         When the file is missing, of another type, too large, or cannot be read.
     """
-    import python_calamine
 
     from mbpack.workbook import reader
 
@@ -574,14 +573,7 @@ def read_source(path: str | os.PathLike[str]) -> dict[str, SourceSheet]:
         reader.check_file(path)
     elif path.stat().st_size > FILE_LIMITS.max_file_bytes:
         raise UnreadableWorkbook(f"{path}: the file is larger than mbpack reads")
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # calamine's own types, and a Rust panic (a BaseException)
-        raise UnreadableWorkbook(
-            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
-        ) from None
+    book = reader.open_book(path)
     sheets: dict[str, SourceSheet] = {}
     for name in book.sheet_names:
         try:
@@ -643,7 +635,8 @@ def _fold(text: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A source cell as stripped text (whole numbers without ``.0``); None when blank."""
     if cells.is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -677,7 +670,7 @@ def _row_matches(sheet: SourceSheet, row: int, regex: str) -> int | None:
     """The first column of ``row`` whose text matches ``regex`` (case-insensitive)."""
     pattern = re.compile(regex, re.IGNORECASE)
     for c, v in enumerate(sheet.row_values(row), start=1):
-        text = _text(v)
+        text = cell_text(v)
         if text is not None and pattern.search(text):
             return c
     return None
@@ -753,7 +746,7 @@ def locate_blocks(
                     break
                 if not sheet.blank_row(r):
                     tried.append(
-                        f"row {r}: {', '.join(repr(_text(v)) for v in sheet.row_values(r) if _text(v))}"
+                        f"row {r}: {', '.join(repr(cell_text(v)) for v in sheet.row_values(r) if cell_text(v))}"
                     )
             if header_row is None:
                 errors.append(f"{where}: no header row holding {', '.join(repr(c.header) for c in spec.columns if not c.header.startswith('@'))} "
@@ -764,7 +757,9 @@ def locate_blocks(
             header_row = int(spec.header_row or 0)
         cols, missing, unmapped = _header_columns(sheet, header_row, spec)
         if missing:
-            held = ", ".join(repr(_text(v)) for v in sheet.row_values(header_row) if _text(v))
+            held = ", ".join(
+                repr(cell_text(v)) for v in sheet.row_values(header_row) if cell_text(v)
+            )
             errors.append(f"{where}: row {header_row} of sheet {spec.sheet!r} has no header "
                           f"{', '.join(map(repr, missing))} (the row holds: {held or 'nothing'})")  # fmt: skip
             continue
@@ -803,7 +798,7 @@ def _find_end(sheet: SourceSheet, block: Located, others: set[Any]) -> None:
                 break
             continue
         blanks = 0
-        first = next((_text(v) for v in sheet.row_values(r) if _text(v)), None)
+        first = next((cell_text(v) for v in sheet.row_values(r) if cell_text(v)), None)
         if title is not None and _row_matches(sheet, r, spec.title_end or ""):
             break
         end = r
@@ -869,7 +864,7 @@ def _convert(
     values: list[Any], fdesc: dict[str, Any], factor: float
 ) -> tuple[list[Any], list[cells.Note]]:
     """Cell values to Python values of the field's type (canonical units)."""
-    from mbpack.workbook.reader import ENUM_ALIASES
+    from mbpack.workbook.reader import fold_enum
 
     kind = fdesc["type"]
     if kind == "number":
@@ -889,15 +884,7 @@ def _convert(
         return [None if pd.isna(v) else bool(v) for v in flags.tolist()], notes
     text, notes = cells.to_text(values)
     enum = fdesc.get("constraints", {}).get("enum")
-    if enum:
-        folded = {schema.normalize_header(e): e for e in enum}
-        for i, v in enumerate(text):
-            if v is not None and v not in enum:
-                key = schema.normalize_header(v)
-                text[i] = folded.get(
-                    key, folded.get(schema.normalize_header(ENUM_ALIASES.get(key, key)), v)
-                )
-    return list(text), notes
+    return list(fold_enum(text, enum) if enum else text), notes
 
 
 def sample_density(mass: float, diameter: float, length: float) -> float:
@@ -1001,7 +988,7 @@ def _constant(
         for r in rows:
             values = sheet.row_values(r)
             for c, v in enumerate(values, start=1):
-                text = _text(v)
+                text = cell_text(v)
                 if text is None or not pattern.search(text):
                     continue
                 nxt = next(
@@ -1020,7 +1007,7 @@ def _constant(
         pattern = re.compile(const.match or "", re.IGNORECASE)
         for r in rows:
             for c, v in enumerate(sheet.row_values(r), start=1):
-                text = _text(v)
+                text = cell_text(v)
                 m = pattern.search(text) if text else None
                 if m:
                     position, raw = (r, c), m.group(1)
@@ -1096,7 +1083,7 @@ def _read_block(reading: _Reading, block: Located,
     values: dict[str, list[Any]] = {}
     origin_of: dict[str, list[Origin]] = {}
     for pos, col in block.columns.items():
-        header = _text(sheet.value(block.header_row, pos)) or col.header
+        header = cell_text(sheet.value(block.header_row, pos)) or col.header
         raw = [sheet.value(r, pos) for r in rows]
         where = [Origin(name, r, pos, header) for r in rows]
         if col.field == IGNORE:

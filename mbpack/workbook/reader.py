@@ -54,6 +54,41 @@ def calamine_failed(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
+def open_book(source: Path, shown: Path | None = None) -> Any:
+    """The calamine workbook of ``source`` (``.xlsx``, ``.xls``, ``.ods``).
+
+    Raises
+    ------
+    UnreadableWorkbook
+        Naming ``shown`` (default ``source``) and calamine's reason, for its own errors and
+        for a Rust panic.
+    """
+    import python_calamine
+
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(source))
+    except BaseException as exc:  # calamine raises its own error types for broken parts
+        if not calamine_failed(exc):
+            raise
+        raise UnreadableWorkbook(
+            f"{shown or source}: cannot read the workbook ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def fold_enum(text: list[str | None], enum: list[str]) -> list[str | None]:
+    """Text cells of an enumerated field spelled as the schema spells them: case, spaces and
+    the :data:`ENUM_ALIASES` folded (``Re-drill`` → ``redrill``); other values as they are
+    (the schema check reports them)."""
+    folded = {schema.normalize_header(e): e for e in enum}
+    for i, v in enumerate(text):
+        if v is not None and v not in enum:
+            key = schema.normalize_header(v)
+            text[i] = folded.get(
+                key, folded.get(schema.normalize_header(ENUM_ALIASES.get(key, key)), v)
+            )
+    return text
+
+
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
 
@@ -567,16 +602,8 @@ def read(path: Path, report: Report | None = None) -> Workbook:
 
 def _read(source: Path, path: Path, report: Report) -> Workbook:
     """Read the workbook at ``source``; the workbook and its issues are named ``path``."""
-    import python_calamine
 
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(str(source))
-    except BaseException as exc:  # calamine raises its own error types for broken parts
-        if not calamine_failed(exc):
-            raise
-        raise UnreadableWorkbook(
-            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
-        ) from None
+    book = open_book(source, path)
 
     with zipfile.ZipFile(source) as archive:
         try:
@@ -775,15 +802,7 @@ def _convert(
         return cells.to_boolean(values)
     text, notes = cells.to_text(values)
     enum = fdesc.get("constraints", {}).get("enum")
-    if enum:
-        folded = {schema.normalize_header(e): e for e in enum}
-        for i, v in enumerate(text):
-            if v is not None and v not in enum:
-                key = schema.normalize_header(v)
-                text[i] = folded.get(
-                    key, folded.get(schema.normalize_header(ENUM_ALIASES.get(key, key)), v)
-                )
-    return text, notes
+    return (fold_enum(text, enum) if enum else text), notes
 
 
 def _fraction_as_percent(
@@ -1174,20 +1193,12 @@ def sheet_cells(
         Sheet name as written → ``{"rows": [[row number, [text, ...]], ...], "height": int,
         "width": int}``; ``height`` and ``width`` are the sheet's full used range.
     """
-    import python_calamine
 
     from mbpack.issues import shown
 
     check_file(path)
     keep = keep or {}
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except BaseException as exc:  # calamine raises its own error types for broken parts
-        if not calamine_failed(exc):
-            raise
-        raise UnreadableWorkbook(
-            f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})"
-        ) from None
+    book = open_book(path)
     out: dict[str, dict[str, Any]] = {}
     for name in book.sheet_names:
         try:
