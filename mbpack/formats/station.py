@@ -43,6 +43,7 @@ from mbpack.errors import MappingError, UnreadableWorkbook
 from mbpack.issues import Issue, Report, Severity, cell_ref, column_letter
 from mbpack.params import FILE_LIMITS, STATION
 from mbpack.workbook import cells, schema
+from mbpack.workbook.model import scalar
 
 #: File types read as station workbooks (python-calamine reads all of them).
 SOURCE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -1217,20 +1218,10 @@ def _given_years(
             year = rec.get("year")
             if year is None or year != year or int(year) in out:
                 continue
-            typed = {k: _plain(v) for k, v in rec.items() if k in fields}
+            typed = {k: scalar(v) for k, v in rec.items() if k in fields}
             where = {k: metadata.origin("balance_years", idx, k) for k in typed}
             out[int(year)] = (typed, where)
     return out
-
-
-def _plain(value: Any) -> Any:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 @dataclass
@@ -1466,10 +1457,10 @@ def station_tables(data: StationData) -> dict[str, Any]:
                     table in meta.present
                     or meta.record(table).get(schema.field_names(table)[0]) is not None
                 ):
-                    tables[table] = {k: _plain(v) for k, v in meta.record(table).items()}
+                    tables[table] = {k: scalar(v) for k, v in meta.record(table).items()}
             else:
                 tables[table] = [
-                    {k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")
+                    {k: scalar(v) for k, v in r.items()} for r in frame.to_dict("records")
                 ]
     return tables
 

@@ -73,7 +73,7 @@ class Workbook:
         if frame.empty:
             return {name: None for name in frame.columns}
         row = frame.iloc[0]
-        return {name: _scalar(row[name]) for name in frame.columns}
+        return {name: scalar(row[name]) for name in frame.columns}
 
     def locate(self, sheet: str, index: Any, column: str | None) -> tuple[int | None, int | None]:
         """Excel (row, column) of a value: ``index`` is the DataFrame index label.
@@ -121,7 +121,8 @@ class Workbook:
         return cls(tables=frames, path=path, present={s for s in schema.SHEETS if s in tables})
 
 
-def _scalar(value: Any) -> Any:
+def scalar(value: Any) -> Any:
+    """A cell of a typed table as a plain Python value: None for missing, dates as ``date``."""
     import pandas as pd
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
