@@ -303,6 +303,19 @@ class Model:
         of b_a, and of the yearly departures of b_w [kg m-2] (assumed).
     fourier_modes
         Number of random Fourier features of a random field [1].
+    stake_layout
+        Where the stakes stand: ``"lines"`` (default) — on the transverse
+        lines of :data:`STAKE_LINES`, across each line by systematic sampling
+        with a random start drawn by the seed, ``n`` stakes at
+        ``side = r (-1 + 2 (k + u) / n)``, ``k = 0 … n-1``, ``u ~ U(0, 1)``,
+        ``r`` = :data:`STAKE_REACH` (a site the glacier leaves by the last
+        survey moves towards the centre line), so that over realisations
+        the whole width, the cirque walls included, is sampled (a network
+        meant to be representative); ``"fixed"`` — the sites of
+        :data:`STAKE_SITES` jittered by the seed, lines that keep away from
+        the walls, where drift, avalanche snow and shading make the balance
+        higher than the band's mean (the siting bias of a real network:
+        about -30 kg m-2 in B_a over 50 realisations).
     stake_sd
         Local part of b_a fixed per stake (below the 25 m cell) [kg m-2].
     point_sd, point_winter_sd
@@ -388,6 +401,7 @@ class Model:
     yearly_sd: float = 60.0
     winter_anomaly_sd: float = 30.0
     fourier_modes: int = 120
+    stake_layout: str = "lines"
     stake_sd: float = 30.0
     point_sd: float = 40.0
     point_winter_sd: float = 30.0
@@ -410,9 +424,15 @@ class Model:
 #: The model of the shipped example.
 MODEL = Model()
 
-#: The stake network in 2000: (s, side) with s the position along the flow line (0 head,
-#: 1 snout) and side the fraction of the half-width to the right (+) or left (-) of the
-#: centre line; transverse lines, dense on the tongue, sparse in the cirque.
+#: The stake network in 2000: transverse lines (s, n) with s the position along the flow line
+#: (0 head, 1 snout) and n the stakes on the line; dense on the tongue, sparse in the cirque.
+STAKE_LINES = ((0.88, 2), (0.80, 3), (0.72, 3), (0.64, 3), (0.54, 2), (0.45, 2),
+               (0.26, 1), (0.15, 1), (0.06, 1))  # fmt: skip
+#: Stakes keep this fraction of the half-width inside the margin [1] (``"lines"`` layout).
+STAKE_REACH = 0.95
+#: The former fixed sites (s, side), side the fraction of the half-width right (+) or left (-)
+#: of the centre line: the lines' stakes kept 0.3-0.6 of the half-width from the centre, away
+#: from the cirque walls (``Model.stake_layout = "fixed"``).
 STAKE_SITES = (
     (0.88, -0.3), (0.88, 0.3),
     (0.80, -0.6), (0.80, 0.0), (0.80, 0.6),
@@ -422,7 +442,7 @@ STAKE_SITES = (
     (0.45, -0.35), (0.45, 0.35),
     (0.26, 0.1), (0.15, -0.3), (0.06, 0.2),
 )  # fmt: skip
-#: Jitter of the stake sites drawn by the seed: along [1] and across [1].
+#: Jitter of the stake sites drawn by the seed: along [1] and across [1] (fixed layout).
 STAKE_JITTER = (0.015, 0.08)
 #: Sites (s, side) of the winter pits and of the end-of-summer pits.
 WINTER_PITS = ((0.76, 0.0), (0.48, 0.0), (0.24, 0.1))
@@ -1266,6 +1286,39 @@ def true_stake_balances(seed: int = SEED, model: Model = MODEL) -> pd.DataFrame:
     return stakes.reset_index(drop=True)
 
 
+def _stake_cells(
+    rng: np.random.Generator, first: Cells, stays: np.ndarray, model: Model
+) -> list[int]:
+    """Indices of the stakes' cells in the first survey, by ``model.stake_layout``.
+
+    ``stays``: which cells of the first survey are still glacier in the last.
+    """
+    if model.stake_layout == "lines":
+        cells: list[int] = []
+        for s0, n in STAKE_LINES:
+            u = float(rng.uniform())
+            for k in range(n):
+                side = STAKE_REACH * (-1.0 + 2.0 * (k + u) / n)
+                for _ in range(20):
+                    c = _site(first, s0 + float(rng.normal(0, STAKE_JITTER[0])), side)
+                    if stays[c]:
+                        break
+                    side *= 0.9  # a site that the glacier leaves moves towards the centre line
+                cells.append(c)
+        return cells
+    if model.stake_layout != "fixed":
+        raise ValueError(f"stake_layout={model.stake_layout!r}; choices: 'lines', 'fixed'")
+    cells = []
+    for s0, side0 in STAKE_SITES:
+        for _ in range(20):
+            k = _site(first, s0 + float(rng.normal(0, STAKE_JITTER[0])),
+                      side0 + float(rng.normal(0, STAKE_JITTER[1])))  # fmt: skip
+            if stays[k]:
+                break
+        cells.append(k)
+    return cells
+
+
 def _site(cells: Cells, s: float, side: float) -> int:
     """Index of the cell nearest to the position (s, side) on the glacier."""
     d = (cells.s - s) ** 2 * 25.0 + (cells.side - side) ** 2 * 0.25
@@ -1306,27 +1359,21 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], _Truth]:
         f = fields[year]
         return float(cells[s].elevation[k]), float(f.winter[k]), float(f.annual[k])
 
-    # stakes: the sites jittered by the seed, on a cell that stays on the glacier to the end
+    # stakes: on a cell that stays on the glacier to the end
     srng = streams["stakes"]
     last = index[SURVEYS[-1]]
-    stakes = []
-    for i, (s0, side0) in enumerate(STAKE_SITES):
-        for _ in range(20):
-            s = s0 + float(srng.normal(0, STAKE_JITTER[0]))
-            side = side0 + float(srng.normal(0, STAKE_JITTER[1]))
-            k = _site(first, s, side)
-            if (float(first.x[k]), float(first.y[k])) in last:
-                break
-        stakes.append(
-            {
-                "stake_id": f"{i + 1:02d}",
-                "x": float(first.x[k]),
-                "y": float(first.y[k]),
-                **lat_lon(first.x[k], first.y[k]),
-                "elevation": float(first.elevation[k]),
-                "installed_date": FIRST_BEGIN,
-            }
-        )
+    stays = np.array([(float(x), float(y)) in last for x, y in zip(first.x, first.y, strict=True)])
+    stakes = [
+        {
+            "stake_id": f"{i + 1:02d}",
+            "x": float(first.x[k]),
+            "y": float(first.y[k]),
+            **lat_lon(first.x[k], first.y[k]),
+            "elevation": float(first.elevation[k]),
+            "installed_date": FIRST_BEGIN,
+        }
+        for i, k in enumerate(_stake_cells(srng, first, stays, model))
+    ]
     local = srng.normal(0.0, model.stake_sd, len(stakes))
     local -= local.mean()
     pit_sites = {site: _site(first, *site) for site in (*WINTER_PITS, *SUMMER_PITS)}

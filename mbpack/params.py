@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 
 #: b(z) profiles the altitude-band method and the ELA can use.
-PROFILES = ("piecewise", "linear")
+PROFILES = ("pchip", "piecewise", "linear")
 #: How the contour-line method integrates between isolines.
 CONTOUR_INTEGRATIONS = ("isolines", "cells")
 #: How the contour-line method interpolates the points over the grid.
@@ -117,12 +117,11 @@ class Parameters:
         gives 5-15 isolines over the balance range of a small glacier.
     contour_integration
         ``"isolines"``: the glacier-wide balance is Σ A_k (b_k + b_k+1)/2
-        over the areas between successive isolines, the lowest and highest
-        areas bounded by the extreme cell values (the classical isoline
-        integration, Østrem & Brugman 1991); ``"cells"``: Σ A_k b̄_k with
-        b̄_k the mean of the cells between the isolines, which is exactly
-        the mean of the grid. The first tends to the second as the
-        interval shrinks.
+        over the areas A_k between successive isolines traced on the field
+        (contourpy), the lowest and highest areas bounded by the extreme
+        cell values (the classical isoline integration, Østrem & Brugman
+        1991); ``"cells"``: the mean of the field's cells. The first tends
+        to the second as the interval shrinks.
     contour_field
         How the contour-line method interpolates the points over the grid:
         ``"rbf"`` (default): a thin-plate-spline radial basis function of
@@ -150,20 +149,23 @@ class Parameters:
         over the grid (``"profile-idw"``): number of nearest points [1] and
         power of the distance [1]. 8 and 2: the usual Shepard weighting.
     profile
-        b(z) used by the altitude-band method and the ELA: ``"piecewise"``
+        b(z) used by the altitude-band method and the ELA: ``"pchip"``
         (default: the mean balance of the points of every band at their
-        mean elevation, linear between these knots, extrapolated beyond
-        them by the rule of ``profile_gradient_cap``) or ``"linear"``
-        (least-squares line). Piecewise is the default by measured
-        accuracy: on Hintereisferner's WGMS band profiles 1995-2015,
-        sampled at 40 stake-like elevations with 100 kg m-2 noise, it is
-        within 50 kg m-2 of the band integration every year, the line is
-        off by several hundred (``tests/test_profiles_real.py``).
+        mean elevation, joined by the shape-preserving cubic of Fritsch &
+        Carlson 1980, doi:10.1137/0717021, extrapolated beyond them by the
+        rule of ``profile_gradient_cap``), ``"piecewise"`` (the same knots
+        joined by straight lines) or ``"linear"`` (least-squares line).
+        PCHIP is the default by measured accuracy: on Hintereisferner's
+        WGMS band profiles 1995-2015, sampled at 36 stake-like elevations,
+        its worst year is 22 kg m-2 without noise (piecewise 28, the line
+        252) and within 50 kg m-2 every year with 50 kg m-2 of point noise
+        (``tests/test_profiles_real.py``); over 50 realisations of the
+        synthetic example its mean error of B_a is -9 kg m-2 (piecewise
+        -19, the line -34; ``tests/test_calibration.py``).
     profile_gradient_cap
-        Extrapolation of the piecewise profile beyond its lowest and
-        highest knot [kg m-2 m-1]: the gradient of the outermost segment,
-        clipped to [0, cap]; above the highest knot the balance stays
-        constant when it is >= 0 there. 20: 2 m w.e. per 100 m, about the
+        Extrapolation of the pchip and piecewise profiles beyond their
+        lowest and highest knot [kg m-2 m-1]: the gradient of the
+        outermost segment, clipped to [0, cap]. 20: 2 m w.e. per 100 m, about the
         steepest gradient between the lowest bands of Hintereisferner's
         WGMS profiles (1964, 2425-2475 m: 2.06 m w.e. per 100 m).
     band_width
@@ -208,7 +210,7 @@ class Parameters:
     loo_cells: int = 1000
     idw_neighbours: int = 8
     idw_power: float = 2.0
-    profile: str = "piecewise"
+    profile: str = "pchip"
     profile_gradient_cap: float = 20.0
     band_width: float = 50.0
     area_change_per_year: float = 0.005

@@ -87,41 +87,33 @@ def test_profile_errors_on_the_true_profile() -> None:
     assert np.mean(line) < -60.0  # the line runs below a concave profile where the area is
 
 
-def test_profile_errors_from_the_stakes(shipped: Any, shipped_linear: Any) -> None:
-    """Through the stake network the line is NOT worse than the piecewise default here.
-
-    Measured on the shipped example (mean |error| of B_a over 2000-2011 against truth.csv):
-    piecewise (default) 45, linear 34 kg m-2; over 50 seeds -32 and -27 mean error, 43 and 45
-    rms.  On a 510 m high glacier sampled from 3546 to 3900 m the line's overshoot above the
-    highest stakes and below the lowest cancels its deficit in the middle; both share the
-    network's sampling bias (test_calibration_bias).  Issue 19's criterion (the line visibly
-    worse) is not met on this glacier: ``test_straight_line_visibly_worse`` holds it.
-    """
+def _errors(result: Any, method: str = "band") -> pd.Series:
     truth = _shipped_truth()
-    linear = shipped_linear.glacier_balance.set_index("year")
-    band = shipped.glacier_balance.query("method == 'band'").set_index("year")
-    e_piece = (band["annual_balance"] - truth["annual_balance"]).abs().mean()
-    e_line = (linear["annual_balance"] - truth["annual_balance"]).abs().mean()
-    assert e_piece == pytest.approx(44.8, abs=5.0)
-    assert e_line == pytest.approx(33.5, abs=5.0)
+    rows = result.glacier_balance.query(f"method == '{method}'").set_index("year")
+    return rows["annual_balance"] - truth["annual_balance"]
 
 
-@pytest.mark.xfail(reason="issue 19: on this glacier the line errs 34, the piecewise 45 kg m-2")
 def test_straight_line_visibly_worse(shipped: Any, shipped_linear: Any) -> None:
-    truth = _shipped_truth()
-    linear = shipped_linear.glacier_balance.set_index("year")
-    band = shipped.glacier_balance.query("method == 'band'").set_index("year")
-    e_piece = (band["annual_balance"] - truth["annual_balance"]).abs().mean()
-    e_line = (linear["annual_balance"] - truth["annual_balance"]).abs().mean()
-    assert e_line > 1.5 * e_piece
+    """Through the stake network the line errs twice as much as the default (PCHIP) profile.
+
+    Measured on the shipped example (B_a against truth.csv, 2000-2011): default mean |error|
+    25 kg m-2 (mean +6), the line 65 (mean -65, every year below the truth: it runs under the
+    concave profile where most of the area lies); the straight-segment profile 18.  Over 50
+    seeds: default mean error -16, the line -34.
+    """
+    e_default, e_line = _errors(shipped).abs().mean(), _errors(shipped_linear).abs().mean()
+    assert e_default == pytest.approx(25.2, abs=3.0)
+    assert e_line == pytest.approx(64.9, abs=3.0)
+    assert e_line > 2.0 * e_default
+    assert (_errors(shipped_linear) < 0).all()
 
 
 def test_methods_differ_more_than_a_shared_profile(shipped: Any) -> None:
     """Band and contour (RBF) B_a differ by tens of kg m-2; with a shared profile they do not.
 
-    Measured on the shipped example: |B_band - B_contour| up to 109 kg m-2, above 30 in 8 of 12
+    Measured on the shipped example: |B_band - B_contour| up to 127 kg m-2, above 30 in 6 of 12
     years; against the former contour field that shares the band method's b(z)
-    (``contour_field="profile-idw"``) at most 20.
+    (``contour_field="profile-idw"``) at most 21.
     """
     table = shipped.glacier_balance.set_index(["method", "year"])["annual_balance"]
     spread = (table["band"] - table["contour"]).abs()
@@ -153,6 +145,7 @@ def calibration() -> dict[str, pd.DataFrame]:
             for c in COMPONENTS:
                 out[c] = row[c] - truth.loc[row["year"], c]
                 out[f"{c}_unc"] = row[f"{c}_unc"]
+            out["systematic"] = row["point_unc_systematic"]
             wide.append(out)
         pb = results.point_balance
         for source, code, column in (
@@ -174,11 +167,13 @@ def calibration() -> dict[str, pd.DataFrame]:
 def test_calibration_coverage(calibration: dict[str, pd.DataFrame]) -> None:
     """The truth within ±1σ and ±2σ of compute's stated uncertainty.
 
-    Measured over 50 seeds (600 glacier-years): band (default profile) B_a within ±1σ 78 %,
-    ±2σ 98 %; B_w 91 / 100 %, B_s 87 / 99 %; contour B_a 91 / 100 % (its σ is too wide: the
-    leave-one-out part of an interpolating field), B_w 91 / 100 %, B_s 94 / 100 %.  Over the
-    default 8 seeds (96 glacier-years, standard error of a coverage near 0.75 about 0.045) band
-    B_a is 84 / 100 %; the ±1σ bound is therefore 60-90 % here, 60-80 % over 50 seeds.
+    Measured over 50 seeds (600 glacier-years), B_a within ±1σ / ±2σ: band 84 / 98 %, contour
+    82 / 99 %; B_w 84 / 98 and 72 / 98 %, B_s 88 / 100 and 84 / 100 %.  σ holds a systematic
+    density part (``point_unc_systematic``, 20 kg m-2 on average) that the generator does not
+    have (its readings are made with compute's own densities); without it B_a is within ±1σ in
+    78 % (both methods) and ±2σ in 96 % (band) and 98 % (contour): inside the 60-80 % and >= 95 %
+    asked.  Over the default 8 seeds (standard error of a coverage near 0.8 about 0.04 and the
+    years of a seed correlated) the bounds are looser: ±1σ 60-90 %, of the full σ 60-95 %.
     """
     wide = calibration["wide"]
     upper = 0.8 if SEEDS >= 40 else 0.9
@@ -186,10 +181,11 @@ def test_calibration_coverage(calibration: dict[str, pd.DataFrame]) -> None:
         for c in COMPONENTS:
             z = (rows[c] / rows[f"{c}_unc"]).abs()
             assert (z <= 2).mean() >= 0.95, (method, c)
-            assert (z <= 1).mean() >= 0.6, (method, c)
-    band = wide[wide["method"] == "band"]
-    z = (band["annual_balance"] / band["annual_balance_unc"]).abs()
-    assert 0.6 <= (z <= 1).mean() <= upper
+            assert 0.6 <= (z <= 1).mean() <= 0.95, (method, c)
+        random = np.sqrt(rows["annual_balance_unc"] ** 2 - rows["systematic"].fillna(0) ** 2)
+        z = (rows["annual_balance"] / random).abs()
+        assert 0.6 <= (z <= 1).mean() <= upper, method
+        assert (z <= 2).mean() >= 0.95, method
 
 
 def test_point_arithmetic_is_unbiased(calibration: dict[str, pd.DataFrame]) -> None:
@@ -207,21 +203,26 @@ def test_point_arithmetic_is_unbiased(calibration: dict[str, pd.DataFrame]) -> N
 def test_calibration_bias(calibration: dict[str, pd.DataFrame]) -> None:
     """Mean error of the glacier-wide balances over all glacier-years, stated.
 
-    Measured over 50 seeds: band B_a -32, B_w -5, B_s -27 kg m-2; contour B_a -22, B_w -12,
-    B_s -10.  The points are unbiased (test_point_arithmetic_is_unbiased); the bias is the
-    network's: with the drift, avalanche and shading departures switched off it is +1 (seeds
-    1-5; test_bias_is_the_networks).  Stakes stand away from the cirque walls, where shading and avalanche snow make
-    the balance higher than the band's mean, and the piecewise profile runs below a concave
-    b(z) between sparse knots near the ELA.  Issue 13's |mean error| <= 5 is not met:
-    ``test_calibration_unbiased`` holds it.
+    Measured over 50 seeds: band B_a -16, B_w -2, B_s -14 kg m-2 (standard error of the B_a
+    mean 2.6: the per-seed means scatter by 19); contour B_a -19, B_w -10, B_s -9.  Seeds
+    1-8: band B_a -12.  The points are unbiased (test_point_arithmetic_is_unbiased); the
+    bias is the network's: across the transverse lines the stakes sample the glacier's width
+    evenly, but an elevation band of the bowl-shaped cirque is not a transverse line, and the
+    stakes' cells lie 16 kg m-2 below their band's true mean on average (40 seeds); with the
+    drift, avalanche and shading departures switched off it is about 0
+    (test_bias_is_the_networks).  It was -32 with the former network, which kept away from
+    the cirque walls (``stake_layout="fixed"``), and the straight-segment profile.  Issue 13's
+    |mean error| <= 5 is not met: ``test_calibration_unbiased`` holds it.
     """
     wide = calibration["wide"]
     band = wide[wide["method"] == "band"]
-    assert -60.0 < band["annual_balance"].mean() < -10.0
-    assert abs(band["winter_balance"].mean()) < 15.0
+    assert -30.0 < band["annual_balance"].mean() < 0.0
+    assert abs(band["winter_balance"].mean()) < 10.0
 
 
-@pytest.mark.xfail(reason="issue 13 item 4: band B_a mean error -32 kg m-2 over 50 seeds")
+@pytest.mark.xfail(
+    reason="issue 13 item 4: band B_a mean error -16 kg m-2 over 50 seeds (the network)"
+)
 def test_calibration_unbiased(calibration: dict[str, pd.DataFrame]) -> None:
     wide = calibration["wide"]
     band = wide[wide["method"] == "band"]
@@ -232,9 +233,10 @@ def test_bias_is_the_networks(calibration: dict[str, pd.DataFrame]) -> None:
     """Without the drift, avalanche and shading departures the band method is unbiased.
 
     The same seeds with ``drift_amplitude``, ``cone_amplitude`` and ``shade_amplitude`` set to
-    0 (the random departures kept): band B_a mean error +1.3 kg m-2 over seeds 1-5 (measured),
-    against -26 with them.  So the bias comes from where the stakes stand, not from the points
-    or the profile rule.
+    0 (the random departures kept): band B_a mean error +5 kg m-2 over seeds 1-3 (-5 over 1-5,
+    measured), against -13 with them (-24 with the former network that keeps away from the
+    walls, ``stake_layout="fixed"``).  So the bias comes from where the stakes stand among the
+    departures, not from the points or the profile rule.
     """
     pytest.importorskip("pyproj")
     flat = dataclasses.replace(

@@ -186,23 +186,48 @@ def test_isoline_integration_tends_to_the_grid_mean() -> None:
 
 
 def test_isoline_areas_by_hand() -> None:
-    values = np.array([-600.0, -260.0, -240.0, -10.0, 0.0, 120.0])
-    table = isoline_areas(values, 0.1, 250.0)
-    assert list(table["lower_balance"]) == [-750.0, -500.0, -250.0, 0.0]
-    assert list(table["area"]) == pytest.approx([0.1, 0.1, 0.2, 0.2])
-    # bounded by the extremes -600 and 120: (-600-500)/2, (-500-250)/2, (-250+0)/2, (0+120)/2
-    expected = (-550.0 * 0.1 - 375.0 * 0.1 - 125.0 * 0.2 + 60.0 * 0.2) / 0.6
-    assert integrate_isolines(table, -600.0, 120.0) == pytest.approx(expected)
-    assert integrate_isolines(table, -600.0, 120.0, "cells") == pytest.approx(values.mean())
+    """Traced areas of a field rising 1 kg m-2 per metre eastwards, on 40 x 10 cells of 25 m.
+
+    Cell centres x = 0 ... 975 m, so the field runs from 0 to 975 and the traced surface from
+    x = -12.5 to 987.5 m (held at the margin cells' values in the outermost half cells).  The
+    isoline at b lies at x = b, so the area between 250 and 500 is 250 m x 250 m = 0.0625 km2,
+    the lowest area (0, 250] reaches back to -12.5 m: 262.5 x 250 m, the highest (750, 1000]
+    to 987.5 m: 237.5 x 250 m.  The isoline integration bounds them by 0 and 975:
+    (125 x 262.5 + 375 x 250 + 625 x 250 + 862.5 x 237.5) / 1000 = 487.66 kg m-2.
+    """
+    x, y = np.meshgrid(np.arange(40) * 25.0, np.arange(10) * 25.0)
+    g = Grid(x.ravel(), y.ravel(), np.zeros(x.size), 625e-6)
+    table = isoline_areas(g, x.ravel(), 250.0)
+    assert list(table["lower_balance"]) == [0.0, 250.0, 500.0, 750.0]
+    assert list(table["area"]) == pytest.approx([262.5 * 250e-6, 0.0625, 0.0625, 237.5 * 250e-6])
+    assert table["area"].sum() == pytest.approx(g.area)
+    # the cells' means between the isolines: 0..250 holds x = 0, 25, ..., 250
+    assert table["mean_balance"].iloc[0] == pytest.approx(125.0)
+    expected = (125.0 * 262.5 + 375.0 * 250.0 + 625.0 * 250.0 + 862.5 * 237.5) / 1000.0
+    assert integrate_isolines(table, 0.0, 975.0) == pytest.approx(expected)
+
+
+def test_isoline_areas_of_rings() -> None:
+    """A cone b = -r [kg m-2, r in m] on a disc of radius 500 m of 10 m cells: the area between the
+    isolines -300 and -200 is the annulus π (300² - 200²) = 0.1571 km2, a polygon with a hole (its
+    hole must count negatively), and the areas add up to the cells' area."""
+    x, y = np.meshgrid(np.arange(-495.0, 500.0, 10.0), np.arange(-495.0, 500.0, 10.0))
+    r = np.hypot(x, y).ravel()
+    inside = r < 500.0
+    g = Grid(x.ravel()[inside], y.ravel()[inside], np.zeros(int(inside.sum())), 1e-4)
+    table = isoline_areas(g, -r[inside], 100.0).set_index("lower_balance")
+    assert table.loc[-300.0, "area"] == pytest.approx(np.pi * (300.0**2 - 200.0**2) / 1e6, rel=0.01)
+    assert table.loc[-100.0, "area"] == pytest.approx(np.pi * 100.0**2 / 1e6, rel=0.01)
+    assert table["area"].sum() == pytest.approx(g.area)
 
 
 def test_piecewise_band_method_extrapolates_by_the_stated_rule() -> None:
     """Knots at the band means; beyond them the outermost segment's gradient, capped.
 
-    Knots (3050, -1000), (3150, -500), (3250, 0). Above 3250 m the balance is >= 0, so it
-    stays 0 in the top band; with the top band in ablation (-100 at 3250 m) it rises with
-    the top segment's gradient, 4 kg m-2 m-1, until capped. Below 3050 m the lowest
-    segment's gradient (5) carries on: -1000 - 5 x 75 = -1375 at 2975 m (the band 2950-3000).
+    Knots (3050, -1000), (3150, -500), (3250, 0). Above 3250 m the top segment's gradient (5)
+    carries on: 0 + 5 x 100 = 500 at 3350 m, the top band's middle; with a top knot of -100 the
+    gradient is 4: -100 + 4 x 100 = 300. Below 3050 m the lowest segment's gradient (5): -1000
+    - 5 x 75 = -1375 at 2975 m (the band 2950-3000). Capped at 2, both are 2.
     """
     z = np.array([3010.0, 3090.0, 3150.0, 3250.0])
     b = np.array([-1100.0, -900.0, -500.0, 0.0])
@@ -211,12 +236,18 @@ def test_piecewise_band_method_extrapolates_by_the_stated_rule() -> None:
     edges = np.array([3000.0, 3100.0, 3200.0, 3300.0, 3400.0])
     prof = fit_profile(z, b, "piecewise", edges)
     total, bands = band_method(prof, hyps)
-    assert list(bands) == pytest.approx([-1375.0, -1000.0, -500.0, 0.0, 0.0])
+    assert list(bands) == pytest.approx([-1375.0, -1000.0, -500.0, 0.0, 500.0])
     assert total == pytest.approx(bands.mean())
     negative = fit_profile(z, np.array([-1100.0, -900.0, -500.0, -100.0]), "piecewise", edges)
     assert negative(3350.0) == pytest.approx(-100.0 + 4.0 * 100.0)
     capped = fit_profile(z, b, "piecewise", edges, replace(DEFAULT, profile_gradient_cap=2.0))
     assert capped(2950.0) == pytest.approx(-1000.0 - 2.0 * 100.0)
+    assert capped(3350.0) == pytest.approx(0.0 + 2.0 * 100.0)
+    # PCHIP: the same knots and rule outside them; between knots on a line it is that line
+    smooth = fit_profile(z, b, "pchip", edges)
+    assert list(band_method(smooth, hyps)[1]) == pytest.approx(
+        [-1375.0, -1000.0, -500.0, 0.0, 500.0]
+    )
     assert capped.observed == (3050.0, 3250.0)
 
 
@@ -336,8 +367,9 @@ def test_contour_method_is_independent_of_the_band_profile() -> None:
     in x and the grid mean (B = 6 (3750 - 3800) = -300) within 10 kg m-2."""
     positions = [(x / 2.5, y) for x, y in POSITIONS]  # x from 40 to 360 m
     annual = [6.0 * (3500.0 + y / 5.0 - 3800.0) + 1.5 * (x - 500.0) for x, y in positions]
-    gb = compute(
-        stake_workbook(positions, annual, [300.0] * 9), params=replace(DEFAULT, profile="linear")
+    gb = compute(  # isolines every 10 kg m-2: the field, not the integration, is tested here
+        stake_workbook(positions, annual, [300.0] * 9),
+        params=replace(DEFAULT, profile="linear", contour_interval=10.0),
     )
     rows = gb.glacier_balance.set_index("method")
     mean_x = float(np.mean([x for x, _ in positions]))

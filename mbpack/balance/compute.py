@@ -201,9 +201,10 @@ def compute(
       with b < 0 (ablation zone) and of all of them; WGMS site counts above
       and below the ELA over the winter and annual surveys;
     * uncertainty after Zemp et al. (2013) (:mod:`mbpack.balance.uncertainty`):
-      point (random and systematic apart), spatial (leave-one-out through
-      the method), method (|band − contour|) and reference-area components,
-      combined per year and cumulated (random √N, systematic N);
+      point (random and systematic apart), spatial (the quadratic mean of
+      its two estimates, leave-one-out through the method and
+      |band − contour|) and reference-area components, combined per year
+      and cumulated (random √N, systematic N);
     * a year or a method that cannot be computed (fewer than
       ``params.min_points`` points, no grid, no hypsometry, points without
       coordinates) is refused with an issue; the other years go on.
@@ -330,7 +331,7 @@ def compute(
                     abs(row.get(comp, math.nan)) * abs(ctx.area_year - r["area"]) / r["area"]
                 )
                 row[f"{comp}_unc"] = unc.combined(
-                    random, systematic, spatial, spread[comp], area_part
+                    random, systematic, unc.pooled_spatial(spatial, spread[comp]), area_part
                 )
                 if comp == "annual_balance":
                     row["point_unc"], row["point_unc_systematic"] = random, systematic
@@ -560,7 +561,7 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             isolines.append(table.assign(year=year, balance_code=code))
         if "winter" in cells:
             summer = cells["annual"] - cells["winter"]
-            isolines.append(gw.isoline_areas(summer, grid.cell_area, params.contour_interval)
+            isolines.append(gw.isoline_areas(grid, summer, params.contour_interval)
                             .assign(year=year, balance_code="summer"))  # fmt: skip
         # ELA and AAR from this method's own field: the zero of the field's band means, and
         # the cells with b >= 0
@@ -593,10 +594,11 @@ def _leave_one_out(method: str, points: pd.DataFrame, ctx: _Year, params: Parame
             prof = _profile(sub, ctx, params)
             if method == "band" and ctx.hyps is not None:
                 estimates.append(gw.band_method(prof, ctx.hyps)[0])
-            elif method == "contour" and grid is not None:
-                x, y = _xy(sub, ctx.crs)
-                estimates.append(gw.contour_method(grid, prof, x, y, sub["elevation"].to_numpy(float),
-                                                   sub["balance"].to_numpy(float), params)[0])  # fmt: skip
+            elif method == "contour" and grid is not None:  # the field's mean (a thinned grid
+                x, y = _xy(sub, ctx.crs)  # is no lattice to trace isolines on)
+                field = gw.interpolate(grid, prof, x, y, sub["elevation"].to_numpy(float),
+                                       sub["balance"].to_numpy(float), params)  # fmt: skip
+                estimates.append(float(field.mean()))
         except ComputationError:
             continue
     return unc.leave_one_out(np.array(estimates))
@@ -640,10 +642,12 @@ def _glacier_table(
         out = out.sort_values(["method", "year"], kind="stable").reset_index(drop=True)
         for _, group in out.groupby("method"):
             out.loc[group.index, "cumulative_balance"] = group["annual_balance"].cumsum().to_numpy()
+            spatial = [
+                unc.pooled_spatial(a, b)
+                for a, b in zip(group["spatial_unc"], group["method_unc"], strict=True)
+            ]
             random = np.sqrt(
-                group["point_unc"].fillna(0) ** 2
-                + group["spatial_unc"].fillna(0) ** 2
-                + group["method_unc"].fillna(0) ** 2
+                group["point_unc"].fillna(0) ** 2 + np.nan_to_num(spatial) ** 2
             ).to_numpy()
             systematic = (
                 group["point_unc_systematic"].fillna(0) + group["reference_area_unc"].fillna(0)

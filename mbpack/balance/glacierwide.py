@@ -220,49 +220,136 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
     return np.clip(values, lowest, highest)
 
 
-def isoline_areas(values: np.ndarray, cell_area: float, interval: float) -> pd.DataFrame:
-    """Area between successive isolines of a balance field.
+def isoline_areas(grid: Grid, values: np.ndarray, interval: float) -> pd.DataFrame:
+    """Areas between successive isolines traced on a balance field.
 
     Parameters
     ----------
+    grid
+        The glacier's surface grid (a regular lattice of cells).
     values
         Balance of every grid cell [kg m-2].
-    cell_area
-        Area of one cell [km2].
     interval
         Spacing of the isolines [kg m-2]; isolines lie at multiples of it.
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair of successive isolines that encloses cells:
-        ``lower_balance``, ``upper_balance`` (the isoline values) [kg m-2],
-        ``area`` between them [km2] and ``mean_balance``, the mean of the
-        cells there [kg m-2].
+        One row per pair of successive isolines that encloses some of the
+        glacier: ``lower_balance``, ``upper_balance`` (the isoline values)
+        [kg m-2], ``area`` between them [km2] — the area of the filled
+        contour polygons traced between the two isolines — and
+        ``mean_balance``, the mean of the cells whose value lies between them
+        [kg m-2] (NaN when the isolines pass between cell centres only).
+
+    Notes
+    -----
+    The field is made continuous over exactly the glacier's cells (see
+    :func:`_lattice`) and its filled contours are traced between every
+    pair of successive isolines by contourpy, matplotlib's contour
+    generator; each area is the shoelace sum of its polygons (outer rings
+    anticlockwise, holes clockwise), so the areas add up to the glacier's
+    area.
+
+    References
+    ----------
+    Østrem, G. and Brugman, M. (1991). Glacier mass-balance measurements.
+    NHRI Science Report No. 4, Environment Canada.
 
     Examples
     --------
-    >>> isoline_areas(np.array([-300.0, -100.0, 50.0, 60.0]), 0.5, 250.0)
+    A field rising 100 kg m-2 per cell of 100 m (0.01 km2) from west to east, two rows
+    of five cells: the isoline at 250 crosses it 2.5 cells from the field's 0 (the cell
+    centre of the first column), so 3 cells' width lies below it, 2 above.
+
+    >>> x, y = np.meshgrid(np.arange(5) * 100.0, [0.0, 100.0])
+    >>> g = Grid(x.ravel(), y.ravel(), np.zeros(10), 0.01)
+    >>> isoline_areas(g, x.ravel(), 250.0)
        lower_balance  upper_balance  area  mean_balance
-    0         -500.0         -250.0   0.5        -300.0
-    1         -250.0            0.0   0.5        -100.0
-    2            0.0          250.0   1.0          55.0
+    0            0.0          250.0  0.06         100.0
+    1          250.0          500.0  0.04         350.0
     """
+    import contourpy
+
     values = np.asarray(values, dtype=float)
-    k = np.floor(values / interval)
-    classes, inverse, counts = np.unique(k, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse.ravel(), weights=values, minlength=classes.size)
-    return pd.DataFrame({
-        "lower_balance": classes * interval,
-        "upper_balance": (classes + 1) * interval,
-        "area": counts * cell_area,
-        "mean_balance": sums / np.maximum(counts, 1),
-    })  # fmt: skip
+    lx, ly, z = _lattice(grid, values)
+    levels = np.arange(np.floor(values.min() / interval), np.ceil(values.max() / interval) + 1)
+    if levels.size < 2:  # a constant field on an isoline
+        levels = np.array([levels[0] - 1.0, levels[0]])
+    gen = contourpy.contour_generator(lx, ly, z, name="serial", corner_mask=False,
+                                      fill_type=contourpy.FillType.ChunkCombinedOffset)  # fmt: skip
+    lower, upper, area = [], [], []
+    for k in levels[:-1]:
+        # contourpy fills lower < z <= upper; the lowest class also takes the minimum
+        low = k * interval - (1e-9 * max(interval, abs(k * interval)) if k == levels[0] else 0.0)
+        points, offsets = gen.filled(low, (k + 1) * interval)
+        a = sum(_ring_area(p, o) for p, o in zip(points, offsets, strict=True) if p is not None)
+        lower.append(k * interval)
+        upper.append((k + 1) * interval)
+        area.append(a / 1e6)
+    table = pd.DataFrame({"lower_balance": lower, "upper_balance": upper, "area": area})
+    k = np.ceil(values / interval) - 1  # the class lower < value <= upper
+    k = np.where(values == levels[0] * interval, levels[0], k)
+    sums = pd.Series(values).groupby(k * interval).mean()
+    table["mean_balance"] = table["lower_balance"].map(sums)
+    return table[table["area"] > 0].reset_index(drop=True)
 
 
-def integrate_isolines(
-    table: pd.DataFrame, lowest: float, highest: float, how: str = "isolines"
-) -> float:
+def _lattice(grid: Grid, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ma.MaskedArray]:
+    """The cell field made continuous over exactly the glacier's cells, for tracing isolines.
+
+    Each cell is split into four quads on a lattice of half the cell size:
+    the cell's centre carries its value, an edge's midpoint the mean of the
+    (one or two) glacier cells on either side, a corner the mean of the
+    (one to four) glacier cells around it; points of no glacier cell are
+    masked, so a cell off the glacier (its centre masked) has no quad and a
+    glacier cell has all four. Bilinear inside each quad, the surface
+    reproduces a field linear in x and y everywhere but in the outermost
+    half cell, where it is held at the margin cell's value.
+
+    Returns
+    -------
+    tuple
+        Lattice x and y [m] (1-D) and the masked values [kg m-2].
+    """
+    from mbpack.workbook.surface import spacing
+
+    dx, dy = spacing(grid.x), spacing(grid.y)
+    dx, dy = (dx if np.isfinite(dx) else 1.0), (dy if np.isfinite(dy) else 1.0)
+    x0, y0 = float(grid.x.min()), float(grid.y.min())
+    i = np.rint((grid.x - x0) / dx).astype(np.int64)
+    j = np.rint((grid.y - y0) / dy).astype(np.int64)
+    nx, ny = int(i.max()) + 1, int(j.max()) + 1
+    v = np.zeros((ny, nx))
+    m = np.zeros((ny, nx))
+    v[j, i], m[j, i] = values, 1.0
+    total = np.zeros((2 * ny + 1, 2 * nx + 1))
+    count = np.zeros_like(total)
+    for a in range(3):
+        for b in range(3):
+            total[a : a + 2 * ny : 2, b : b + 2 * nx : 2] += v
+            count[a : a + 2 * ny : 2, b : b + 2 * nx : 2] += m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.ma.masked_array(total / count, mask=count == 0)
+    lx = x0 + (np.arange(2 * nx + 1) - 1) * dx / 2
+    ly = y0 + (np.arange(2 * ny + 1) - 1) * dy / 2
+    return lx, ly, z
+
+
+def _ring_area(points: np.ndarray, offsets: np.ndarray) -> float:
+    """Signed area [m2] of closed rings stored one after another (shoelace formula).
+
+    >>> square = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0], [0.0, 0.0]])
+    >>> _ring_area(square, np.array([0, 5]))
+    4.0
+    """
+    x, y = points[:, 0], points[:, 1]
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[offsets[1:-1] - 1] = 0.0  # no segment from one ring's end to the next's start
+    return float(cross.sum() / 2)
+
+
+def integrate_isolines(table: pd.DataFrame, lowest: float, highest: float) -> float:
     """Glacier-wide balance [kg m-2] from the areas between isolines.
 
     Parameters
@@ -272,34 +359,28 @@ def integrate_isolines(
     lowest, highest
         Lowest and highest balance on the glacier [kg m-2]: they bound the
         lowest and the highest area instead of an isoline.
-    how
-        ``"isolines"``: ``B = Σ A_k (b_k + b_k+1) / 2 / Σ A_k`` with ``b_k``,
-        ``b_k+1`` the values bounding area ``A_k``; ``"cells"``:
-        ``B = Σ A_k b̄_k / Σ A_k`` with the cell means ``mean_balance``
-        (exactly the grid mean).
 
     Returns
     -------
     float
+        ``B = Σ A_k (b_k + b_k+1) / 2 / Σ A_k`` with ``b_k``, ``b_k+1`` the
+        values bounding area ``A_k``.
 
     Notes
     -----
-    The first is the integration of an isoline map (Østrem & Brugman 1991;
-    Kaser et al. 2003). It differs from the grid mean by the departure of
-    the balance distribution from uniform inside each area and tends to
-    it as the interval shrinks.
+    The integration of an isoline map (Østrem & Brugman 1991; Kaser et al.
+    2003). It differs from the field's mean by the departure of the balance
+    distribution from uniform inside each area and tends to it as the
+    interval shrinks.
 
     Examples
     --------
-    >>> t = isoline_areas(np.array([-300.0, -100.0, 50.0, 60.0]), 0.5, 250.0)
-    >>> integrate_isolines(t, -300.0, 60.0), integrate_isolines(t, -300.0, 60.0, "cells")
-    (-85.0, -72.5)
+    >>> t = pd.DataFrame({"lower_balance": [-500.0, -250.0, 0.0], "upper_balance": [-250.0, 0.0, 250.0],
+    ...                   "area": [0.5, 0.5, 1.0]})
+    >>> integrate_isolines(t, -300.0, 60.0)
+    -85.0
     """
     area = table["area"].to_numpy(float)
-    if how == "cells":
-        return float(np.sum(area * table["mean_balance"].to_numpy(float)) / area.sum())
-    if how != "isolines":
-        raise ValueError(f"how={how!r} is invalid; choices: 'isolines', 'cells'")
     lower = np.maximum(table["lower_balance"].to_numpy(float), lowest)
     upper = np.minimum(table["upper_balance"].to_numpy(float), highest)
     return float(np.sum(area * 0.5 * (lower + upper)) / area.sum())
@@ -343,6 +424,7 @@ def contour_method(grid: Grid, profile: Profile, px: np.ndarray, py: np.ndarray,
     NHRI Science Report No. 4, Environment Canada.
     """
     values = interpolate(grid, profile, px, py, pz, pb, params)
-    table = isoline_areas(values, grid.cell_area, params.contour_interval)
-    lowest, highest = float(values.min()), float(values.max())
-    return integrate_isolines(table, lowest, highest, params.contour_integration), table, values
+    table = isoline_areas(grid, values, params.contour_interval)
+    if params.contour_integration == "cells":
+        return float(values.mean()), table, values
+    return integrate_isolines(table, float(values.min()), float(values.max())), table, values

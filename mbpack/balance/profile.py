@@ -3,10 +3,12 @@
 Notes
 -----
 The linear profile is the least-squares line ``b = c0 + c1 z``; its ELA is
-``z = -c0 / c1``.  The piecewise-linear profile passes through the band
-means of the points, is interpolated linearly between bands that have
-points and is extrapolated beyond them with the gradient ``c1`` of the
-linear fit (the stated extrapolation rule).  When b(z) has no zero on the
+``z = -c0 / c1``.  The piecewise profiles pass through the band means of
+the points (the knots): ``"pchip"`` (default) by the shape-preserving
+piecewise-cubic Hermite interpolant, which follows a profile's curvature
+between sparse knots without overshooting them, ``"piecewise"`` linearly;
+both are extrapolated beyond the knots by
+:func:`extrapolation_gradients` (the stated rule).  When b(z) has no zero on the
 glacier, the ELA is the glacier's highest (all ablation, position ``>``) or
 lowest (all accumulation, ``<``) elevation, as WGMS asks.
 
@@ -14,6 +16,8 @@ References
 ----------
 Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and Related
 Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
+Fritsch, F. N. and Carlson, R. E. (1980). Monotone piecewise cubic
+interpolation. SIAM J. Numer. Anal. 17(2), 238-246. doi:10.1137/0717021
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class Profile:
         (the points' range for the linear fit, the knots' for the
         piecewise one); ``None``: unknown. Outside it the profile is
         extrapolated.
+    shape_preserving
+        Between the knots: ``True`` the PCHIP interpolant (Fritsch & Carlson
+        1980), ``False`` straight lines.
     """
 
     c0: float
@@ -55,6 +62,7 @@ class Profile:
     below: float | None = None
     above: float | None = None
     observed: tuple[float, float] | None = None
+    shape_preserving: bool = False
 
     def __call__(self, z: np.ndarray | float) -> np.ndarray:
         """Balance [kg m-2] at elevation ``z`` [m]."""
@@ -63,7 +71,14 @@ class Profile:
             return self.c0 + self.c1 * z
         g_below = self.c1 if self.below is None else self.below
         g_above = self.c1 if self.above is None else self.above
-        inside = np.interp(z, self.knots_z, self.knots_b)
+        if self.shape_preserving:
+            from scipy.interpolate import PchipInterpolator
+
+            inside = PchipInterpolator(self.knots_z, self.knots_b, extrapolate=False)(
+                np.clip(z, self.knots_z[0], self.knots_z[-1])
+            )
+        else:
+            inside = np.interp(z, self.knots_z, self.knots_b)
         below = self.knots_b[0] + g_below * (z - self.knots_z[0])
         above = self.knots_b[-1] + g_above * (z - self.knots_z[-1])
         return np.where(z < self.knots_z[0], below, np.where(z > self.knots_z[-1], above, inside))
@@ -119,13 +134,14 @@ def fit_profile(
     b
         Point balances [kg m-2].
     kind
-        ``"linear"``: the least-squares line; ``"piecewise"``: through the
-        mean balance of the points of every band, placed at the mean
-        elevation of those points, linear between these knots and
+        ``"linear"``: the least-squares line; ``"pchip"`` and
+        ``"piecewise"``: through the mean balance of the points of every
+        band, placed at the mean elevation of those points, between these
+        knots by the shape-preserving cubic (PCHIP) or linearly, and
         extrapolated beyond them by :func:`extrapolation_gradients`. A
         point outside every band counts for the nearest.
     band_edges
-        Band limits [m] (needed by ``"piecewise"``).
+        Band limits [m] (needed by ``"pchip"`` and ``"piecewise"``).
     params
         ``profile_gradient_cap``: the steepest extrapolation gradient.
 
@@ -142,9 +158,12 @@ def fit_profile(
     Notes
     -----
     Real balance profiles are steep in the ablation area and flat above the
-    ELA; the piecewise profile follows that curvature, the line cannot
+    ELA; the piecewise profiles follow that curvature, the line cannot
     (on Hintereisferner's WGMS band profiles the line is off by hundreds
-    of kg m-2 a year, see the README).
+    of kg m-2 a year, see the README). Between knots far apart a straight
+    chord runs below such a concave profile; PCHIP does not (B_a -9
+    against -19 kg m-2 over 50 realisations of the example, worst
+    noise-free year on Hintereisferner 22 against 28).
 
     Examples
     --------
@@ -163,7 +182,7 @@ def fit_profile(
             c0, c1, np.array([]), np.array([]), observed=(float(z.min()), float(z.max()))
         )
     if band_edges is None:
-        raise ComputationError("a piecewise profile needs the band edges of the hypsometry")
+        raise ComputationError(f"a {kind} profile needs the band edges of the hypsometry")
     # a point outside every band counts for the nearest band (stated rule)
     which = np.clip(np.digitize(z, band_edges) - 1, 0, len(band_edges) - 2)
     knots_z, knots_b = [], []
@@ -177,7 +196,7 @@ def fit_profile(
             c0, c1, np.array([]), np.array([]), observed=(float(z.min()), float(z.max()))
         )
     below, above = extrapolation_gradients(kz, kb, params.profile_gradient_cap)
-    return Profile(c0, c1, kz, kb, below, above, (float(kz[0]), float(kz[-1])))
+    return Profile(c0, c1, kz, kb, below, above, (float(kz[0]), float(kz[-1])), kind == "pchip")
 
 
 def extrapolation_gradients(
@@ -196,26 +215,30 @@ def extrapolation_gradients(
     Returns
     -------
     tuple of float
-        Below the lowest knot: the gradient of the lowest segment, clipped
-        to ``[0, cap]``. Above the highest knot: 0 (the balance stays
-        constant) when the highest knot's balance is >= 0 — accumulation
-        areas are nearly flat or reversed at the top — else the gradient of
-        the highest segment clipped to ``[0, cap]``. A balance never
-        decreases with elevation outside the points, and never changes
-        faster than ``cap``.
+        Below the lowest knot the gradient of the lowest segment, above the
+        highest knot that of the highest segment, each clipped to
+        ``[0, cap]``: a balance never decreases with elevation outside the
+        points, and never changes faster than ``cap``.
+
+    Notes
+    -----
+    Above the highest knot the balance of a real glacier still rises,
+    more slowly (the accumulation profile flattens). Held constant there,
+    as an earlier rule did when the highest knot was in accumulation, the
+    band method ran 30-60 kg m-2 low in the top bands of the synthetic
+    example (B_a -11 kg m-2 over 50 realisations, against -9 with this
+    rule); on Hintereisferner's profiles the two rules differ by < 1.
 
     Examples
     --------
     >>> extrapolation_gradients(np.array([2500.0, 2600.0, 3000.0]), np.array([-5000.0, -3000.0, 500.0]), 10.0)
-    (10.0, 0.0)
+    (10.0, 8.75)
     >>> extrapolation_gradients(np.array([2500.0, 2600.0]), np.array([-3000.0, -3100.0]), 10.0)
     (0.0, 0.0)
     """
     low = (knots_b[1] - knots_b[0]) / (knots_z[1] - knots_z[0])
     high = (knots_b[-1] - knots_b[-2]) / (knots_z[-1] - knots_z[-2])
-    below = float(np.clip(low, 0.0, cap))
-    above = 0.0 if knots_b[-1] >= 0 else float(np.clip(high, 0.0, cap))
-    return below, above
+    return float(np.clip(low, 0.0, cap)), float(np.clip(high, 0.0, cap))
 
 
 def extrapolated_fraction(
