@@ -185,3 +185,17 @@ def test_a_fog_threshold_comes_from_params(tmp_path: Path, monkeypatch: pytest.M
     wide = dataclasses.replace(params.FOG_CHECKS, elevation_typo_margin=2000.0)
     monkeypatch.setattr(fog_rules, "FOG_CHECKS", wide)
     assert not any(i.code == "elevation-typo" for i in validate_fog(path).issues)
+
+
+def test_flagged_ela_message_names_the_flag_column_of_its_generation(tmp_path: Path) -> None:
+    """An ELA of 3580 m flagged as below the glacier, whose bands span 3500-3650 m: the message
+    names ELA_PREFIX in upper case and ela_position in lower case (it named ELA_PREFIX in both)."""
+    upper = release(tmp_path, "upper")
+    edit(upper / "E-MASS_BALANCE_OVERVIEW.csv", set_cell(0, "ELA_PREFIX", "<"))
+    lower = release(tmp_path, "lower")
+    edit(lower / "data" / "mass_balance.csv", set_cell(0, "ela_position", "below"))
+    for path, flag, ela in ((upper, "ELA_PREFIX", "3580"), (lower, "ela_position", "3580.0")):
+        (issue,) = [i for i in validate_fog(path).issues if i.code == "ela-outside"]
+        assert issue.message == (
+            f"ELA {ela} m with {flag} should be the glacier's lowest or highest elevation"
+        )

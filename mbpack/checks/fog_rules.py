@@ -481,9 +481,14 @@ def aar_from_bands(rows: Rows) -> Found:
 # --- balances ---------------------------------------------------------------------------------
 
 
-@fog_rule("balance-sum", "error", "glacier-wide", "annual",
-          "annual balance {annual:g} is not winter {winter:g} + summer {summer:g} (tolerance {tolerance:g} {unit} w.e.)",
-          reads=("winter", "summer"), params=("FogChecks.balance_sum_tolerance",))  # fmt: skip
+_BALANCE_SUM = (
+    "annual balance {annual:g} is not winter {winter:g} + summer {summer:g} "
+    "(tolerance {tolerance:g} {unit} w.e.)"
+)
+
+
+@fog_rule("balance-sum", "error", "glacier-wide", "annual", _BALANCE_SUM, reads=("winter", "summer"),
+          params=("FogChecks.balance_sum_tolerance",))  # fmt: skip
 def balance_sum(rows: Rows) -> Found:
     """B_a = B_w + B_s within the tolerance (1.5 mm w.e.: three roundings of whole mm)."""
     bw, bs, ba = rows["winter"], rows["summer"], rows["annual"]
@@ -492,9 +497,9 @@ def balance_sum(rows: Rows) -> Found:
                  "unit": rows.constant("unit")}  # fmt: skip
 
 
-# the same rule on the band rows (their balances sum as the glacier-wide ones)
-register(Rule(**{**vars(rules("fog", view="glacier-wide")[-1]), "view": "band",
-                 "tables": tuple(dict.fromkeys(VIEWS["band"].tables["upper"] + VIEWS["band"].tables["lower"]))}))  # fmt: skip
+# the same rule on the band rows (a band's balances sum as the glacier-wide ones)
+fog_rule("balance-sum", "error", "band", "annual", _BALANCE_SUM, reads=("winter", "summer"),
+         params=("FogChecks.balance_sum_tolerance",))(balance_sum)  # fmt: skip
 
 
 @fog_rule(
