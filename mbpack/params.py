@@ -318,7 +318,7 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class FogChecks:
-    """Thresholds of the WGMS FoG release checks (:mod:`mbpack.checks.wgms`).
+    """Thresholds of the WGMS FoG release checks (:mod:`mbpack.checks.fog_rules`).
 
     Attributes
     ----------
@@ -334,11 +334,34 @@ class FogChecks:
         keys, ids, names, years, parsed numbers and the few text columns the
         cross-table checks read are kept (bounded memory on a full release).
         100 000: a chunk of a point table as text is about 100 MB.
+    year_months
+        Plausible length of a balance year [months of 30.44 d]: 9 to 15, as
+        ``Thresholds.year_days`` for workbooks.
+    winter_months
+        Plausible length of a winter season [months of 30.44 d]: 4 to 9, as
+        ``Thresholds.winter_days``.
+    band_mean_tolerance
+        Allowed difference between the area-weighted mean of a glacier-year's band
+        balances and its glacier-wide balance [mm w.e.]. 10: FoG band balances are
+        whole mm w.e. on bands of areas rounded to 0.001 km2.
+    aar_tolerance
+        Allowed difference between the AAR and the fraction of the band areas above
+        the ELA [1]. 0.1: the ELA splits its band linearly, which on bands of 50-100 m
+        is good to about one tenth of the area.
+    elevation_typo_margin
+        A point this far outside its glacier's band range is reported as a likely
+        typo [m]. 300: larger than a band's width and than a point's usual offset
+        from the band edges, smaller than a wrong digit (3520 for 5320).
     """
 
     balance_sum_tolerance: float = 1.5
     band_area_tolerance: float = 0.02
     chunk_rows: int = 100_000
+    year_months: tuple[float, float] = (9.0, 15.0)
+    winter_months: tuple[float, float] = (4.0, 9.0)
+    band_mean_tolerance: float = 10.0
+    aar_tolerance: float = 0.1
+    elevation_typo_margin: float = 300.0
 
 
 @dataclass(frozen=True)

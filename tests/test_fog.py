@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 from test_wgms import small
 
-from mbpack.checks.wgms import CHECKS, validate_fog
+from mbpack.checks import registry
+from mbpack.checks.wgms import validate_fog
 from mbpack.cli import main
 from mbpack.publish import wgms as submission
 
@@ -147,13 +148,20 @@ def test_upper_fault_is_found_at_its_line(tmp_path: Path, file: str, change: Cal
     assert hits, sorted((i.code, i.sheet, i.line, i.column) for i in report.issues)
     issue = hits[0]
     assert issue.file.endswith(f"{file}.csv") and issue.sheet == file
-    assert issue.severity == (CHECKS[code][0] if code in CHECKS else "error")
+    kind = "fog" if code in {r.code for r in registry.rules("fog")} else "schema"
+    assert issue.severity == registry.severity(code, kind)  # type: ignore[arg-type]
     if file != "A-GLACIER":
         assert issue.wgms_id == 4321 and issue.year in (2001, 2002, 1999)
 
 
 def test_every_check_has_a_case() -> None:
-    assert set(CHECKS) <= {f[2] for f in UPPER_FAULTS}
+    """Every code of a FoG rule and of a schema rule is injected and found above."""
+    assert {r.code for r in registry.rules("fog")} <= {f[2] for f in UPPER_FAULTS}
+    assert {r.code for r in registry.rules("schema")} - {
+        "missing-column",
+        "pattern",
+        "too-long",
+    } <= {f[2] for f in UPPER_FAULTS}
 
 
 LOWER_FAULTS = [

@@ -4,7 +4,8 @@ cross-field and cross-table rules Table Schema cannot express.
 :func:`pandera_schema` turns ``schemas/<sheet>.json`` into a
 ``pandera.DataFrameSchema`` (required → not nullable, minimum/maximum,
 enum, pattern, maxLength, primary key uniqueness) so the contract is
-written once.  The :data:`RULES` registry adds the glaciological rules,
+written once.  The workbook rules of the one
+registry (:mod:`mbpack.checks.registry`) add the glaciological rules,
 each a vectorised test over a whole sheet that returns, per row, whether
 the row passes; they run as Pandera dataframe checks.  Every rule has a
 code, a severity (``error`` blocks archiving, ``warning`` is a
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mbpack.checks.registry import Rule, register, rules, template_fields
+from mbpack.checks.registry import severity as registered_severity
+from mbpack.issues import Severity
 from mbpack.params import DEFAULT, THRESHOLDS
 from mbpack.workbook import schema
 from mbpack.workbook.model import Workbook
@@ -60,30 +64,17 @@ class Context:
 Test = Callable[[pd.DataFrame, Context], "pd.Series[bool]"]
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A cross-field or cross-table rule over one sheet.
-
-    ``test`` returns a boolean Series aligned with the sheet (True: the row
-    passes); ``message`` is formatted with ``value`` (the cell in
-    ``column``) and the row's other fields.
-    """
-
-    code: str
-    severity: str
-    sheet: str
-    column: str
-    message: str
-    test: Test
-    description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-RULES: list[Rule] = []
-
-
-def rule(code: str, severity: str, sheet: str, column: str, message: str) -> Callable[[Test], Test]:
-    """Register a rule; the decorated function's docstring is its description.
+def rule(
+    code: str,
+    severity: Severity,
+    sheet: str,
+    column: str,
+    message: str,
+    *,
+    params: tuple[str, ...] = (),
+) -> Callable[[Test], Test]:
+    """Register a workbook rule in :data:`mbpack.checks.registry.REGISTRY`; the decorated
+    function's docstring is its description.
 
     Parameters
     ----------
@@ -98,21 +89,30 @@ def rule(code: str, severity: str, sheet: str, column: str, message: str) -> Cal
     message
         Message template, formatted with the fields of
         :func:`message_fields` of the failing row.
+    params
+        The thresholds the test reads, as ``Class.field`` of :mod:`mbpack.params`.
 
     Returns
     -------
     Callable
-        A decorator that appends a :class:`Rule` with the test to
-        :data:`RULES` and returns the test unchanged.
+        A decorator that registers a :class:`~mbpack.checks.registry.Rule` with the test
+        (its ``test(frame, context)`` returns True for the rows that pass) and returns the
+        test unchanged.
     """
 
-    def register(test: Test) -> Test:
-        RULES.append(
-            Rule(code, severity, sheet, column, message, test, (test.__doc__ or "").strip())
-        )
+    def add(test: Test) -> Test:
+        known = set(schema.field_names(sheet))
+        named = [column] + [f for f in template_fields(message) if f in known and f != column]
+        register(Rule(code, severity, "workbook", (sheet,), column, message, (test.__doc__ or "").strip(),
+                      test, columns=tuple(dict.fromkeys(named)), params=params))  # fmt: skip
         return test
 
-    return register
+    return add
+
+
+def workbook_rules(sheet: str | None = None) -> list[Rule]:
+    """The registered workbook rules (of one sheet), in the order of registration."""
+    return [r for r in rules("workbook") if sheet is None or r.sheet == sheet]
 
 
 def _ok(frame: pd.DataFrame) -> pd.Series:
@@ -166,6 +166,7 @@ def _year_is_end(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "balance_years",
     "end_date",
     "balance year {year} lasts {days} days ({begin_date} to {value}); expected 9 to 15 months",
+    params=("Thresholds.year_days",),
 )
 def _year_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A balance year lasts 9 to 15 months."""
@@ -179,6 +180,7 @@ def _year_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "balance_years",
     "winter_end_date",
     "winter of {year} lasts {winter_days} days ({begin_date} to {value}); expected 4 to 9 months",
+    params=("Thresholds.winter_days",),
 )
 def _winter_length(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A winter lasts 4 to 9 months."""
@@ -210,6 +212,7 @@ def _years_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "stakes",
     "elevation",
     "stake {stake_id} at {value} m lies outside the glacier's elevation range {range}",
+    params=("Thresholds.elevation_margin",),
 )
 def _stake_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Stake elevations lie inside the glacier's elevation range (±50 m)."""
@@ -253,6 +256,7 @@ for _sheet, _id in (("stakes", "stake_id"), ("snow_pits", "pit_id"), ("probes", 
         "latitude",
         f"{{{_id}}} at {{value}}, {{longitude}} lies more than {THRESHOLDS.max_distance:g} km from the glacier "
         "(glacier sheet latitude/longitude)",
+        params=("Thresholds.max_distance",),
     )(_near_glacier)
 
 
@@ -284,6 +288,7 @@ def _grid_spacing(ctx: Context) -> float:
     "stakes",
     "x",
     "stake {stake_id} at x {value}, y {y} lies {distance} m from the glacier's surface grid",
+    params=("Thresholds.off_grid_cells",),
 )
 def _on_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Points with x/y lie on the glacier's surface grid (within ``Thresholds.off_grid_cells`` cells)."""
@@ -293,7 +298,8 @@ def _on_glacier(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 for _sheet, _id in (("snow_pits", "pit_id"), ("probes", "probe_id")):
     rule("off-glacier", "warning", _sheet, "x",
-         f"{{{_id}}} at x {{value}}, y {{y}} lies {{distance}} m from the glacier's surface grid")(_on_glacier)  # fmt: skip
+         f"{{{_id}}} at x {{value}}, y {{y}} lies {{distance}} m from the glacier's surface grid",
+         params=("Thresholds.off_grid_cells",))(_on_glacier)  # fmt: skip
 
 
 @rule(
@@ -330,6 +336,7 @@ def _known_stake(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "stake_readings",
     "date",
     "reading of stake {stake_id} on {value} falls in no balance year of the balance_years sheet",
+    params=("Parameters.date_tolerance",),
 )
 def _reading_in_year(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Readings fall inside a declared balance year (± ``Parameters.date_tolerance`` days)."""
@@ -397,6 +404,12 @@ def _after_lost(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "exposure of stake {stake_id} changes from {previous} m to {value} m by {date}: {change} m in "
     "{days} days ({summer_days} of them in the ablation season) is beyond the {allowed} m a glacier "
     "surface can lower in that interval",
+    params=(
+        "Thresholds.max_daily_lowering",
+        "Thresholds.max_annual_lowering",
+        "Thresholds.max_raising",
+        "Thresholds.summer_months",
+    ),
 )
 def _plausible_change(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Exposure changes between consecutive readings are physically plausible for the interval's
@@ -539,6 +552,7 @@ def _layer_neighbours(df: pd.DataFrame) -> pd.Series:
     "snow_pits",
     "top_depth",
     "layer of pit {pit_id} starts at {value} m, inside the layer above it",
+    params=("Thresholds.layer_tolerance",),
 )
 def _layer_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pit layers do not overlap."""
@@ -552,6 +566,7 @@ def _layer_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "snow_pits",
     "top_depth",
     "layer of pit {pit_id} starts at {value} m, leaving a gap below the layer above it",
+    params=("Thresholds.layer_tolerance",),
 )
 def _layer_gap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pit layers are contiguous."""
@@ -565,6 +580,7 @@ def _layer_gap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "snow_pits",
     "density",
     "snow density {value} kg m-3 in pit {pit_id} is above {limit} kg m-3; is the layer firn or ice?",
+    params=("Thresholds.max_snow_density",),
 )
 def _snow_density(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Snow is rarely denser than ``Thresholds.max_snow_density``."""
@@ -577,6 +593,7 @@ def _snow_density(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "snow_pits",
     "elevation",
     "pit {pit_id} at {value} m lies outside the glacier's elevation range {range}",
+    params=("Thresholds.elevation_margin",),
 )
 def _pit_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Pits lie inside the glacier's elevation range (±50 m)."""
@@ -657,6 +674,7 @@ def _band_overlap(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "hypsometry",
     "area",
     "bands of {year} sum to {total} km², not the glacier area {glacier_area} km² (glacier sheet) within {tolerance}",
+    params=("Thresholds.band_area_tolerance",),
 )
 def _area_sum(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """The bands of the latest survey sum to the glacier area within ``Thresholds.band_area_tolerance``."""
@@ -770,6 +788,7 @@ for _sheet in ("glacier_balance", "band_balance"):
         "annual_balance",
         "annual balance {value} is not winter {winter_balance} + summer {summer_balance} "
         f"(tolerance {THRESHOLDS.balance_sum_tolerance} kg m-2)",
+        params=("Thresholds.balance_sum_tolerance",),
     )(_balance_sum)
     rule(
         "winter-negative",
@@ -834,6 +853,10 @@ def _pb_period(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "balance_code",
     "{value} balance of {point_id} covers {days} days ({from_date} to {to_date}); "
     "expected 9-15 months for annual, 4-9 for winter",
+    params=(
+        "Thresholds.year_days",
+        "Thresholds.winter_days",
+    ),
 )
 def _pb_code(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """A point balance's code agrees with its period."""
@@ -849,6 +872,7 @@ def _pb_code(df: pd.DataFrame, ctx: Context) -> pd.Series:
     "point_balance",
     "elevation",
     "point {point_id} at {value} m lies outside the glacier's elevation range {range}",
+    params=("Thresholds.elevation_margin",),
 )
 def _pb_elevation(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Point balances lie inside the glacier's elevation range (±50 m)."""
@@ -954,7 +978,7 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
     sheet
         Name of the sheet and of its Table Schema ``schemas/<sheet>.json``.
     ctx
-        The workbook context the sheet's rules (:data:`RULES`) are run with.
+        The workbook context the sheet's rules (:func:`workbook_rules`) are run with.
 
     Returns
     -------
@@ -978,10 +1002,10 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
         column: str | None,
         describe: Callable[[Any], str],
         rule_: Rule | None = None,
-        severity: str = "error",
     ) -> str:
         k = f"{sheet}:{column}:{code}:{len(info)}"
-        info[k] = CheckInfo(code, severity, column, describe, rule_)
+        level = rule_.severity if rule_ is not None else registered_severity(code, "schema")
+        info[k] = CheckInfo(code, level, column, describe, rule_)
         return k
 
     for f in desc["fields"]:
@@ -1019,13 +1043,11 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
             checks=checks, nullable=not cons.get("required", False), required=False
         )
     frame_checks = []
-    for r in RULES:
-        if r.sheet != sheet:
-            continue
+    for r in workbook_rules(sheet):
         frame_checks.append(
             pa.Check(
                 lambda df, r=r: r.test(df, ctx),
-                error=key(r.code, r.column, _template(r.message), r, r.severity),
+                error=key(r.code, r.column, _template(r.message), r),
             )
         )
     pk = desc.get("primaryKey")
@@ -1034,26 +1056,3 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
     return pa.DataFrameSchema(
         columns, checks=frame_checks, unique=pk, report_duplicates="exclude_first", name=sheet
     ), info
-
-
-def rule_table() -> list[dict[str, str]]:
-    """Every rule (for documentation): sheet, code, severity, column, description.
-
-    Returns
-    -------
-    list of dict
-        One dict per registered rule, in the order of :data:`RULES` (a test
-        registered for several sheets once per sheet), with keys ``sheet``,
-        ``code``, ``severity``, ``column`` and ``description``: the test's
-        docstring, or the rule's message when it has none.
-    """
-    return [
-        {
-            "sheet": r.sheet,
-            "code": r.code,
-            "severity": r.severity,
-            "column": r.column,
-            "description": r.description or r.message,
-        }
-        for r in RULES
-    ]
