@@ -38,6 +38,7 @@ series. The Cryosphere 7, 1227-1245. doi:10.5194/tc-7-1227-2013
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -282,8 +283,8 @@ def isoline_areas(grid: Grid, values: np.ndarray, interval: float) -> pd.DataFra
     for k in levels[:-1]:
         # contourpy fills lower < z <= upper; the lowest class also takes the minimum
         low = k * interval - (1e-9 * max(interval, abs(k * interval)) if k == levels[0] else 0.0)
-        points, offsets = gen.filled(low, (k + 1) * interval)
-        a = sum(_ring_area(p, o) for p, o in zip(points, offsets, strict=True) if p is not None)
+        filled: Any = gen.filled(low, (k + 1) * interval)  # ChunkCombinedOffset: points, offsets
+        a = sum(_ring_area(p, o) for p, o in zip(*filled, strict=True) if p is not None)
         lower.append(k * interval)
         upper.append((k + 1) * interval)
         area.append(a / 1e6)
