@@ -11,8 +11,9 @@ DIR`` writes another realisation into DIR (both need pyproj, from the
 ``geo`` extra, for the latitude and longitude of stakes, pits and probes).
 
 Every number of the model is a field of :class:`Model` (:data:`MODEL`),
-with its unit and source; the ice density is mbpack's
-(:data:`mbpack.params.DEFAULT`).  The glacier's geometry is fixed (the
+with its unit and source; the true densities are mbpack's
+(:data:`mbpack.params.DEFAULT`) off by one systematic error per
+realisation, of the size compute's uncertainty assumes.  The glacier's geometry is fixed (the
 ``geometry_seed``); a seed draws the weather of every year, the stake
 network's exact positions, the local noise and the readings.
 
@@ -332,6 +333,16 @@ class Model:
         300-500; one-year firn 500-700).
     density_sd
         Noise of a layer density [kg m-3].
+    ice_density_error, firn_density_error, pit_density_error
+        Relative standard deviation [1] of the systematic density errors a
+        realisation draws once for its whole series, the errors compute's
+        uncertainty assumes (``Parameters.ice_density_error``,
+        ``estimated_density_error``, ``measured_density_error``; Zemp et al.
+        2013): the true density of the ice under the stakes departs from
+        compute's 900 kg m-3 by the first, that of the old firn the stakes
+        above the mean ELA start on from compute's 600 by the second, and
+        every layer density written in the pits from the true one by the
+        third (one sampling bias: a cutter's volume). 0.02, 0.10, 0.05.
     superimposed_max
         A positive b_a below this is superimposed ice rather than firn
         [kg m-2] (assumed: refrozen melt near the ELA).
@@ -410,6 +421,9 @@ class Model:
     snow_density: tuple[float, float] = (300.0, 440.0)
     firn_density: tuple[float, float] = (540.0, 640.0)
     density_sd: float = 10.0
+    ice_density_error: float = 0.02
+    firn_density_error: float = 0.10
+    pit_density_error: float = 0.05
     superimposed_max: float = 60.0
     redrill_above: float = 3.5
     redrill_exposure: tuple[float, float] = (1.2, 1.6)
@@ -507,8 +521,11 @@ def write_example(directory: str | os.PathLike[str]) -> Path:
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
-    """Independent random streams: climate, stakes, pits, readings, probes, dates, field."""
-    names = ("climate", "stakes", "pits", "readings", "probes", "dates", "field")
+    """Independent random streams: climate, stakes, pits, readings, probes, dates, field, density.
+
+    Each stream's draws do not depend on how many streams follow it (``SeedSequence.spawn``).
+    """
+    names = ("climate", "stakes", "pits", "readings", "probes", "dates", "field", "density")
     children = np.random.SeedSequence(seed).spawn(len(names))
     return {n: np.random.default_rng(c) for n, c in zip(names, children, strict=True)}
 
@@ -1395,14 +1412,16 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], _Truth]:
     probes: list[dict[str, Any]] = []
     exposure = {s["stake_id"]: round(float(rrng.uniform(*model.start_exposure)), 2) for s in stakes}
     begin = FIRST_BEGIN
-    ice = DEFAULT.ice_density
+    # the true densities, off compute's values by the series' systematic errors
+    erng = streams["density"]
+    ice = DEFAULT.ice_density * (1.0 + float(erng.normal(0.0, model.ice_density_error)))
+    old_firn = DEFAULT.firn_density * (1.0 + float(erng.normal(0.0, model.firn_density_error)))
+    pit_bias = 1.0 + float(erng.normal(0.0, model.pit_density_error))
     # firn (and superimposed ice) above the glacier ice at each stake: (thickness [m], density
     # [kg m-3]), top last; stakes above the mean ELA start on old firn
     mean_ela = float(np.mean([f.ela for f in fields.values()]))
     store: dict[str, list[tuple[float, float]]] = {
-        s["stake_id"]: [(model.initial_firn, DEFAULT.firn_density)]
-        if s["elevation"] >= mean_ela
-        else []
+        s["stake_id"]: [(model.initial_firn, old_firn)] if s["elevation"] >= mean_ela else []
         for s in stakes
     }
     surface_of = {sid: "firn" if layers else "ice" for sid, layers in store.items()}
@@ -1455,7 +1474,7 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], _Truth]:
                             "elevation": z,
                             "top_depth": top,
                             "bottom_depth": bottom,
-                            "density": rho,
+                            "density": round(rho * pit_bias),
                             "layer": layer,
                         }
                     )

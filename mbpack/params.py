@@ -160,8 +160,9 @@ class Parameters:
         its worst year is 22 kg m-2 without noise (piecewise 28, the line
         252) and within 50 kg m-2 every year with 50 kg m-2 of point noise
         (``tests/test_profiles_real.py``); over 50 realisations of the
-        synthetic example its mean error of B_a is -9 kg m-2 (piecewise
-        -19, the line -34; ``tests/test_calibration.py``).
+        synthetic example its mean error of B_a is -17 kg m-2, the line's
+        -42 (``tests/test_calibration.py``; on an earlier draw of the stake
+        network PCHIP erred by -11 where straight segments erred by -19).
     profile_gradient_cap
         Extrapolation of the pchip and piecewise profiles beyond their
         lowest and highest knot [kg m-2 m-1]: the gradient of the

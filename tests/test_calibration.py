@@ -97,13 +97,13 @@ def test_straight_line_visibly_worse(shipped: Any, shipped_linear: Any) -> None:
     """Through the stake network the line errs twice as much as the default (PCHIP) profile.
 
     Measured on the shipped example (B_a against truth.csv, 2000-2011): default mean |error|
-    25 kg m-2 (mean +6), the line 65 (mean -65, every year below the truth: it runs under the
-    concave profile where most of the area lies); the straight-segment profile 18.  Over 50
-    seeds: default mean error -16, the line -34.
+    23 kg m-2 (mean -2), the line 73 (mean -73, every year below the truth: it runs under the
+    concave profile where most of the area lies); the straight-segment profile 20.  Over 50
+    seeds: default mean error -17, the line -42.
     """
     e_default, e_line = _errors(shipped).abs().mean(), _errors(shipped_linear).abs().mean()
-    assert e_default == pytest.approx(25.2, abs=3.0)
-    assert e_line == pytest.approx(64.9, abs=3.0)
+    assert e_default == pytest.approx(23.0, abs=3.0)
+    assert e_line == pytest.approx(73.4, abs=3.0)
     assert e_line > 2.0 * e_default
     assert (_errors(shipped_linear) < 0).all()
 
@@ -111,9 +111,9 @@ def test_straight_line_visibly_worse(shipped: Any, shipped_linear: Any) -> None:
 def test_methods_differ_more_than_a_shared_profile(shipped: Any) -> None:
     """Band and contour (RBF) B_a differ by tens of kg m-2; with a shared profile they do not.
 
-    Measured on the shipped example: |B_band - B_contour| up to 127 kg m-2, above 30 in 6 of 12
+    Measured on the shipped example: |B_band - B_contour| up to 124 kg m-2, above 30 in 5 of 12
     years; against the former contour field that shares the band method's b(z)
-    (``contour_field="profile-idw"``) at most 21.
+    (``contour_field="profile-idw"``) at most 22.
     """
     table = shipped.glacier_balance.set_index(["method", "year"])["annual_balance"]
     spread = (table["band"] - table["contour"]).abs()
@@ -131,13 +131,33 @@ def test_methods_differ_more_than_a_shared_profile(shipped: Any) -> None:
 # --- over many realisations ------------------------------------------------------------------
 
 
+def _point_errors(results: Any, truth_points: pd.DataFrame) -> pd.DataFrame:
+    """Compute's point balances minus the true ones, by source and balance code [kg m-2]."""
+    pb = results.point_balance
+    out = []
+    for source, code, column in (
+        ("stake", "winter", "winter_balance"),
+        ("stake", "annual", "annual_balance"),
+        ("pit", "winter", "winter_balance"),
+        ("probe", "winter", "winter_balance"),
+    ):
+        got = pb[(pb["source"] == source) & (pb["balance_code"] == code)]
+        merged = got.merge(truth_points.dropna(subset=[column]), on=["point_id", "year"])
+        out.append(
+            pd.DataFrame(
+                {"source": source, "code": code, "error": merged["balance"] - merged[column]}
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
 @pytest.fixture(scope="module")
 def calibration() -> dict[str, pd.DataFrame]:
-    """Errors of compute against the truth for seeds 1 ... SEEDS: glacier-wide and at points."""
+    """Errors of compute's glacier-wide balances against the truth for seeds 1 ... SEEDS."""
     pytest.importorskip("pyproj")
-    wide, points = [], []
+    wide = []
     for seed in range(1, SEEDS + 1):
-        wb, years, truth_points = example.make_example_with_truth(seed)
+        wb, years, _ = example.make_example_with_truth(seed)
         truth = years.set_index("year")
         results = compute(wb)
         for row in results.glacier_balance.to_dict("records"):
@@ -147,33 +167,19 @@ def calibration() -> dict[str, pd.DataFrame]:
                 out[f"{c}_unc"] = row[f"{c}_unc"]
             out["systematic"] = row["point_unc_systematic"]
             wide.append(out)
-        pb = results.point_balance
-        for source, code, column in (
-            ("stake", "winter", "winter_balance"),
-            ("stake", "annual", "annual_balance"),
-            ("pit", "winter", "winter_balance"),
-            ("probe", "winter", "winter_balance"),
-        ):
-            got = pb[(pb["source"] == source) & (pb["balance_code"] == code)]
-            merged = got.merge(truth_points.dropna(subset=[column]), on=["point_id", "year"])
-            points.append(
-                pd.DataFrame(
-                    {"source": source, "code": code, "error": merged["balance"] - merged[column]}
-                )
-            )
-    return {"wide": pd.DataFrame(wide), "points": pd.concat(points, ignore_index=True)}
+    return {"wide": pd.DataFrame(wide)}
 
 
 def test_calibration_coverage(calibration: dict[str, pd.DataFrame]) -> None:
     """The truth within ±1σ and ±2σ of compute's stated uncertainty.
 
-    Measured over 50 seeds (600 glacier-years), B_a within ±1σ / ±2σ: band 84 / 98 %, contour
-    82 / 99 %; B_w 84 / 98 and 72 / 98 %, B_s 88 / 100 and 84 / 100 %.  σ holds a systematic
-    density part (``point_unc_systematic``, 20 kg m-2 on average) that the generator does not
-    have (its readings are made with compute's own densities); without it B_a is within ±1σ in
-    78 % (both methods) and ±2σ in 96 % (band) and 98 % (contour): inside the 60-80 % and >= 95 %
-    asked.  Over the default 8 seeds (standard error of a coverage near 0.8 about 0.04 and the
-    years of a seed correlated) the bounds are looser: ±1σ 60-90 %, of the full σ 60-95 %.
+    The generator draws the systematic density errors compute's σ assumes (2 % ice, 10 % old
+    firn, 5 % pit densities, once per realisation), so σ can be judged whole.  Measured over 50
+    seeds (600 glacier-years), within ±1σ / ±2σ: B_a band 78 / 98 %, contour 80 / 99 %; B_w 76
+    / 96 and 71 / 97 %; B_s 86 / 100 and 83 / 99 % (σ_s = sqrt(σ_w² + σ_a²) takes the two as
+    independent, though they share the network).  Over the default 8 seeds (standard error of a
+    coverage near 0.8 about 0.04, the years of a seed correlated) B_a is 82 and 83 %, so the
+    ±1σ bound is 60-90 % there, 60-80 % over 40 seeds or more.
     """
     wide = calibration["wide"]
     upper = 0.8 if SEEDS >= 40 else 0.9
@@ -181,21 +187,26 @@ def test_calibration_coverage(calibration: dict[str, pd.DataFrame]) -> None:
         for c in COMPONENTS:
             z = (rows[c] / rows[f"{c}_unc"]).abs()
             assert (z <= 2).mean() >= 0.95, (method, c)
-            assert 0.6 <= (z <= 1).mean() <= 0.95, (method, c)
-        random = np.sqrt(rows["annual_balance_unc"] ** 2 - rows["systematic"].fillna(0) ** 2)
-        z = (rows["annual_balance"] / random).abs()
-        assert 0.6 <= (z <= 1).mean() <= upper, method
-        assert (z <= 2).mean() >= 0.95, method
+            assert 0.6 <= (z <= 1).mean() <= (upper if c == "annual_balance" else 0.9), (method, c)
 
 
-def test_point_arithmetic_is_unbiased(calibration: dict[str, pd.DataFrame]) -> None:
+def test_point_arithmetic_is_unbiased() -> None:
     """Compute's point balances against the true point balances the readings were made from.
 
-    Mean errors measured on the shipped seed: stakes winter +0.4, annual +1.6; winter pits -0.3;
-    probes -0.5 kg m-2 (readings at 0.01 m, results rounded to 10 kg m-2).  So the glacier-wide
-    bias below is not in the point arithmetic.
+    With the generator's systematic density errors switched off (they are an error of the
+    measurement, not of the arithmetic), seeds 1-3.  Mean errors measured: stakes winter
+    +0.4, annual +1.6; winter pits -0.3; probes -0.5 kg m-2 (readings at 0.01 m, results
+    rounded to 10 kg m-2).  So the glacier-wide bias below is not in the point arithmetic.
     """
-    points = calibration["points"]
+    pytest.importorskip("pyproj")
+    exact = dataclasses.replace(
+        example.MODEL, ice_density_error=0.0, firn_density_error=0.0, pit_density_error=0.0
+    )
+    errors = []
+    for seed in range(1, 4):
+        wb, _, truth_points = example.make_example_with_truth(seed, exact)
+        errors.append(_point_errors(compute(wb, method="band"), truth_points))
+    points = pd.concat(errors, ignore_index=True)
     for (source, code), rows in points.groupby(["source", "code"]):
         assert abs(rows["error"].mean()) <= 5.0, (source, code, rows["error"].mean())
 
@@ -203,9 +214,9 @@ def test_point_arithmetic_is_unbiased(calibration: dict[str, pd.DataFrame]) -> N
 def test_calibration_bias(calibration: dict[str, pd.DataFrame]) -> None:
     """Mean error of the glacier-wide balances over all glacier-years, stated.
 
-    Measured over 50 seeds: band B_a -16, B_w -2, B_s -14 kg m-2 (standard error of the B_a
-    mean 2.6: the per-seed means scatter by 19); contour B_a -19, B_w -10, B_s -9.  Seeds
-    1-8: band B_a -12.  The points are unbiased (test_point_arithmetic_is_unbiased); the
+    Measured over 50 seeds: band B_a -17, B_w -1, B_s -16 kg m-2 (standard error of the B_a
+    mean 2.9: the per-seed means scatter by 20); contour B_a -21, B_w -9, B_s -12.  Seeds
+    1-8: band B_a -8.  The points are unbiased (test_point_arithmetic_is_unbiased); the
     bias is the network's: across the transverse lines the stakes sample the glacier's width
     evenly, but an elevation band of the bowl-shaped cirque is not a transverse line, and the
     stakes' cells lie 16 kg m-2 below their band's true mean on average (40 seeds); with the
@@ -221,7 +232,7 @@ def test_calibration_bias(calibration: dict[str, pd.DataFrame]) -> None:
 
 
 @pytest.mark.xfail(
-    reason="issue 13 item 4: band B_a mean error -16 kg m-2 over 50 seeds (the network)"
+    reason="issue 13 item 4: band B_a mean error -17 kg m-2 over 50 seeds (the network)"
 )
 def test_calibration_unbiased(calibration: dict[str, pd.DataFrame]) -> None:
     wide = calibration["wide"]
@@ -233,10 +244,11 @@ def test_bias_is_the_networks(calibration: dict[str, pd.DataFrame]) -> None:
     """Without the drift, avalanche and shading departures the band method is unbiased.
 
     The same seeds with ``drift_amplitude``, ``cone_amplitude`` and ``shade_amplitude`` set to
-    0 (the random departures kept): band B_a mean error +5 kg m-2 over seeds 1-3 (-5 over 1-5,
-    measured), against -13 with them (-24 with the former network that keeps away from the
-    walls, ``stake_layout="fixed"``).  So the bias comes from where the stakes stand among the
-    departures, not from the points or the profile rule.
+    0 (the random departures and density errors kept): band B_a mean error -8 kg m-2 over
+    seeds 1-3 (-11 over 1-5, measured), against -28 with them (-19 over 1-5; -31 with the
+    former network that keeps away from the walls, ``stake_layout="fixed"``).  So most of the
+    bias comes from where the stakes stand among the departures, not from the points or the
+    profile rule.
     """
     pytest.importorskip("pyproj")
     flat = dataclasses.replace(

@@ -161,7 +161,7 @@ def fit_profile(
     ELA; the piecewise profiles follow that curvature, the line cannot
     (on Hintereisferner's WGMS band profiles the line is off by hundreds
     of kg m-2 a year, see the README). Between knots far apart a straight
-    chord runs below such a concave profile; PCHIP does not (B_a -9
+    chord runs below such a concave profile; PCHIP does not (B_a -11
     against -19 kg m-2 over 50 realisations of the example, worst
     noise-free year on Hintereisferner 22 against 28).
 
@@ -227,7 +227,8 @@ def extrapolation_gradients(
     as an earlier rule did when the highest knot was in accumulation, the
     band method ran 30-60 kg m-2 low in the top bands of the synthetic
     example (B_a -11 kg m-2 over 50 realisations, against -9 with this
-    rule); on Hintereisferner's profiles the two rules differ by < 1.
+    rule, both on an earlier draw of the stake network); on
+    Hintereisferner's profiles the two rules differ by < 1.
 
     Examples
     --------
