@@ -13,9 +13,9 @@ Both are area-weighted means, ``B = Σ b̄_i A_i / Σ A_i`` [kg m-2]:
   thin-plate-spline radial basis function of (x, y, scaled elevation) with a
   linear polynomial (:func:`rbf_field`, scipy's ``RBFInterpolator``) — not
   through the b(z) profile, so the two methods are independent and can
-  disagree — then cut at isolines every ``contour_interval`` kg m-2, and the
-  areas between successive isolines of that field times the balance there
-  are summed (:func:`integrate_isolines`).
+  disagree — then its isolines every ``contour_interval`` kg m-2 are traced
+  by contourpy (:func:`isoline_areas`), and the areas between successive
+  isolines times the balance there are summed (:func:`integrate_isolines`).
 
 The RBF was chosen over kriging with external drift because it needs no
 variogram fitted to 10-100 points a year, is in scipy (already a
