@@ -146,7 +146,11 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Results 
                                 "system and the begin and end dates of every balance year")  # fmt: skip
     if problems:
         raise MissingMetadata("; ".join(problems))
-    points = _submitted_points(points)
+    # only the submitted years' points are written: the others are left out before the
+    # per-point work (a point's key holds its year, so the choice of index points is the same)
+    points = _submitted_points(
+        points[points["year"].isin(gb["year"])] if not points.empty else points
+    )
     state = _state(g, workbook["hypsometry"], workbook["surface_grid"])
     if generation == "upper":
         return _upper(g, gb, bands, points, years, state)
