@@ -270,6 +270,19 @@ def test_stakes_are_chained_each_on_its_own_whatever_the_order_of_the_sheet() ->
     assert list(index["x"]) == [0.0, 0.0, 500.0]
 
 
+def test_a_workbook_without_readings_has_no_stake_balances() -> None:
+    points, issues = point_balances(workbook([]))
+    assert points.empty and issues == []
+    assert list(points.columns)[:6] == [
+        "point_id",
+        "year",
+        "from_date",
+        "to_date",
+        "balance_code",
+        "balance",
+    ]
+
+
 def test_year_of_a_date_near_the_end_of_one_year_and_the_begin_of_the_next() -> None:
     """A date up to ``tolerance`` days after a year's end counts for the year ending, in
     years that follow one another (a binary search) and in years that overlap (a scan)."""

@@ -673,7 +673,9 @@ def _chain_all(readings: pd.DataFrame) -> _Chained:
         return pd.to_numeric(rows[column]).to_numpy(dtype=float, na_value=np.nan)
 
     # the surface of a date: the first one recorded on that date at that stake
-    day = np.cumsum(first | np.append(True, date[1:] != date[:-1]))
+    new_day = first.copy()
+    new_day[1:] |= date[1:] != date[:-1]
+    day = np.cumsum(new_day)
     firsts = rows["surface"].groupby(day).transform("first").to_numpy(dtype=object)
     firsts[pd.isna(firsts)] = None
     return _Chained(
@@ -1259,10 +1261,11 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     ch = _chain_all(wb["stake_readings"])
     # readings that can be differenced: not a loss, an exposure, the first of its date
     alive = np.flatnonzero((ch.event != "lost") & ~np.isnan(ch.c))
-    repeat = (ch.stake[alive][1:] == ch.stake[alive][:-1]) & (
-        ch.date[alive][1:] == ch.date[alive][:-1]
+    first = np.ones(alive.size, dtype=bool)
+    first[1:] = (ch.stake[alive][1:] != ch.stake[alive][:-1]) | (
+        ch.date[alive][1:] != ch.date[alive][:-1]
     )
-    alive = alive[np.append(True, ~repeat)]
+    alive = alive[first]
     if start is not None and end is not None:
         a = _nearest_per_stake(ch, alive, np.full(len(ch.stake_ids), _ns(start)), tol)
         after = np.where(a >= 0, ch.date[np.maximum(a, 0)], _ns(start))
