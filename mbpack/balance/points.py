@@ -1286,8 +1286,9 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     loss_rho = np.where(firn, params.firn_density, params.ice_density)
     balance = (swe[b] - swe[a] + params.ice_density * ds + loss_rho * np.minimum(rest, 0.0)
                + params.firn_density * np.maximum(rest, 0.0))  # fmt: skip
-    unc = np.hypot(math.sqrt(2) * loss_rho * params.stake_reading_error,
-                   np.abs(balance) * params.estimated_density_error)  # fmt: skip
+    # math.hypot (correctly rounded) rather than np.hypot, which differs in the last bit
+    unc = np.fromiter(map(math.hypot, math.sqrt(2) * loss_rho * params.stake_reading_error,
+                          np.abs(balance) * params.estimated_density_error), float, len(b))  # fmt: skip
     # the balance year of the end reading, else its calendar year
     found = _year_index(years, ch.date[b], tol)
     year = pd.DatetimeIndex(ch.date[b].view("datetime64[ns]")).year.to_numpy(dtype=np.int64)
