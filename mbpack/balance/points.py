@@ -915,23 +915,35 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     the year's dates, the balance rate times the days off (Zemp et al.
     2013, doi:10.5194/tc-7-1227-2013).
     """
+    return _stake_balances(wb, params, _chain_all(wb["stake_readings"]))
+
+
+def _stake_balances(
+    wb: Workbook, params: Parameters, readings: _Chained
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """:func:`stake_balances` of the readings chained (:func:`_chain_all`)."""
     years = balance_years(wb)
     pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
-    stakes = stakes.set_index("stake_id")
+    places = _stake_places(stakes.set_index("stake_id"), readings.stake_ids)
+    dates = [
+        (_ns(y.begin), _ns(y.end), None if y.winter_end is None else _ns(y.winter_end))
+        for y in years
+    ]
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    readings = _chain_all(wb["stake_readings"])
-    for k, sid in enumerate(readings.stake_ids):
-        _stake_years(wb, readings, k, _where(stakes, sid), years, pits, params, rows, issues)
+    for k in range(len(readings.stake_ids)):
+        where = {name: float(places[name][k]) for name in PLACE}
+        _stake_years(wb, readings, k, where, years, dates, pits, params, rows, issues)
     return _frame(rows), issues
 
 
 def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], years: list[Year],
-                 pits: list[Pit], params: Parameters, rows: list[dict[str, Any]],
-                 issues: list[Issue]) -> None:  # fmt: skip
+                 dates: list[tuple[int, int, int | None]], pits: list[Pit], params: Parameters,
+                 rows: list[dict[str, Any]], issues: list[Issue]) -> None:  # fmt: skip
     """The balances of stake ``k`` of ``ch`` in every balance year (:func:`stake_balances`),
-    appended to ``rows`` and ``issues``."""
+    appended to ``rows`` and ``issues``; ``dates``: each year's begin, end and end of winter
+    [ns]."""
     sid = ch.stake_ids[k]
     tol = params.date_tolerance
     margin = tol * DAY_NS
@@ -941,8 +953,7 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
     lost_at = int(date[lost_rows].min()) if lost_rows.size else None
     alive = own[ch.event[own] != "lost"]
     usable = alive[~np.isnan(ch.c[alive])]
-    for y in years:
-        begin, end = _ns(y.begin), _ns(y.end)
+    for y, (begin, end, winter_end) in zip(years, dates, strict=True):
         if lost_at is not None and lost_at <= begin:
             continue
         # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
@@ -958,8 +969,7 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
             swe0 = start_density.swe(d0)
         count0 = 0.0 if y.stratigraphic else swe0
         rw = None
-        if y.winter_end is not None and r0 is not None:
-            winter_end = _ns(y.winter_end)
+        if winter_end is not None and r0 is not None:
             later = alive_y[(date[alive_y] > date[r0]) & (date[alive_y] < end)]
             rw = _nearest(date, later[~np.isnan(ch.snow_depth[later])], winter_end, tol)
             if rw is None:
@@ -1191,6 +1201,12 @@ def _stake_places(stakes: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray]
             for k in PLACE}  # fmt: skip
 
 
+def _texts(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """A column of text, ``names[code]`` in each row (-1: blank), as a categorical: the schema's
+    conversion (:func:`_frame`) then converts each name once, not each row."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+
+
 def _index_swe(ch: _Chained, rows: np.ndarray, stakes: pd.DataFrame, years: list[Year],
                pits: list[Pit], params: Parameters) -> np.ndarray:  # fmt: skip
     """SWE [kg m-2] of the snow depth at each reading of ``rows`` (NaN at the other readings), for
@@ -1253,12 +1269,17 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     begin or end) and ``ρ_l`` the ice or firn density by
     :func:`loss_material`.
     """
+    return _index_balances(wb, params, _chain_all(wb["stake_readings"]), start, end)
+
+
+def _index_balances(wb: Workbook, params: Parameters, ch: _Chained, start: pd.Timestamp | None = None,
+                    end: pd.Timestamp | None = None) -> pd.DataFrame:  # fmt: skip
+    """:func:`index_balances` of the readings chained (:func:`_chain_all`)."""
     years = balance_years(wb)
     pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
     tol = params.date_tolerance
-    ch = _chain_all(wb["stake_readings"])
     # readings that can be differenced: not a loss, an exposure, the first of its date
     alive = np.flatnonzero((ch.event != "lost") & ~np.isnan(ch.c))
     first = np.ones(alive.size, dtype=bool)
@@ -1294,13 +1315,13 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     year = pd.DatetimeIndex(ch.date[b].view("datetime64[ns]")).year.to_numpy(dtype=np.int64)
     year[found >= 0] = np.array([y.year for y in years], dtype=np.int64)[found[found >= 0]]
     where = _stake_places(stakes, ch.stake_ids)
+    same = np.zeros(len(b), dtype=np.int64)
     columns = {
-        "point_id": np.array(ch.stake_ids, dtype=object)[ch.stake[b]],
-        "year": year,
+        "point_id": _texts(ch.stake[b], ch.stake_ids), "year": year,
         "from_date": ch.date[a].view("datetime64[ns]"), "to_date": ch.date[b].view("datetime64[ns]"),
-        "balance_code": "index", "balance": balance, "balance_unc": unc, "density": np.nan,
-        "density_unc": np.nan, **{k: v[ch.stake[b]] for k, v in where.items()}, "source": "stake",
-        "remarks": None,
+        "balance_code": _texts(same, ["index"]), "balance": balance, "balance_unc": unc,
+        "density": np.nan, "density_unc": np.nan, **{k: v[ch.stake[b]] for k, v in where.items()},
+        "source": _texts(same, ["stake"]), "remarks": _texts(same - 1, []),
     }  # fmt: skip
     return _frame(pd.DataFrame(columns, index=pd.RangeIndex(len(b)), columns=COLUMNS))
 
@@ -1369,8 +1390,9 @@ def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFra
     years = balance_years(wb)
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    depths = _site_depths(wb, params)
-    for pit in workbook_pits(wb):
+    pits = workbook_pits(wb)
+    depths = _site_depths(wb, params) if pits else pd.DataFrame()
+    for pit in pits:
         y = year_of(years, pit.date, params.date_tolerance)
         layers = wb["snow_pits"][
             (wb["snow_pits"]["pit_id"] == pit.pit_id) & (wb["snow_pits"]["date"] == pit.date)
@@ -1629,11 +1651,13 @@ def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
         (:func:`winter_sites`), and the issues of :func:`stake_balances`,
         :func:`pit_balances` and :func:`probe_balances`.
     """
-    stakes, issues = stake_balances(wb, params)
+    readings = _chain_all(wb["stake_readings"])  # once, for the stake and the index balances
+    stakes, issues = _stake_balances(wb, params, readings)
     pits, pit_issues = pit_balances(wb, params)
     probes, probe_issues = probe_balances(wb, params)
     issues = issues + pit_issues + probe_issues
-    frames = [f for f in (stakes, index_balances(wb, params), pits, probes) if not f.empty]
+    index = _index_balances(wb, params, readings)
+    frames = [f for f in (stakes, index, pits, probes) if not f.empty]
     if not frames:
         return _frame([]), issues
     out = winter_sites(pd.concat(frames, ignore_index=True), params)
