@@ -1299,7 +1299,9 @@ def _index_balances(wb: Workbook, params: Parameters, ch: _Chained, start: pd.Ti
         a, b = alive[:-1][same], alive[1:][same]
     keep = ch.segment[a] == ch.segment[b]
     a, b = a[keep], b[keep]
-    swe = _index_swe(ch, np.union1d(a, b), stakes, years, pits, params)
+    paired = np.zeros(len(ch.date), dtype=bool)
+    paired[a] = paired[b] = True
+    swe = _index_swe(ch, np.flatnonzero(paired), stakes, years, pits, params)
     depth_a, depth_b = _zeros(ch.snow_depth[a]), _zeros(ch.snow_depth[b])
     ds = _zeros(ch.superimposed_ice[b]) - _zeros(ch.superimposed_ice[a])
     rest = -(ch.c[b] - ch.c[a]) - (depth_b - depth_a) - ds
