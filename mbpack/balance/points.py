@@ -591,7 +591,7 @@ def _continuous(stake: np.ndarray, exposure: np.ndarray, new_exposure: np.ndarra
         done = np.cumsum(flags) - flags
         return done - done[start]
 
-    change = np.isin(event, ("redrill", "extension"))
+    change = (event == "redrill") | (event == "extension")
     broken = change & (np.isnan(exposure) | np.isnan(new_exposure))
     segment = before(broken)
     delta = np.where(change & ~broken, exposure - new_exposure, 0.0)
