@@ -39,10 +39,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mbpack.errors import MbpackError
-from mbpack.escape import FORMULA_START, neutralise, restore
+from mbpack.escape import neutralise, restore
 from mbpack.workbook import schema
 from mbpack.workbook.model import DTYPES, Workbook, conform
 
@@ -115,18 +116,15 @@ def write_csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
 
 
 def _neutralised(values: pd.Series) -> pd.Series:
-    """:func:`neutralise` of every value, called only on the texts it can change: those starting
-    with a formula character or an apostrophe (found by one vectorised test of the first
-    character, so that a column of a million ordinary ids costs no Python call per cell)."""
-    try:
-        first = values.str[:1]
-    except AttributeError:  # not a column of text
-        return values.map(neutralise)
-    change = first.isin([*FORMULA_START, "'"]).to_numpy(dtype=bool)
-    if not change.any():
+    """:func:`neutralise` of every value, called once per distinct value (ids, codes and
+    surfaces repeat over a million rows) and rewriting only the rows whose value it changes."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    changed = [i for i, u in enumerate(uniques) if neutralise(u) is not u]
+    if not changed:
         return values
+    rows = np.isin(codes, changed)
     out = values.copy()
-    out[change] = values[change].map(neutralise)
+    out[rows] = values[rows].map(neutralise)
     return out
 
 
