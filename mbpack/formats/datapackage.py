@@ -109,10 +109,21 @@ def write_csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
             out[col] = _neutralised(out[col])
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif out[col].dtype == np.float64 and out[col].isna().any():
+            out[col] = _number_text(out[col].to_numpy())
     path.parent.mkdir(parents=True, exist_ok=True)
     # CRLF as RFC 4180 has it; it also makes the csv writer quote a text holding a lone CR,
     # which it leaves bare with LF line ends (and readers then drop it)
     out.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
+
+
+def _number_text(values: np.ndarray) -> np.ndarray:
+    """A float column as the text pandas writes for it (``astype(str)``; blank for NaN), with
+    only the numbers formatted: a column of mostly blanks costs its numbers, not its rows."""
+    text = np.full(len(values), "", dtype=object)
+    known = ~np.isnan(values)
+    text[known] = values[known].astype(str)
+    return text
 
 
 def _neutralised(values: pd.Series) -> pd.Series:
