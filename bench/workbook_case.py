@@ -23,26 +23,30 @@ ROWS = 100_000
 STAKES = 200
 
 
-def make_workbook(path: Path, rows: int = ROWS, seed: int = 1) -> Path:
+def make_workbook(path: Path, rows: int = ROWS, seed: int = 1, stakes: int = STAKES) -> Path:
     """A clean workbook of ``rows`` stake readings (200 stakes, fortnightly readings)."""
     from mbpack.workbook import Workbook, write_workbook
 
-    return write_workbook(Workbook.from_tables(tables(rows, seed)), path)
+    return write_workbook(Workbook.from_tables(tables(rows, seed, stakes)), path)
 
 
-def tables(rows: int = ROWS, seed: int = 1) -> dict[str, Any]:
-    """The tables of :func:`make_workbook`: ``rows`` stake readings of 200 stakes."""
+def tables(rows: int = ROWS, seed: int = 1, stakes: int = STAKES) -> dict[str, Any]:
+    """The tables of :func:`make_workbook`: ``rows`` stake readings of ``stakes`` stakes.
+
+    Readings are fortnightly from 1990-09-01, so ``rows / stakes`` must stay under about
+    900 for every date to lie in the past (a reading dated in the future is invalid).
+    """
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    per = rows // STAKES
-    ids = [f"S{i:03d}" for i in range(STAKES)]
+    per = rows // stakes
+    ids = [f"S{i:03d}" for i in range(stakes)]
     start = np.datetime64("1990-09-01")
     dates = start + (np.arange(per) * 14).astype("timedelta64[D]")
     readings = pd.DataFrame(
         {
             "stake_id": np.repeat(ids, per),
-            "date": np.tile(dates, STAKES),
+            "date": np.tile(dates, stakes),
             "exposure": np.round(1.0 + np.abs(rng.normal(0, 0.05, rows)).cumsum() % 4.0, 2),
             "snow_depth": np.round(rng.uniform(0, 2, rows), 2),
             "surface": rng.choice(["snow", "firn", "ice"], rows),
@@ -69,7 +73,7 @@ def tables(rows: int = ROWS, seed: int = 1) -> dict[str, Any]:
             for y in years
         ],
         "stakes": [
-            {"stake_id": s, "latitude": 43.7, "longitude": 84.4, "elevation": 3500.0 + i * 2}
+            {"stake_id": s, "latitude": 43.7, "longitude": 84.4, "elevation": 3500.0 + i % 300 * 2}
             for i, s in enumerate(ids)
         ],
         "stake_readings": readings,

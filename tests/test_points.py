@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ from mbpack.balance.points import (
     pit_profile,
     point_balances,
     workbook_pits,
+    year_of,
 )
 from mbpack.params import DEFAULT
 from mbpack.workbook import Workbook
@@ -233,6 +235,73 @@ def test_index_balances_between_consecutive_readings_add_up_to_the_annual() -> N
     # +0.80 m snow at 400; then the snow melts (-320) and 1.85 m of ice (-1665)
     assert list(index["balance"]) == pytest.approx([320.0, -1985.0])
     assert index["balance"].sum() == pytest.approx(-1665.0)
+
+
+def test_stakes_are_chained_each_on_its_own_whatever_the_order_of_the_sheet() -> None:
+    """Readings of two stakes interleaved in the sheet; A is re-drilled, B is not.
+
+    A: 1.0 m, re-drilled at 4.0 m to 1.0 m (offset +3.0), then 2.0 m: continuous exposure
+    1.0, 4.0, 5.0, so 4.0 m of ice lost, -3600 kg m-2 (index: 3.0 m, -2700, then 1.0 m,
+    -900). B: 1.5 m then 2.0 m, 0.5 m of ice, -450 kg m-2; had A's re-drill offset carried
+    over to B (the readings of all stakes are chained in one pass) B would show 3.5 m.
+    """
+    readings = [
+        {"stake_id": "B", "date": "2001-09-01", "exposure": 2.0, "surface": "ice"},
+        {"stake_id": "A", "date": "2000-09-01", "exposure": 1.0},
+        {"stake_id": "B", "date": "2000-09-01", "exposure": 1.5},
+        {"stake_id": "A", "date": "2001-07-01", "exposure": 4.0, "new_exposure": 1.0, "event": "redrill"},
+        {"stake_id": "A", "date": "2001-09-01", "exposure": 2.0, "surface": "ice"},
+    ]  # fmt: skip
+    wb = Workbook.from_tables({
+        "glacier": {"name": "G", "country": "CN", "latitude": 43.7, "longitude": 84.4},
+        "balance_years": [YEAR],
+        "stakes": [{"stake_id": "A", "x": 0.0, "y": 0.0, "elevation": 3600.0},
+                   {"stake_id": "B", "x": 500.0, "y": 0.0, "elevation": 3700.0}],
+        "stake_readings": readings,
+    })  # fmt: skip
+    points, issues = point_balances(wb)
+    assert issues == []
+    annual = points[points["balance_code"] == "annual"].set_index("point_id")
+    assert annual["balance"].to_dict() == pytest.approx({"A": -3600.0, "B": -450.0})
+    assert annual["elevation"].to_dict() == {"A": 3600.0, "B": 3700.0}
+    index = points[points["balance_code"] == "index"].sort_values(["point_id", "from_date"])
+    assert list(index["point_id"]) == ["A", "A", "B"]
+    assert list(index["balance"]) == pytest.approx([-2700.0, -900.0, -450.0])
+    assert list(index["x"]) == [0.0, 0.0, 500.0]
+
+
+def test_a_workbook_without_readings_has_no_stake_balances() -> None:
+    points, issues = point_balances(workbook([]))
+    assert points.empty and issues == []
+    assert list(points.columns)[:6] == [
+        "point_id",
+        "year",
+        "from_date",
+        "to_date",
+        "balance_code",
+        "balance",
+    ]
+
+
+def test_year_of_a_date_near_the_end_of_one_year_and_the_begin_of_the_next() -> None:
+    """A date up to ``tolerance`` days after a year's end counts for the year ending, in
+    years that follow one another (a binary search) and in years that overlap (a scan)."""
+    wb = Workbook.from_tables({"balance_years": [
+        {"year": 2001, "begin_date": "2000-09-01", "end_date": "2001-09-01"},
+        {"year": 2002, "begin_date": "2001-09-01", "end_date": "2002-09-01"},
+    ]})  # fmt: skip
+    from mbpack.balance.points import balance_years
+
+    following = balance_years(wb)
+    overlapping = [following[0], replace(following[1], begin=pd.Timestamp("2001-05-01"))]
+    for years in (following, overlapping):
+        found = {d: year_of(years, pd.Timestamp(d), 10) for d in
+                 ("2000-08-25", "2001-06-01", "2001-09-05", "2001-09-11", "2001-09-12", "2002-09-11",
+                  "2002-09-12", "2000-08-21")}  # fmt: skip
+        assert {d: y.year if y else None for d, y in found.items()} == {
+            "2000-08-25": 2001, "2001-06-01": 2001, "2001-09-05": 2001, "2001-09-11": 2001,
+            "2001-09-12": 2002, "2002-09-11": 2002, "2002-09-12": None, "2000-08-21": None,
+        }  # fmt: skip
 
 
 def test_probe_below_the_pit_uses_the_tail_density() -> None:

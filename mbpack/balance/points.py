@@ -41,7 +41,7 @@ manual for field and office work. NHRI Science Report 4, Environment Canada.
 
 from __future__ import annotations
 
-import functools
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +60,17 @@ COLUMNS = [
     "point_id", "year", "from_date", "to_date", "balance_code", "balance", "balance_unc", "density",
     "density_unc", "elevation", "x", "y", "latitude", "longitude", "source", "remarks",
 ]  # fmt: skip
+
+#: Where a point lies: elevation [m], x, y [m], latitude and longitude [°].
+PLACE = ("elevation", "x", "y", "latitude", "longitude")
+
+#: One day [ns]: dates are compared as nanoseconds since 1970.
+DAY_NS = 86_400 * 10**9
+
+
+def _ns(date: pd.Timestamp) -> int:
+    """A date as nanoseconds since 1970."""
+    return int(pd.Timestamp(date).as_unit("ns").value)
 
 
 @dataclass(frozen=True)
@@ -486,36 +497,36 @@ def year_of(years: list[Year], date: pd.Timestamp, tolerance: int) -> Year | Non
         rather than the one beginning; else the first year with
         ``begin - tolerance <= date <= end + tolerance``; else None.
     """
-    tol = pd.Timedelta(days=tolerance)
-    ends = _year_ends(tuple(years))
-    if ends is not None:  # years in order that do not overlap: a binary search
-        earliest = np.datetime64((date - tol).to_datetime64(), "ns")
-        # years before i end more than tol before the date; if a later year than i + 1 held
-        # the date, year i + 1 would too (begins and ends increase): i and i + 1 are the only
-        # candidates of either test, in the order the loops below try them
-        i = int(np.searchsorted(ends, earliest, side="left"))
-        for inside in (lambda y: y.begin + tol < date <= y.end + tol,
-                       lambda y: y.begin - tol <= date <= y.end + tol):  # fmt: skip
+    i = int(_year_index(years, np.array([_ns(date)]), tolerance)[0])
+    return years[i] if i >= 0 else None
+
+
+def _year_index(years: list[Year], dates: np.ndarray, tolerance: int) -> np.ndarray:
+    """:func:`year_of` of many dates [ns since 1970]: the index of each one's year in ``years``, -1 for none."""
+    begin = np.array([_ns(y.begin) for y in years], dtype=np.int64)
+    end = np.array([_ns(y.end) for y in years], dtype=np.int64)
+    tol = tolerance * DAY_NS
+    found = np.full(len(dates), -1, dtype=np.int64)
+    tests = (lambda j: (begin[j] + tol < dates) & (dates <= end[j] + tol),
+             lambda j: (begin[j] - tol <= dates) & (dates <= end[j] + tol))  # fmt: skip
+    if len(years) == 0 or len(dates) == 0:
+        return found
+    if bool(np.all(end > begin) and np.all(begin[1:] >= end[:-1])):
+        # years in order that do not overlap: a binary search. Years before i end more than tol
+        # before the date; if a later year than i + 1 held the date, year i + 1 would too (begins
+        # and ends increase): i and i + 1 are the only candidates of either test, tried in the
+        # order of the scan below
+        i = np.searchsorted(end, dates - tol, side="left")
+        for inside in tests:
             for j in (i, i + 1):
-                if j < len(years) and inside(years[j]):
-                    return years[j]
-        return None
-    for y in years:
-        if y.begin + tol < date <= y.end + tol:
-            return y
-    for y in years:
-        if y.begin - tol <= date <= y.end + tol:
-            return y
-    return None
-
-
-@functools.lru_cache(maxsize=8)
-def _year_ends(years: tuple[Year, ...]) -> np.ndarray | None:
-    """End dates of the years; None unless the years follow one another without overlap."""
-    begins = np.array([y.begin.to_datetime64() for y in years], dtype="datetime64[ns]")
-    ends = np.array([y.end.to_datetime64() for y in years], dtype="datetime64[ns]")
-    ordered = bool(np.all(ends > begins) and np.all(begins[1:] >= ends[:-1]))
-    return ends if ordered else None
+                ok = (found < 0) & (j < len(years))
+                jj = np.minimum(j, len(years) - 1)
+                found = np.where(ok & inside(jj), jj, found)
+        return found
+    for inside in tests:  # the first year holding each date, by a scan of the years
+        for n in range(len(years)):
+            found = np.where((found < 0) & inside(n), n, found)
+    return found
 
 
 def chain(readings: pd.DataFrame) -> pd.DataFrame:
@@ -552,42 +563,146 @@ def chain(readings: pd.DataFrame) -> pd.DataFrame:
     """
     order = readings.assign(_o=readings["event"].map(EVENT_ORDER).fillna(0))
     order = order.sort_values(["date", "_o"], kind="stable").drop(columns="_o")
-    offset, segment, lost = 0.0, 0, False
-    cont, segments = [], []
-    for exposure, event, new in zip(
-        order["exposure"], order["event"], order["new_exposure"], strict=True
-    ):
-        cont.append(math.nan if lost or pd.isna(exposure) else float(exposure) + offset)
-        segments.append(segment)
-        if event in ("redrill", "extension"):
-            if pd.isna(exposure) or pd.isna(new):
-                segment, offset = segment + 1, 0.0
-            else:
-                offset += float(exposure) - float(new)
-        if event == "lost":
-            lost = True
-    return order.assign(c=cont, segment=segments).reset_index(drop=True)
+    c, segment = _continuous(np.zeros(len(order), dtype=np.int64), *_chain_columns(order))
+    return order.assign(c=c, segment=segment).reset_index(drop=True)
 
 
-def _window(rows: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """The rows dated ``first`` to ``last`` of a stake's readings sorted by date (a binary
-    search: a balance year looks only at its own readings, so that a long series costs time in
-    proportion to its readings, not readings times years)."""
-    dates = rows["date"]
-    if not dates.is_monotonic_increasing:
-        return rows[(dates >= first) & (dates <= last)]
-    lo = int(dates.searchsorted(first, side="left"))
-    hi = int(dates.searchsorted(last, side="right"))
-    return rows.iloc[lo:hi]
+def _chain_columns(order: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exposure and new exposure [m] (NaN blank) and the event of readings in chain order."""
+    return (pd.to_numeric(order["exposure"]).to_numpy(dtype=float, na_value=np.nan),
+            pd.to_numeric(order["new_exposure"]).to_numpy(dtype=float, na_value=np.nan),
+            order["event"].to_numpy(dtype=object))  # fmt: skip
 
 
-def _nearest(rows: pd.DataFrame, date: pd.Timestamp, tolerance: int) -> pd.Series | None:
-    """The row dated nearest to ``date``, if within ``tolerance`` days (first of ties)."""
-    if rows.empty:
+def _continuous(stake: np.ndarray, exposure: np.ndarray, new_exposure: np.ndarray,
+                event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Continuous exposure ``c`` [m] and chain segment of readings in chain order (:func:`chain`).
+
+    ``stake`` numbers the stakes, their readings one after another: every
+    stake's chain starts from its own first reading.
+    """
+    n = len(stake)
+    first = np.ones(n, dtype=bool)
+    first[1:] = stake[1:] != stake[:-1]
+    start = np.flatnonzero(first)[np.cumsum(first) - 1]  # each reading's stake's first reading
+
+    def before(flags: np.ndarray) -> np.ndarray:
+        """How many of the stake's earlier readings have the flag."""
+        done = np.cumsum(flags) - flags
+        return done - done[start]
+
+    change = (event == "redrill") | (event == "extension")
+    broken = change & (np.isnan(exposure) | np.isnan(new_exposure))
+    segment = before(broken)
+    delta = np.where(change & ~broken, exposure - new_exposure, 0.0)
+    # the offset restarts from 0 with each stake and after each break, and grows by h - h' at
+    # each change: one running sum per chain segment, added up in the order of the readings
+    offset = np.zeros(n)
+    restart = first.copy()
+    restart[1:] |= broken[:-1]
+    bounds = np.append(np.flatnonzero(restart), n)
+    for lo, hi in itertools.pairwise(bounds):
+        offset[lo + 1 : hi] = np.cumsum(delta[lo : hi - 1])
+    lost = before(event == "lost") > 0
+    c = np.where(lost | np.isnan(exposure), np.nan, exposure + offset)
+    return c, segment
+
+
+@dataclass(frozen=True)
+class _Chained:
+    """Every stake's readings in chain order (:func:`chain`), as arrays, one stake after another.
+
+    Attributes
+    ----------
+    stake_ids
+        The stakes in order of their id.
+    start
+        Each stake's first reading, then the number of readings.
+    stake
+        The stake of each reading (its position in ``stake_ids``).
+    label
+        The reading's index label in ``stake_readings``.
+    date
+        Reading dates [ns since 1970].
+    event
+        ``reading``, ``redrill``, ``extension``, ``lost`` or blank.
+    exposure, c, snow_depth, new_snow, superimposed_ice
+        Exposure, continuous exposure, snow depth, new snow and superimposed
+        ice [m]; NaN where blank.
+    segment
+        Chain segment within the stake.
+    surface
+        The surface recorded on the reading's date, the first recorded that
+        day (None when none was).
+    """
+
+    stake_ids: list[str]
+    start: np.ndarray
+    stake: np.ndarray
+    label: np.ndarray
+    date: np.ndarray
+    event: np.ndarray
+    exposure: np.ndarray
+    c: np.ndarray
+    segment: np.ndarray
+    snow_depth: np.ndarray
+    new_snow: np.ndarray
+    superimposed_ice: np.ndarray
+    surface: np.ndarray
+
+    def when(self, i: int) -> pd.Timestamp:
+        """The date of reading ``i``."""
+        return pd.Timestamp(int(self.date[i]))
+
+
+def _chain_all(readings: pd.DataFrame) -> _Chained:
+    """The readings with a stake and a date, chained per stake (:func:`chain`), in one pass."""
+    rows = readings.dropna(subset=["stake_id", "date"])
+    rows = rows.assign(stake_id=rows["stake_id"].astype(str),
+                       _o=rows["event"].map(EVENT_ORDER).fillna(0), _label=rows.index)  # fmt: skip
+    rows = rows.sort_values(["stake_id", "date", "_o"], kind="stable")
+    ids = rows["stake_id"].to_numpy(dtype=object)
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    stake = np.cumsum(first) - 1
+    exposure, new_exposure, event = _chain_columns(rows)
+    c, segment = _continuous(stake, exposure, new_exposure, event)
+    date = rows["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+    def number(column: str) -> np.ndarray:
+        return pd.to_numeric(rows[column]).to_numpy(dtype=float, na_value=np.nan)
+
+    # the surface of a date: the first one recorded on that date at that stake
+    new_day = first.copy()
+    new_day[1:] |= date[1:] != date[:-1]
+    day = np.cumsum(new_day)
+    firsts = rows["surface"].groupby(day).transform("first").to_numpy(dtype=object)
+    firsts[pd.isna(firsts)] = None
+    return _Chained(
+        stake_ids=list(ids[first]), start=np.append(np.flatnonzero(first), len(rows)),
+        stake=stake, label=rows["_label"].to_numpy(), date=date, event=event, exposure=exposure,
+        c=c, segment=segment, snow_depth=number("snow_depth"), new_snow=number("new_snow"),
+        superimposed_ice=number("superimposed_ice"), surface=firsts,
+    )  # fmt: skip
+
+
+def _nearest(date: np.ndarray, rows: np.ndarray, when: int, tolerance: int) -> int | None:
+    """Of the readings ``rows`` (positions into ``date`` [ns]), the one dated nearest to ``when``
+    [ns] if within ``tolerance`` days (whole days apart; the first of ties)."""
+    if rows.size == 0:
         return None
-    days = (rows["date"] - date).abs().dt.days
-    best = days.idxmin()
-    return rows.loc[best] if days.loc[best] <= tolerance else None
+    days = np.abs(date[rows] - when) // DAY_NS
+    best = int(np.argmin(days))
+    return int(rows[best]) if days[best] <= tolerance else None
+
+
+def _between(date: np.ndarray, rows: np.ndarray, first: int, last: int) -> np.ndarray:
+    """The readings of ``rows`` (sorted by date [ns]) dated ``first`` to ``last`` [ns]: a binary
+    search, so that a balance year looks only at its own readings."""
+    dates = date[rows]
+    return rows[
+        np.searchsorted(dates, first, side="left") : np.searchsorted(dates, last, side="right")
+    ]
 
 
 def annual_stake_balance(E: float, snow: float, superimposed: float, firn_density: float,
@@ -739,18 +854,13 @@ def _issue(wb: Workbook, code: str, message: str, index: Any, column: str, year:
 
 def _where(stakes: pd.DataFrame, stake_id: str) -> dict[str, float]:
     if stake_id not in stakes.index:
-        return {k: math.nan for k in ("elevation", "x", "y", "latitude", "longitude")}
-    return {k: _f(stakes.at[stake_id, k]) for k in ("elevation", "x", "y", "latitude", "longitude")}
+        return {k: math.nan for k in PLACE}
+    return {k: _f(stakes.at[stake_id, k]) for k in PLACE}
 
 
-def _value(row: pd.Series, column: str) -> float:
-    return 0.0 if pd.isna(row[column]) else float(row[column])
-
-
-def _surfaces(chained: pd.DataFrame) -> dict[pd.Timestamp, str]:
-    """The surface recorded at each date of a stake's readings (first of the date)."""
-    known = chained.dropna(subset=["surface"])
-    return {pd.Timestamp(d): str(v) for d, v in known.groupby("date")["surface"].first().items()}
+def _z(value: float) -> float:
+    """A blank (NaN) reading value as 0."""
+    return 0.0 if math.isnan(value) else float(value)
 
 
 def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
@@ -805,153 +915,171 @@ def stake_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     the year's dates, the balance rate times the days off (Zemp et al.
     2013, doi:10.5194/tc-7-1227-2013).
     """
+    return _stake_balances(wb, params, _chain_all(wb["stake_readings"]))
+
+
+def _stake_balances(
+    wb: Workbook, params: Parameters, readings: _Chained
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """:func:`stake_balances` of the readings chained (:func:`_chain_all`)."""
     years = balance_years(wb)
     pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
-    stakes = stakes.set_index("stake_id")
+    places = _stake_places(stakes.set_index("stake_id"), readings.stake_ids)
+    dates = [
+        (_ns(y.begin), _ns(y.end), None if y.winter_end is None else _ns(y.winter_end))
+        for y in years
+    ]
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    readings = wb["stake_readings"].dropna(subset=["stake_id", "date"])
+    for k in range(len(readings.stake_ids)):
+        where = {name: float(places[name][k]) for name in PLACE}
+        _stake_years(wb, readings, k, where, years, dates, pits, params, rows, issues)
+    return _frame(rows), issues
+
+
+def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], years: list[Year],
+                 dates: list[tuple[int, int, int | None]], pits: list[Pit], params: Parameters,
+                 rows: list[dict[str, Any]], issues: list[Issue]) -> None:  # fmt: skip
+    """The balances of stake ``k`` of ``ch`` in every balance year (:func:`stake_balances`),
+    appended to ``rows`` and ``issues``; ``dates``: each year's begin, end and end of winter
+    [ns]."""
+    sid = ch.stake_ids[k]
     tol = params.date_tolerance
-    for stake_id, group in readings.groupby("stake_id", sort=True):
-        sid = str(stake_id)
-        where = _where(stakes, sid)
-        chained = chain(group.assign(_index=group.index))
-        surfaces = _surfaces(chained)
-        lost_rows = chained[chained["event"] == "lost"]
-        lost_at = lost_rows["date"].min() if len(lost_rows) else None
-        alive = chained[chained["event"] != "lost"]
-        usable = alive.dropna(subset=["c"])
-        for y in years:
-            if lost_at is not None and lost_at <= y.begin:
-                continue
-            # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
-            span = (y.begin - pd.Timedelta(days=tol), y.end + pd.Timedelta(days=tol))
-            alive_y, usable_y = _window(alive, *span), _window(usable, *span)
-            r0 = _nearest(usable_y, y.begin, tol)
-            # d0: new snow on the summer surface at the start reading (snow_depth there is the
-            # previous year's firn, below the summer surface this year starts from)
-            d0 = _value(r0, "new_snow") if r0 is not None else 0.0
-            swe0 = 0.0
-            if d0 > 0 and r0 is not None:
-                start_density = density_for(pits, r0["date"], where, params, params.new_snow_density,
-                                            "new snow")  # fmt: skip
-                swe0 = start_density.swe(d0)
-            count0 = 0.0 if y.stratigraphic else swe0
-            rw = None
-            if y.winter_end is not None and r0 is not None:
-                later = alive_y[(alive_y["date"] > r0["date"]) & (alive_y["date"] < y.end)]
-                rw = _nearest(later.dropna(subset=["snow_depth"]), y.winter_end, tol)
-                if rw is None:
-                    rw = _nearest(later[later["segment"] == r0["segment"]].dropna(subset=["c"]),
-                                  y.winter_end, tol)  # fmt: skip
-            b_w = w_unc = math.nan
-            winter_row: dict[str, Any] | None = None
-            if rw is not None and r0 is not None:
-                if pd.notna(rw["snow_depth"]):
-                    depth, remark = float(rw["snow_depth"]), None
-                else:
-                    depth = d0 + max(float(r0["c"]) - float(rw["c"]), 0.0)
-                    remark = "snow depth from the exposure drop (no winter melt assumed)"
-                dens = density_for(pits, rw["date"], where, params, params.snow_density)
-                swe_w, rho, eps = _snow_swe(depth, dens)
-                b_w = swe_w - count0
-                w_unc = math.hypot(rho * params.depth_error, swe_w * eps)
-                notes = [remark, dens.note]
-                if d0 > 0:
-                    notes.append(f"{d0:g} m of snow at the start ({swe0:.0f} kg m-2) "
-                                 + ("counted: stratigraphic year" if y.stratigraphic else "subtracted"))  # fmt: skip
-                winter_row = _row(sid, y.year, r0["date"], rw["date"], "winter", b_w, w_unc, rho, rho * eps,
-                                  where, "stake", "; ".join(n for n in notes if n))  # fmt: skip
-                rows.append(winter_row)
-            if lost_at is not None and lost_at <= y.end + pd.Timedelta(days=tol):
-                first = lost_rows.sort_values("date").iloc[0]
-                issues.append(_issue(wb, "stake-lost", f"stake {sid} was lost on {lost_at.date()}: "
-                                     f"no annual balance for {y.year}", first["_index"], "event", y.year,
-                                     sid))  # fmt: skip
-                continue
-            start = r0["date"] if r0 is not None else y.begin
-            r1 = _nearest(alive_y[alive_y["date"] > start], y.end, tol)
-            if r0 is None or r1 is None:
-                there = r1 if r0 is None else r0
-                if there is not None:
-                    missing = "begin" if r0 is None else "end"
-                    when = y.begin if r0 is None else y.end
-                    issues.append(_issue(wb, "no-annual-reading", f"stake {sid} has no reading near the "
-                                         f"{missing} of balance year {y.year} ({when.date()} ± {tol} d)",
-                                         there["_index"], "date", y.year, sid))  # fmt: skip
-                continue
-            snow = _value(r1, "snow_depth")
-            new = min(_value(r1, "new_snow"), snow)
-            superimposed = _value(r1, "superimposed_ice")
-            remark = None
-            if pd.notna(r1["c"]) and r1["segment"] == r0["segment"]:
-                E = float(r1["c"]) - float(r0["c"])
-            elif pd.isna(r1["exposure"]) and snow > 0:
-                E, remark = (
-                    d0 - snow - superimposed,
-                    "stake buried: snow depth only, no loss below the summer surface assumed",
-                )
+    margin = tol * DAY_NS
+    date = ch.date
+    own = np.arange(ch.start[k], ch.start[k + 1])
+    lost_rows = own[ch.event[own] == "lost"]
+    lost_at = int(date[lost_rows].min()) if lost_rows.size else None
+    alive = own[ch.event[own] != "lost"]
+    usable = alive[~np.isnan(ch.c[alive])]
+    for y, (begin, end, winter_end) in zip(years, dates, strict=True):
+        if lost_at is not None and lost_at <= begin:
+            continue
+        # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
+        alive_y = _between(date, alive, begin - margin, end + margin)
+        r0 = _nearest(date, _between(date, usable, begin - margin, end + margin), begin, tol)
+        # d0: new snow on the summer surface at the start reading (snow_depth there is the
+        # previous year's firn, below the summer surface this year starts from)
+        d0 = _z(ch.new_snow[r0]) if r0 is not None else 0.0
+        swe0 = 0.0
+        if d0 > 0 and r0 is not None:
+            start_density = density_for(pits, ch.when(r0), where, params, params.new_snow_density,
+                                        "new snow")  # fmt: skip
+            swe0 = start_density.swe(d0)
+        count0 = 0.0 if y.stratigraphic else swe0
+        rw = None
+        if winter_end is not None and r0 is not None:
+            later = alive_y[(date[alive_y] > date[r0]) & (date[alive_y] < end)]
+            rw = _nearest(date, later[~np.isnan(ch.snow_depth[later])], winter_end, tol)
+            if rw is None:
+                same = later[(ch.segment[later] == ch.segment[r0]) & ~np.isnan(ch.c[later])]
+                rw = _nearest(date, same, winter_end, tol)
+        b_w = w_unc = math.nan
+        winter_row: dict[str, Any] | None = None
+        if rw is not None and r0 is not None:
+            if not math.isnan(ch.snow_depth[rw]):
+                depth, remark = float(ch.snow_depth[rw]), None
             else:
-                issues.append(_issue(wb, "broken-chain", f"stake {sid}: the exposure on {r1['date'].date()} "
-                                     f"cannot be chained to {r0['date'].date()} (a re-drill or extension "
-                                     f"without both exposures); no annual balance for {y.year}",
-                                     r1["_index"], "exposure", y.year, sid))  # fmt: skip
-                continue
-            material = loss_material(surfaces.get(r1["date"]), surfaces.get(r0["date"]), d0)
-            kept_guess = snow - new + max(-(E - d0 + snow + superimposed), 0.0)
-            end_density = density_for(pits, r1["date"], where, params, params.firn_density, "firn",
-                                      winter=False)  # fmt: skip
-            _, firn_rho, eps = _snow_swe(kept_guess, end_density)
-            loss_rho = params.firn_density if material == "firn" else params.ice_density
-            loss_eps = (
-                params.estimated_density_error if material == "firn" else params.ice_density_error
-            )
-            b_a, lost, kept = annual_stake_balance(
-                E, snow, superimposed, firn_rho, params, loss_rho, start_snow=d0, start_swe=swe0,
-                new_snow=new, stratigraphic=y.stratigraphic,
-            )  # fmt: skip
-            days = max((r1["date"] - r0["date"]).days, 1)
-            off_days = abs((r0["date"] - y.begin).days) + abs((r1["date"] - y.end).days)
-            density = loss_rho if lost >= kept else firn_rho
-            counted_new = 0.0 if y.stratigraphic else new
-            unc = math.sqrt(
-                2 * (density * params.stake_reading_error) ** 2
-                + (loss_rho * loss_eps * lost) ** 2
-                + ((firn_rho * params.depth_error) ** 2 if kept > 0 else 0.0)
-                + (firn_rho * eps * kept) ** 2
-                + (params.new_snow_density * params.estimated_density_error * counted_new) ** 2
-                + (count0 * params.estimated_density_error) ** 2
-                + (params.ice_density * params.stake_reading_error if superimposed > 0 else 0.0)
-                ** 2
-                + (abs(b_a) / days * off_days) ** 2
-            )
-            density_unc = density * (loss_eps if lost >= kept else eps)
-            notes = [remark]
-            if lost > 0:
-                notes.append(
-                    f"{lost:.2f} m of {material} lost below the summer surface at {loss_rho:g} kg m-3"
-                )
-            if kept > 0:
-                notes.append(f"{kept:.2f} m of firn and old snow left: {end_density.note}")
-            if new > 0:
-                notes.append(f"{new:g} m of new snow "
-                             + ("left to the next year (stratigraphic)" if y.stratigraphic
-                                else f"at {params.new_snow_density:g} kg m-3"))  # fmt: skip
+                depth = d0 + max(float(ch.c[r0]) - float(ch.c[rw]), 0.0)
+                remark = "snow depth from the exposure drop (no winter melt assumed)"
+            dens = density_for(pits, ch.when(rw), where, params, params.snow_density)
+            swe_w, rho, eps = _snow_swe(depth, dens)
+            b_w = swe_w - count0
+            w_unc = math.hypot(rho * params.depth_error, swe_w * eps)
+            notes = [remark, dens.note]
             if d0 > 0:
                 notes.append(f"{d0:g} m of snow at the start ({swe0:.0f} kg m-2) "
                              + ("counted: stratigraphic year" if y.stratigraphic else "subtracted"))  # fmt: skip
-            annual_row = _row(sid, y.year, r0["date"], r1["date"], "annual", b_a, unc, density, density_unc,
-                              where, "stake", "; ".join(n for n in notes if n) or None)  # fmt: skip
-            rows.append(annual_row)
-            summer_row = None
-            if rw is not None and math.isfinite(b_w):
-                summer_row = _row(sid, y.year, rw["date"], r1["date"], "summer", b_a - b_w,
-                                  math.hypot(unc, w_unc), density, density_unc, where, "stake", remark)  # fmt: skip
-                rows.append(summer_row)
-            if params.fixed_date_correction:
-                fixed_date(y, annual_row, winter_row, summer_row)
-    return _frame(rows), issues
+            winter_row = _row(sid, y.year, ch.when(r0), ch.when(rw), "winter", b_w, w_unc, rho, rho * eps,
+                              where, "stake", "; ".join(n for n in notes if n))  # fmt: skip
+            rows.append(winter_row)
+        if lost_at is not None and lost_at <= end + margin:
+            issues.append(_issue(wb, "stake-lost", f"stake {sid} was lost on {pd.Timestamp(lost_at).date()}: "
+                                 f"no annual balance for {y.year}", ch.label[lost_rows[0]], "event", y.year,
+                                 sid))  # fmt: skip
+            continue
+        start = date[r0] if r0 is not None else begin
+        r1 = _nearest(date, alive_y[date[alive_y] > start], end, tol)
+        if r0 is None or r1 is None:
+            there = r1 if r0 is None else r0
+            if there is not None:
+                missing = "begin" if r0 is None else "end"
+                when = y.begin if r0 is None else y.end
+                issues.append(_issue(wb, "no-annual-reading", f"stake {sid} has no reading near the "
+                                     f"{missing} of balance year {y.year} ({when.date()} ± {tol} d)",
+                                     ch.label[there], "date", y.year, sid))  # fmt: skip
+            continue
+        t0, t1 = ch.when(r0), ch.when(r1)
+        snow = _z(ch.snow_depth[r1])
+        new = min(_z(ch.new_snow[r1]), snow)
+        superimposed = _z(ch.superimposed_ice[r1])
+        remark = None
+        if not math.isnan(ch.c[r1]) and ch.segment[r1] == ch.segment[r0]:
+            E = float(ch.c[r1]) - float(ch.c[r0])
+        elif math.isnan(ch.exposure[r1]) and snow > 0:
+            E, remark = (
+                d0 - snow - superimposed,
+                "stake buried: snow depth only, no loss below the summer surface assumed",
+            )
+        else:
+            issues.append(_issue(wb, "broken-chain", f"stake {sid}: the exposure on {t1.date()} "
+                                 f"cannot be chained to {t0.date()} (a re-drill or extension "
+                                 f"without both exposures); no annual balance for {y.year}",
+                                 ch.label[r1], "exposure", y.year, sid))  # fmt: skip
+            continue
+        material = loss_material(ch.surface[r1], ch.surface[r0], d0)
+        kept_guess = snow - new + max(-(E - d0 + snow + superimposed), 0.0)
+        end_density = density_for(pits, t1, where, params, params.firn_density, "firn",
+                                  winter=False)  # fmt: skip
+        _, firn_rho, eps = _snow_swe(kept_guess, end_density)
+        loss_rho = params.firn_density if material == "firn" else params.ice_density
+        loss_eps = (
+            params.estimated_density_error if material == "firn" else params.ice_density_error
+        )
+        b_a, lost, kept = annual_stake_balance(
+            E, snow, superimposed, firn_rho, params, loss_rho, start_snow=d0, start_swe=swe0,
+            new_snow=new, stratigraphic=y.stratigraphic,
+        )  # fmt: skip
+        days = max(int(date[r1] - date[r0]) // DAY_NS, 1)
+        off_days = abs(int(date[r0] - begin) // DAY_NS) + abs(int(date[r1] - end) // DAY_NS)
+        density = loss_rho if lost >= kept else firn_rho
+        counted_new = 0.0 if y.stratigraphic else new
+        unc = math.sqrt(
+            2 * (density * params.stake_reading_error) ** 2
+            + (loss_rho * loss_eps * lost) ** 2
+            + ((firn_rho * params.depth_error) ** 2 if kept > 0 else 0.0)
+            + (firn_rho * eps * kept) ** 2
+            + (params.new_snow_density * params.estimated_density_error * counted_new) ** 2
+            + (count0 * params.estimated_density_error) ** 2
+            + (params.ice_density * params.stake_reading_error if superimposed > 0 else 0.0) ** 2
+            + (abs(b_a) / days * off_days) ** 2
+        )
+        density_unc = density * (loss_eps if lost >= kept else eps)
+        notes = [remark]
+        if lost > 0:
+            notes.append(
+                f"{lost:.2f} m of {material} lost below the summer surface at {loss_rho:g} kg m-3"
+            )
+        if kept > 0:
+            notes.append(f"{kept:.2f} m of firn and old snow left: {end_density.note}")
+        if new > 0:
+            notes.append(f"{new:g} m of new snow "
+                         + ("left to the next year (stratigraphic)" if y.stratigraphic
+                            else f"at {params.new_snow_density:g} kg m-3"))  # fmt: skip
+        if d0 > 0:
+            notes.append(f"{d0:g} m of snow at the start ({swe0:.0f} kg m-2) "
+                         + ("counted: stratigraphic year" if y.stratigraphic else "subtracted"))  # fmt: skip
+        annual_row = _row(sid, y.year, t0, t1, "annual", b_a, unc, density, density_unc,
+                          where, "stake", "; ".join(n for n in notes if n) or None)  # fmt: skip
+        rows.append(annual_row)
+        summer_row = None
+        if rw is not None and math.isfinite(b_w):
+            summer_row = _row(sid, y.year, ch.when(rw), t1, "summer", b_a - b_w,
+                              math.hypot(unc, w_unc), density, density_unc, where, "stake", remark)  # fmt: skip
+            rows.append(summer_row)
+        if params.fixed_date_correction:
+            fixed_date(y, annual_row, winter_row, summer_row)
 
 
 def fixed_date(
@@ -1012,15 +1140,97 @@ def fixed_date(
         row["remarks"] = f"{row['remarks']}; {note}" if row["remarks"] else note
 
 
-def _near_boundary(boundaries: np.ndarray, date: pd.Timestamp, tolerance: int) -> bool:
-    """Whether ``date`` lies within ``tolerance`` days of a balance year's begin or end
-    (``boundaries``: those dates sorted; a binary search)."""
+def _zeros(values: np.ndarray) -> np.ndarray:
+    """``values`` with NaN (blank) as 0."""
+    return np.where(np.isnan(values), 0.0, values)
+
+
+def _near_boundaries(boundaries: np.ndarray, dates: np.ndarray, tolerance: int) -> np.ndarray:
+    """Whether each date [ns] lies within ``tolerance`` whole days of a balance year's begin or end
+    (``boundaries``: those dates sorted [ns]; a binary search)."""
+    near = np.zeros(len(dates), dtype=bool)
     if boundaries.size == 0:
-        return False
-    when = np.datetime64(date.to_datetime64(), "ns")
-    i = int(np.searchsorted(boundaries, when))
-    near = [boundaries[j] for j in (i - 1, i) if 0 <= j < boundaries.size]
-    return any(abs(int((when - b) / np.timedelta64(1, "D"))) <= tolerance for b in near)
+        return near
+    i = np.searchsorted(boundaries, dates)
+    for j in (i - 1, i):
+        inside = (j >= 0) & (j < boundaries.size)
+        other = boundaries[np.clip(j, 0, boundaries.size - 1)]
+        near |= inside & (np.abs(np.trunc((dates - other) / DAY_NS)) <= tolerance)
+    return near
+
+
+def _within(sorted_dates: np.ndarray, dates: np.ndarray, limit: int) -> np.ndarray:
+    """Whether each date [ns] lies within ``limit`` [ns] of one of ``sorted_dates`` [ns]."""
+    if sorted_dates.size == 0:
+        return np.zeros(len(dates), dtype=bool)
+    i = np.searchsorted(sorted_dates, dates)
+    before = sorted_dates[np.maximum(i - 1, 0)]
+    after = sorted_dates[np.minimum(i, sorted_dates.size - 1)]
+    return (np.abs(dates - before) <= limit) | (np.abs(after - dates) <= limit)
+
+
+def _nearest_per_stake(
+    ch: _Chained, rows: np.ndarray, when: np.ndarray, tolerance: int
+) -> np.ndarray:
+    """Per stake, of its readings among ``rows``, the one dated nearest to the stake's ``when`` [ns]
+    if within ``tolerance`` days (the first of ties; :func:`_nearest`), else -1."""
+    found = np.full(len(ch.stake_ids), -1, dtype=np.int64)
+    if rows.size == 0:
+        return found
+    stake = ch.stake[rows]
+    days = np.abs(ch.date[rows] - when[stake]) // DAY_NS
+    order = np.lexsort((days, stake))  # stable: by stake, then days, then reading order
+    best = order[np.append(True, stake[order][1:] != stake[order][:-1])]
+    ok = days[best] <= tolerance
+    found[stake[best][ok]] = rows[best][ok]
+    return found
+
+
+def _loss_is_firn(
+    surface_end: np.ndarray, surface_start: np.ndarray, start_snow: np.ndarray
+) -> np.ndarray:
+    """:func:`loss_material` of many readings: True where firn was lost, False for ice."""
+    ice = (surface_end == "ice") | (surface_end == "superimposed_ice")
+    firn = (surface_end == "firn") | (surface_start == "firn")
+    return ~ice & (firn | ((surface_start == "snow") & (start_snow <= 0)))
+
+
+def _stake_places(stakes: pd.DataFrame, ids: list[str]) -> dict[str, np.ndarray]:
+    """Elevation [m], x, y [m], latitude and longitude [°] of each stake of ``ids`` (:func:`_where`)."""
+    return {k: pd.to_numeric(stakes[k]).reindex(ids).to_numpy(dtype=float, na_value=np.nan)
+            for k in PLACE}  # fmt: skip
+
+
+def _texts(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """A column of text, ``names[code]`` in each row (-1: blank), as a categorical: the schema's
+    conversion (:func:`_frame`) then converts each name once, not each row."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+
+
+def _index_swe(ch: _Chained, rows: np.ndarray, stakes: pd.DataFrame, years: list[Year],
+               pits: list[Pit], params: Parameters) -> np.ndarray:  # fmt: skip
+    """SWE [kg m-2] of the snow depth at each reading of ``rows`` (NaN at the other readings), for
+    :func:`index_balances`: through the nearest pit of the survey (:func:`density_for`), the firn
+    density near a year's begin or end, else the snow density."""
+    boundaries = np.unique(
+        np.array([_ns(d) for y in years for d in (y.begin, y.end)], dtype=np.int64)
+    )
+    near_end = _near_boundaries(boundaries, ch.date[rows], params.date_tolerance)
+    depth = _zeros(ch.snow_depth[rows])
+    default = np.where(near_end, params.firn_density, params.snow_density)
+    swe = np.where(depth > 0, default * depth, 0.0)
+    # readings that may have a pit of their survey: through its profile, one reading at a time
+    pit_dates = np.sort(np.array([_ns(p.date) for p in pits], dtype=np.int64))
+    for j in np.flatnonzero(_within(pit_dates, ch.date[rows], (params.pit_window + 1) * DAY_NS)):
+        i = int(rows[j])
+        where = _where(stakes, ch.stake_ids[ch.stake[i]])
+        dens = density_for(
+            pits, ch.when(i), where, params, float(default[j]), winter=not bool(near_end[j])
+        )
+        swe[j] = _snow_swe(float(depth[j]), dens)[0]
+    out = np.full(len(ch.date), np.nan)
+    out[rows] = swe
+    return out
 
 
 def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timestamp | None = None,
@@ -1059,56 +1269,63 @@ def index_balances(wb: Workbook, params: Parameters = DEFAULT, start: pd.Timesta
     begin or end) and ``ρ_l`` the ice or firn density by
     :func:`loss_material`.
     """
+    return _index_balances(wb, params, _chain_all(wb["stake_readings"]), start, end)
+
+
+def _index_balances(wb: Workbook, params: Parameters, ch: _Chained, start: pd.Timestamp | None = None,
+                    end: pd.Timestamp | None = None) -> pd.DataFrame:  # fmt: skip
+    """:func:`index_balances` of the readings chained (:func:`_chain_all`)."""
     years = balance_years(wb)
     pits = workbook_pits(wb)
     stakes = wb["stakes"].dropna(subset=["stake_id"]).drop_duplicates("stake_id")
     stakes = stakes.set_index("stake_id")
-    rows: list[dict[str, Any]] = []
-    boundaries = np.unique(
-        np.array([d for y in years for d in (y.begin, y.end)], dtype="datetime64[ns]")
+    tol = params.date_tolerance
+    # readings that can be differenced: not a loss, an exposure, the first of its date
+    alive = np.flatnonzero((ch.event != "lost") & ~np.isnan(ch.c))
+    first = np.ones(alive.size, dtype=bool)
+    first[1:] = (ch.stake[alive][1:] != ch.stake[alive][:-1]) | (
+        ch.date[alive][1:] != ch.date[alive][:-1]
     )
-    readings = wb["stake_readings"].dropna(subset=["stake_id", "date"])
-    for stake_id, group in readings.groupby("stake_id", sort=True):
-        sid = str(stake_id)
-        where = _where(stakes, sid)
-        chained = chain(group)
-        surfaces = _surfaces(chained)
-        alive = chained[chained["event"] != "lost"].dropna(subset=["c"])
-        alive = alive.drop_duplicates("date", keep="first").reset_index(drop=True)
-        if start is not None and end is not None:
-            a = _nearest(alive, start, params.date_tolerance)
-            b = _nearest(alive[alive["date"] > (a["date"] if a is not None else start)], end,
-                         params.date_tolerance)  # fmt: skip
-            pairs = [(a, b)] if a is not None and b is not None else []
-        else:
-            pairs = [(alive.loc[i - 1], alive.loc[i]) for i in range(1, len(alive))]
-        for a, b in pairs:
-            if a["segment"] != b["segment"]:
-                continue
-            swe = []
-            for r in (a, b):
-                near_end = _near_boundary(boundaries, r["date"], params.date_tolerance)
-                dens = density_for(pits, r["date"], where, params,
-                                   params.firn_density if near_end else params.snow_density,
-                                   winter=not near_end)  # fmt: skip
-                swe.append(_snow_swe(_value(r, "snow_depth"), dens)[0])
-            ds = _value(b, "superimposed_ice") - _value(a, "superimposed_ice")
-            rest = (
-                -(float(b["c"]) - float(a["c"]))
-                - (_value(b, "snow_depth") - _value(a, "snow_depth"))
-                - ds
-            )
-            material = loss_material(surfaces.get(b["date"]), surfaces.get(a["date"]),
-                                     _value(a, "snow_depth"))  # fmt: skip
-            loss_rho = params.firn_density if material == "firn" else params.ice_density
-            balance = (swe[1] - swe[0] + params.ice_density * ds + loss_rho * min(rest, 0.0)
-                       + params.firn_density * max(rest, 0.0))  # fmt: skip
-            unc = math.hypot(math.sqrt(2) * loss_rho * params.stake_reading_error,
-                             abs(balance) * params.estimated_density_error)  # fmt: skip
-            y = year_of(years, b["date"], params.date_tolerance)
-            rows.append(_row(sid, y.year if y else int(b["date"].year), a["date"], b["date"], "index",
-                             balance, unc, math.nan, math.nan, where, "stake"))  # fmt: skip
-    return _frame(rows)
+    alive = alive[first]
+    if start is not None and end is not None:
+        a = _nearest_per_stake(ch, alive, np.full(len(ch.stake_ids), _ns(start)), tol)
+        after = np.where(a >= 0, ch.date[np.maximum(a, 0)], _ns(start))
+        b = _nearest_per_stake(ch, alive[ch.date[alive] > after[ch.stake[alive]]], np.full(len(after), _ns(end)),
+                               tol)  # fmt: skip
+        both = (a >= 0) & (b >= 0)
+        a, b = a[both], b[both]
+    else:  # consecutive readings of a stake
+        same = ch.stake[alive][1:] == ch.stake[alive][:-1]
+        a, b = alive[:-1][same], alive[1:][same]
+    keep = ch.segment[a] == ch.segment[b]
+    a, b = a[keep], b[keep]
+    paired = np.zeros(len(ch.date), dtype=bool)
+    paired[a] = paired[b] = True
+    swe = _index_swe(ch, np.flatnonzero(paired), stakes, years, pits, params)
+    depth_a, depth_b = _zeros(ch.snow_depth[a]), _zeros(ch.snow_depth[b])
+    ds = _zeros(ch.superimposed_ice[b]) - _zeros(ch.superimposed_ice[a])
+    rest = -(ch.c[b] - ch.c[a]) - (depth_b - depth_a) - ds
+    firn = _loss_is_firn(ch.surface[b], ch.surface[a], depth_a)
+    loss_rho = np.where(firn, params.firn_density, params.ice_density)
+    balance = (swe[b] - swe[a] + params.ice_density * ds + loss_rho * np.minimum(rest, 0.0)
+               + params.firn_density * np.maximum(rest, 0.0))  # fmt: skip
+    # math.hypot (correctly rounded) rather than np.hypot, which differs in the last bit
+    unc = np.fromiter(map(math.hypot, math.sqrt(2) * loss_rho * params.stake_reading_error,
+                          np.abs(balance) * params.estimated_density_error), float, len(b))  # fmt: skip
+    # the balance year of the end reading, else its calendar year
+    found = _year_index(years, ch.date[b], tol)
+    year = pd.DatetimeIndex(ch.date[b].view("datetime64[ns]")).year.to_numpy(dtype=np.int64)
+    year[found >= 0] = np.array([y.year for y in years], dtype=np.int64)[found[found >= 0]]
+    where = _stake_places(stakes, ch.stake_ids)
+    same = np.zeros(len(b), dtype=np.int64)
+    columns = {
+        "point_id": _texts(ch.stake[b], ch.stake_ids), "year": year,
+        "from_date": ch.date[a].view("datetime64[ns]"), "to_date": ch.date[b].view("datetime64[ns]"),
+        "balance_code": _texts(same, ["index"]), "balance": balance, "balance_unc": unc,
+        "density": np.nan, "density_unc": np.nan, **{k: v[ch.stake[b]] for k, v in where.items()},
+        "source": _texts(same, ["stake"]), "remarks": _texts(same - 1, []),
+    }  # fmt: skip
+    return _frame(pd.DataFrame(columns, index=pd.RangeIndex(len(b)), columns=COLUMNS))
 
 
 def _site_depths(wb: Workbook, params: Parameters) -> pd.DataFrame:
@@ -1175,8 +1392,9 @@ def pit_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFra
     years = balance_years(wb)
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    depths = _site_depths(wb, params)
-    for pit in workbook_pits(wb):
+    pits = workbook_pits(wb)
+    depths = _site_depths(wb, params) if pits else pd.DataFrame()
+    for pit in pits:
         y = year_of(years, pit.date, params.date_tolerance)
         layers = wb["snow_pits"][
             (wb["snow_pits"]["pit_id"] == pit.pit_id) & (wb["snow_pits"]["date"] == pit.date)
@@ -1288,7 +1506,7 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     rows: list[dict[str, Any]] = []
     issues: list[Issue] = []
     probes = wb["probes"].dropna(subset=["date", "snow_depth"])
-    for i, p in probes.iterrows():
+    for i, p in zip(probes.index, probes.to_dict("records"), strict=True):
         date = pd.Timestamp(p["date"])
         y = year_of(years, date, params.date_tolerance)
         if y is None:
@@ -1297,7 +1515,7 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
                                 "falls in no balance year", sheet=wb.sheet_name("probes"), row=row,
                                 column="date", value=str(date.date())))  # fmt: skip
             continue
-        where = {k: _f(p[k]) for k in ("elevation", "x", "y", "latitude", "longitude")}
+        where = {k: _f(p[k]) for k in PLACE}
         tol = params.date_tolerance
         if y.winter_end is not None and abs((date - y.winter_end).days) <= tol:
             code = "winter"
@@ -1326,10 +1544,11 @@ def probe_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     return _frame(rows), issues
 
 
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Point balances from row dicts or a frame, in the columns and dtypes of the schema."""
     from mbpack.workbook.model import conform
 
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=COLUMNS)
     return conform("point_balance", frame)
 
 
@@ -1434,11 +1653,13 @@ def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
         (:func:`winter_sites`), and the issues of :func:`stake_balances`,
         :func:`pit_balances` and :func:`probe_balances`.
     """
-    stakes, issues = stake_balances(wb, params)
+    readings = _chain_all(wb["stake_readings"])  # once, for the stake and the index balances
+    stakes, issues = _stake_balances(wb, params, readings)
     pits, pit_issues = pit_balances(wb, params)
     probes, probe_issues = probe_balances(wb, params)
     issues = issues + pit_issues + probe_issues
-    frames = [f for f in (stakes, index_balances(wb, params), pits, probes) if not f.empty]
+    index = _index_balances(wb, params, readings)
+    frames = [f for f in (stakes, index, pits, probes) if not f.empty]
     if not frames:
         return _frame([]), issues
     out = winter_sites(pd.concat(frames, ignore_index=True), params)

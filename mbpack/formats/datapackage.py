@@ -39,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mbpack.errors import MbpackError
@@ -105,13 +106,37 @@ def write_csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
     out = frame.copy()
     for col in out.columns:
         if col in neutralised:
-            out[col] = out[col].map(neutralise)
+            out[col] = _neutralised(out[col])
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
+        elif out[col].dtype == np.float64 and out[col].isna().any():
+            out[col] = _number_text(out[col].to_numpy())
     path.parent.mkdir(parents=True, exist_ok=True)
     # CRLF as RFC 4180 has it; it also makes the csv writer quote a text holding a lone CR,
     # which it leaves bare with LF line ends (and readers then drop it)
     out.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
+
+
+def _number_text(values: np.ndarray) -> np.ndarray:
+    """A float column as the text pandas writes for it (``astype(str)``; blank for NaN), with
+    only the numbers formatted: a column of mostly blanks costs its numbers, not its rows."""
+    text = np.full(len(values), "", dtype=object)
+    known = ~np.isnan(values)
+    text[known] = values[known].astype(str)
+    return text
+
+
+def _neutralised(values: pd.Series) -> pd.Series:
+    """:func:`neutralise` of every value, called once per distinct value (ids, codes and
+    surfaces repeat over a million rows) and rewriting only the rows whose value it changes."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    changed = [i for i, u in enumerate(uniques) if neutralise(u) is not u]
+    if not changed:
+        return values
+    rows = np.isin(codes, changed)
+    out = values.copy()
+    out[rows] = values[rows].map(neutralise)
+    return out
 
 
 def slug(text: str) -> str:

@@ -92,11 +92,9 @@ def display_grid(
     return xs, ys, field
 
 
-def _year_figure(year: int, results: Results) -> str:
-    pts = results.point_balance
-    pts = pts[(pts["year"] == year) & pts["balance_code"].isin(["winter", "annual"])].dropna(
-        subset=["elevation"]
-    )
+def _year_figure(year: int, results: Results, points: pd.DataFrame) -> str:
+    """The year's profile and map; ``points``: the year's point balances."""
+    pts = points[points["balance_code"].isin(["winter", "annual"])].dropna(subset=["elevation"])
     gb = results.glacier_balance
     row = gb[(gb["year"] == year)].iloc[0]
     fig, (ax1, ax2) = _figure(2, (11, 4.2))
@@ -244,10 +242,12 @@ def report_html(workbook: Workbook, results: Results, report: Report | None, ctx
         else []
     )
     year_figs = []
+    # the points of each year taken once (not the whole table scanned for every year)
+    by_year = dict(tuple(results.point_balance.groupby("year"))) if years else {}
     for y in years:
-        pts = results.point_balance
-        if ((pts["year"] == y) & (pts["balance_code"] == "annual")).any():
-            year_figs.append({"year": int(y), "image": _year_figure(int(y), results)})
+        pts = by_year.get(y)
+        if pts is not None and (pts["balance_code"] == "annual").any():
+            year_figs.append({"year": int(y), "image": _year_figure(int(y), results, pts)})
         if progress is not None:
             progress()
     series = [{"title": t, "image": img} for t, img in _series_figures(results)] if years else []

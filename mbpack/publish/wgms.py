@@ -146,7 +146,11 @@ def wgms_tables(workbook: Workbook, generation: Generation, *, results: Results 
                                 "system and the begin and end dates of every balance year")  # fmt: skip
     if problems:
         raise MissingMetadata("; ".join(problems))
-    points = _submitted_points(points)
+    # only the submitted years' points are written: the others are left out before the
+    # per-point work (a point's key holds its year, so the choice of index points is the same)
+    points = _submitted_points(
+        points[points["year"].isin(gb["year"])] if not points.empty else points
+    )
     state = _state(g, workbook["hypsometry"], workbook["surface_grid"])
     if generation == "upper":
         return _upper(g, gb, bands, points, years, state)
@@ -184,8 +188,9 @@ def _with_lonlat(points: pd.DataFrame, crs: str | None) -> pd.DataFrame:
 _CSV_DTYPES = {"integer": "Int64", "number": "Float64"}
 
 
-def _frame(generation: Generation, table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a frame with the table's columns in order and nullable dtypes."""
+def _frame(generation: Generation, table: str,
+           rows: list[dict[str, Any]] | dict[str, list[Any]]) -> pd.DataFrame:  # fmt: skip
+    """Rows (or columns) as a frame with the table's columns in order and nullable dtypes."""
     fields = load(generation, table)["fields"]
     frame = pd.DataFrame(rows, columns=[f["name"] for f in fields])
     for f in fields:
@@ -342,15 +347,20 @@ def _upper(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
     out["E-MASS_BALANCE_OVERVIEW"] = _frame("upper", "E-MASS_BALANCE_OVERVIEW", overview)
     out["EE-MASS_BALANCE"] = _frame("upper", "EE-MASS_BALANCE", balance)
     pts = points[points["year"].isin(gb["year"])] if not points.empty else points
-    out["EEE-MASS_BALANCE_POINT"] = _frame("upper", "EEE-MASS_BALANCE_POINT", [
-        {**base, "YEAR": int(p.year), "POINT_ID": str(p.point_id), "FROM_DATE": upper_date(p.from_date),
-         "TO_DATE": upper_date(p.to_date), "POINT_LAT": _value(p.latitude, digits=6),
-         "POINT_LON": _value(p.longitude, digits=6), "POINT_ELEVATION": _value(p.elevation, digits=1),
-         "POINT_BALANCE": _value(p.balance, mm), "POINT_BALANCE_UNCERTAINTY": _value(p.balance_unc, mm),
-         "DENSITY": _value(p.density), "DENSITY_UNCERTAINTY": _value(p.density_unc),
-         "BALANCE_CODE": UPPER_CODES.get(p.balance_code, p.balance_code), "REMARKS": clean_text(p.remarks)}
-        for p in pts.itertuples()
-    ])  # fmt: skip
+
+    def value(column: str, divide: float = 1.0, digits: int | None = None) -> list[Any]:
+        return [_value(v, divide, digits) for v in pts[column]]
+
+    out["EEE-MASS_BALANCE_POINT"] = _frame("upper", "EEE-MASS_BALANCE_POINT", {  # column by column
+        **{k: [v] * len(pts) for k, v in base.items()}, "YEAR": [int(v) for v in pts["year"]],
+        "POINT_ID": [str(v) for v in pts["point_id"]], "FROM_DATE": [upper_date(v) for v in pts["from_date"]],
+        "TO_DATE": [upper_date(v) for v in pts["to_date"]], "POINT_LAT": value("latitude", digits=6),
+        "POINT_LON": value("longitude", digits=6), "POINT_ELEVATION": value("elevation", digits=1),
+        "POINT_BALANCE": value("balance", mm), "POINT_BALANCE_UNCERTAINTY": value("balance_unc", mm),
+        "DENSITY": value("density"), "DENSITY_UNCERTAINTY": value("density_unc"),
+        "BALANCE_CODE": [UPPER_CODES.get(v, v) for v in pts["balance_code"]],
+        "REMARKS": [clean_text(v) for v in pts["remarks"]],
+    })  # fmt: skip
     return out
 
 
@@ -407,18 +417,23 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
     out["mass_balance"] = _frame("lower", "mass_balance", rows)
     out["mass_balance_band"] = _frame("lower", "mass_balance_band", band_rows)
     pts = points[points["year"].isin(gb["year"])] if not points.empty else points
-    out["mass_balance_point"] = _frame("lower", "mass_balance_point", [
-        {**base, "year": int(p.year), "id": number, "original_id": str(p.point_id),
-         "time_system": years.loc[p.year, "time_system"] if p.year in years.index else None,
-         "begin_date": _iso(p.from_date), "end_date": _iso(p.to_date),
-         "latitude": _value(p.latitude, digits=6), "longitude": _value(p.longitude, digits=6),
-         "elevation": _value(p.elevation, digits=1), "balance": _value(p.balance, m_we, 3),
-         "balance_unc": _value(p.balance_unc, m_we, 3), "density": _value(p.density, digits=1),
-         "density_unc": _value(p.density_unc, digits=1),
-         "method": p.source if isinstance(p.source, str) else None, "balance_code": p.balance_code,
-         "remarks": clean_text(p.remarks)}
-        for number, p in enumerate(pts.itertuples(), start=1)
-    ])  # fmt: skip
+    systems = years["time_system"].to_dict()
+
+    def value(column: str, divide: float = 1.0, digits: int | None = None) -> list[Any]:
+        return [_value(v, divide, digits) for v in pts[column]]
+
+    out["mass_balance_point"] = _frame("lower", "mass_balance_point", {  # column by column
+        **{k: [v] * len(pts) for k, v in base.items()}, "year": [int(v) for v in pts["year"]],
+        "id": list(range(1, len(pts) + 1)), "original_id": [str(v) for v in pts["point_id"]],
+        "time_system": [systems.get(v) for v in pts["year"]],
+        "begin_date": [_iso(v) for v in pts["from_date"]], "end_date": [_iso(v) for v in pts["to_date"]],
+        "latitude": value("latitude", digits=6), "longitude": value("longitude", digits=6),
+        "elevation": value("elevation", digits=1), "balance": value("balance", m_we, 3),
+        "balance_unc": value("balance_unc", m_we, 3), "density": value("density", digits=1),
+        "density_unc": value("density_unc", digits=1),
+        "method": [v if isinstance(v, str) else None for v in pts["source"]],
+        "balance_code": list(pts["balance_code"]), "remarks": [clean_text(v) for v in pts["remarks"]],
+    })  # fmt: skip
     return out
 
 
