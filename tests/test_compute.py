@@ -83,6 +83,21 @@ def test_survey_interval_and_index_balances() -> None:
     assert len(index) == 3 * 4  # two consecutive pairs per stake, plus the named interval
 
 
+def test_survey_interval_without_hypsometry() -> None:
+    """Without a hypsometry the default (PCHIP) profile takes bands of ``band_width`` over the
+    points' elevations; the contour method then integrates the interval on the grid (it had
+    raised "a pchip profile needs the band edges" from the interval computation)."""
+    wb = stake_workbook(POS, ANNUAL, WINTER)
+    with_bands = compute(wb, period=(date(2000, 9, 1), date(2001, 5, 15))).interval
+    wb.tables["hypsometry"] = wb.tables["hypsometry"].iloc[0:0]
+    interval = compute(wb, period=(date(2000, 9, 1), date(2001, 5, 15))).interval.set_index(
+        "method"
+    )
+    contour = with_bands.set_index("method").loc["contour", "balance"]
+    assert interval.loc["contour", "balance"] == pytest.approx(contour)
+    assert interval.loc["contour", "n_points"] == 4
+
+
 def test_quality_bound_and_resolution() -> None:
     wb = stake_workbook(POS, ANNUAL, WINTER)
     wb.tables["dataset"] = Workbook.from_tables({"dataset": {"title": "t", "balance_uncertainty": 1.0,

@@ -506,14 +506,20 @@ def _area_for_year(totals: pd.Series, year: int, rate: float) -> float:
 
 
 def _profile(points: pd.DataFrame, ctx: _Year, params: Parameters) -> Profile:
-    edges = ctx.hyps.edges if ctx.hyps is not None else None
-    return fit_profile(
-        points["elevation"].to_numpy(float),
-        points["balance"].to_numpy(float),
-        params.profile,
-        edges,
-        params,
-    )
+    """The b(z) profile of the points; without a hypsometry its bands are every ``band_width`` [m]."""
+    z = points["elevation"].to_numpy(float)
+    if ctx.hyps is not None:
+        edges = ctx.hyps.edges
+    else:  # e.g. a grid but no hypsometry: bands of band_width over the points' elevations
+        width = params.band_width
+        finite = z[np.isfinite(z)]
+        low, high = (
+            (np.floor(finite.min() / width), np.ceil(finite.max() / width))
+            if finite.size
+            else (0.0, 1.0)
+        )
+        edges = np.arange(low, max(high, low + 1) + 1) * width
+    return fit_profile(z, points["balance"].to_numpy(float), params.profile, edges, params)
 
 
 def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, pd.DataFrame], ctx: _Year,
