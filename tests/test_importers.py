@@ -365,3 +365,42 @@ def test_import_stakes_records_the_time_system_of_the_data(
         "2010-05-03",
         "2010-09-08",
     ]
+
+
+def test_outline_on_a_large_dem_reads_its_window(tmp_path: Path) -> None:
+    """A 2 000 x 2 000 cell DEM (a regional tile) with a glacier outline of 40 x 60 cells in it.
+
+    Only the window around the outline is read (the outline's 40 x 60 cells plus one cell of
+    margin on each side: 42 x 62), and the grid is exactly the cells whose centres the polygon
+    covers, with their elevations, as a full read masked by rasterio's geometry_mask gives.
+    """
+    from rasterio.features import geometry_mask
+    from rasterio.transform import from_origin
+    from shapely.geometry import Polygon
+
+    from mbpack.formats import geo
+
+    n, cell, x0, y0 = 2000, 5.0, 500000.0, 4800000.0
+    transform = from_origin(x0, y0 + n * cell, cell, cell)
+    z = (3000.0 + np.add.outer(np.arange(n) * 0.1, np.arange(n) * 0.01)).astype("float32")
+    with rasterio.open(tmp_path / "tile.tif", "w", driver="GTiff", width=n, height=n, count=1,
+                       dtype="float32", crs="EPSG:32645", transform=transform) as out:  # fmt: skip
+        out.write(z, 1)
+    left, bottom = x0 + 5000.0, y0 + 3000.0  # cells 1000-1039 across, 1340-1399 down
+    ring = [(left, bottom), (left + 200.0, bottom), (left + 200.0, bottom + 300.0),
+            (left, bottom + 300.0), (left, bottom)]  # fmt: skip
+    (tmp_path / "outline.geojson").write_text(
+        json.dumps({"type": "Polygon", "coordinates": [ring]})
+    )
+    with rasterio.open(tmp_path / "tile.tif") as source:
+        window = geo._window(source, [Polygon(ring)])
+        assert (window.width, window.height) == (42, 62)
+        full = source.read(1)
+    inside = ~geometry_mask([Polygon(ring)], out_shape=(n, n), transform=transform)
+    rows, cols = np.nonzero(inside)
+    grid = geo.grid_from_dem(tmp_path / "tile.tif", tmp_path / "outline.geojson", 2010)
+    assert len(grid) == 40 * 60 == rows.size
+    expected = pd.DataFrame({"x": x0 + (cols + 0.5) * cell, "y": y0 + n * cell - (rows + 0.5) * cell,
+                             "elevation": full[rows, cols].astype(float)})  # fmt: skip
+    got = grid.sort_values(["y", "x"], ascending=[False, True]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[["x", "y", "elevation"]], expected)
