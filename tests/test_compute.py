@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -85,16 +86,21 @@ def test_survey_interval_and_index_balances() -> None:
 
 def test_survey_interval_without_hypsometry() -> None:
     """Without a hypsometry the default (PCHIP) profile takes bands of ``band_width`` over the
-    points' elevations; the contour method then integrates the interval on the grid (it had
-    raised "a pchip profile needs the band edges" from the interval computation)."""
-    wb = stake_workbook(POS, ANNUAL, WINTER)
-    with_bands = compute(wb, period=(date(2000, 9, 1), date(2001, 5, 15))).interval
+    points' elevations, and the contour method integrates the interval on the grid (it had
+    raised "a pchip profile needs the band edges" from the interval computation).
+
+    Winter snow linear in elevation, b_w = 100 + 0.5 (z - 3500) [kg m-2], on the planar grid
+    (z = 3500 + y / 5, y = 12.5 ... 2487.5 m, mean z 3750 m): the RBF field reproduces it, so the
+    field's mean (``contour_integration="cells"``) is 100 + 0.5 x 250 = 225, to the 0.01 m
+    reading resolution of the snow depths (0.01 m x 400 kg m-3 = 4 kg m-2).
+    """
+    winter = [100.0 + 0.5 * (y / 5.0) for _, y in POS]
+    wb = stake_workbook(POS, ANNUAL, winter)
     wb.tables["hypsometry"] = wb.tables["hypsometry"].iloc[0:0]
-    interval = compute(wb, period=(date(2000, 9, 1), date(2001, 5, 15))).interval.set_index(
-        "method"
-    )
-    contour = with_bands.set_index("method").loc["contour", "balance"]
-    assert interval.loc["contour", "balance"] == pytest.approx(contour)
+    cells = replace(DEFAULT, contour_integration="cells")
+    result = compute(wb, period=(date(2000, 9, 1), date(2001, 5, 15)), params=cells)
+    interval = result.interval.set_index("method")
+    assert interval.loc["contour", "balance"] == pytest.approx(225.0, abs=4.0)
     assert interval.loc["contour", "n_points"] == 4
 
 
