@@ -366,6 +366,41 @@ def test_surface_at_the_end_reading_decides_firn_or_ice(surface: str, expected: 
     assert f"2.32 m of {surface} lost below the summer surface" in row["remarks"]
 
 
+@pytest.mark.parametrize(
+    ("start", "expected", "remark"),
+    [
+        # 0.8 m of last year's firn at the default 600 kg m-3, then 1.52 m of ice
+        (
+            {"snow_depth": 0.8, "surface": "firn"},
+            -(0.8 * 600 + 1.52 * 900),
+            "0.80 m of the previous",
+        ),
+        # firn of unknown depth (no snow_depth at the start): the end surface decides, all ice
+        ({"surface": "firn"}, -2.32 * 900, "2.32 m of ice lost"),
+        # more firn than was lost: all of it at the firn density
+        ({"snow_depth": 3.0, "surface": "firn"}, -2.32 * 600, "2.32 m of the previous"),
+    ],
+)
+def test_firn_recorded_at_the_start_melts_first(
+    start: dict[str, object], expected: float, remark: str
+) -> None:
+    """A stake that melts through the previous year's firn into ice: b = -(ρ_f f0 + ρ_i (L - f0)).
+
+    2.32 m lowering, ending on ice; the start reading records f0 of firn above the ice (its
+    ``snow_depth`` on a firn surface).  f0 = 0.8 m: -(0.8 x 600 + 1.52 x 900) = -1848; the former
+    rule counted all 2.32 m as ice, -2088, 240 = (900 - 600) x 0.8 too low (and the firn had
+    been counted at 600 kg m-3 when it was gained, so mass was not conserved).
+    """
+    wb = workbook([
+        {"date": "2000-09-01", "exposure": 1.00, **start},
+        {"date": "2001-09-01", "exposure": 3.32, "surface": "ice"},
+    ])  # fmt: skip
+    points, _ = point_balances(wb)
+    row = points[points["balance_code"] == "annual"].iloc[0]
+    assert row["balance"] == pytest.approx(expected)
+    assert remark in row["remarks"]
+
+
 def test_snow_at_the_start_reading_floating_date() -> None:
     """d0 = 0.2 m of new snow at the start reading (no pit: new-snow density 300, SWE 60 kg m-2).
 

@@ -22,7 +22,9 @@ firn left above the old summer surface ``d1`` [m] and superimposed ice
 
 that is, ``b = Σ ρ_k Δh_k`` over the ice, superimposed ice and firn layers,
 with ``ρ_l`` the ice density, or the firn density where the old summer
-surface was firn.
+surface was firn.  Firn recorded above the ice at the start (the previous
+year's ``snow_depth`` on a firn surface) melts first, at its own density:
+a stake that melts through it into ice loses ``ρ_f f_0 + ρ_i (L - f_0)``.
 A raising not explained by recorded snow (``L < 0``) is counted as firn.
 Winter balance is ``b_w = SWE(d_w)``, the snow water equivalent of the
 snow depth at the end of winter through the nearest pit's density profile,
@@ -709,6 +711,7 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
                          params: Parameters = DEFAULT, loss_density: float | None = None, *,
                          start_snow: float = 0.0, start_swe: float = 0.0, new_snow: float = 0.0,
                          new_snow_density: float | None = None, stratigraphic: bool = False,
+                         start_firn: float = 0.0, start_firn_density: float | None = None,
                          ) -> tuple[float, float, float]:  # fmt: skip
     """Annual balance at a stake, ``b = Σ ρ_k Δh_k`` over the layers gained and lost.
 
@@ -745,6 +748,13 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
         snow and the new snow at the end the next year's. Otherwise the
         balance is between the two reading dates (floating-date): ``d0`` was
         already there at the start and new snow at the end counts.
+    start_firn
+        Firn known to lie at the top of what is lost, ``f0`` [m]: the
+        previous year's firn recorded at the start reading (its
+        ``snow_depth`` on a firn surface, new snow excluded). It melts
+        first, at ``start_firn_density``; only the rest at ``loss_density``.
+    start_firn_density
+        Its density [kg m-3] (``firn_density`` when None).
 
     Returns
     -------
@@ -761,11 +771,13 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
 
     .. math::
 
-        b_a = -\\rho_l \\max(L, 0) + \\rho_i s + \\rho_f (d - n + \\max(-L, 0))
-              + [\\rho_n n - SWE(d_0)]_{floating}
+        b_a = -\\rho_0 \\min(L^+, f_0) - \\rho_l \\max(L - f_0, 0) + \\rho_i s
+              + \\rho_f (d - n + \\max(-L, 0)) + [\\rho_n n - SWE(d_0)]_{floating}
 
-    (Cogley et al. 2011; Kaser et al. 2003). A raising not explained by
-    recorded snow (``L < 0``) counts as firn.
+    (Cogley et al. 2011; Kaser et al. 2003): the firn ``f0`` recorded at the
+    start melts first at its density ``ρ_0``, what lies below it at ``ρ_l``
+    (ice when the end surface is ice). A raising not explained by recorded
+    snow (``L < 0``) counts as firn.
 
     Examples
     --------
@@ -784,14 +796,27 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
 
     >>> annual_stake_balance(1.5, 0.0, 0.0, 600.0, start_snow=0.2, start_swe=60.0)
     (-1230.0, 1.3, 0.0)
+
+    0.5 m of last year's firn (600 kg m-3) melted through, then 1.0 m of
+    ice: ``-(600 * 0.5 + 900 * 1.0)``:
+
+    >>> annual_stake_balance(1.5, 0.0, 0.0, 600.0, start_firn=0.5)
+    (-1200.0, 1.5, 0.0)
     """
     rho_loss = params.ice_density if loss_density is None else loss_density
     rho_new = params.new_snow_density if new_snow_density is None else new_snow_density
     new_snow = min(max(new_snow, 0.0), max(snow, 0.0))
+    rho_start = firn_density if start_firn_density is None else start_firn_density
     lost = E - start_snow + snow + superimposed
     ice_lost = max(lost, 0.0)
+    firn_lost = min(ice_lost, max(start_firn, 0.0))
     kept = snow - new_snow + max(-lost, 0.0)
-    balance = -rho_loss * ice_lost + params.ice_density * superimposed + firn_density * kept
+    balance = (
+        -rho_start * firn_lost
+        - rho_loss * (ice_lost - firn_lost)
+        + params.ice_density * superimposed
+        + firn_density * kept
+    )
     if not stratigraphic:
         balance += rho_new * new_snow - start_swe
     return balance + 0.0, ice_lost, kept
@@ -1037,17 +1062,29 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
         loss_eps = (
             params.estimated_density_error if material == "firn" else params.ice_density_error
         )
+        # the previous year's firn, recorded at the start on a firn surface, melts first
+        f0 = 0.0
+        f0_rho, f0_eps = params.firn_density, params.estimated_density_error
+        f0_density: Density | None = None
+        if ch.surface[r0] == "firn" and not math.isnan(ch.snow_depth[r0]):
+            f0 = max(float(ch.snow_depth[r0]) - d0, 0.0)
+            if f0 > 0:
+                f0_density = density_for(pits, t0, where, params, params.firn_density, "firn",
+                                         winter=False)  # fmt: skip
+                _, f0_rho, f0_eps = _snow_swe(f0, f0_density)
         b_a, lost, kept = annual_stake_balance(
             E, snow, superimposed, firn_rho, params, loss_rho, start_snow=d0, start_swe=swe0,
-            new_snow=new, stratigraphic=y.stratigraphic,
+            new_snow=new, stratigraphic=y.stratigraphic, start_firn=f0, start_firn_density=f0_rho,
         )  # fmt: skip
+        firn_lost = min(lost, f0)
         days = max(int(date[r1] - date[r0]) // DAY_NS, 1)
         off_days = abs(int(date[r0] - begin) // DAY_NS) + abs(int(date[r1] - end) // DAY_NS)
         density = loss_rho if lost >= kept else firn_rho
         counted_new = 0.0 if y.stratigraphic else new
         unc = math.sqrt(
             2 * (density * params.stake_reading_error) ** 2
-            + (loss_rho * loss_eps * lost) ** 2
+            + (loss_rho * loss_eps * (lost - firn_lost)) ** 2
+            + (f0_rho * f0_eps * firn_lost) ** 2
             + ((firn_rho * params.depth_error) ** 2 if kept > 0 else 0.0)
             + (firn_rho * eps * kept) ** 2
             + (params.new_snow_density * params.estimated_density_error * counted_new) ** 2
@@ -1057,9 +1094,13 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
         )
         density_unc = density * (loss_eps if lost >= kept else eps)
         notes = [remark]
-        if lost > 0:
+        if firn_lost > 0 and f0_density is not None:
+            notes.append(f"{firn_lost:.2f} m of the previous year's firn lost: {f0_density.note}")
+        if lost > firn_lost:
             notes.append(
-                f"{lost:.2f} m of {material} lost below the summer surface at {loss_rho:g} kg m-3"
+                f"{lost - firn_lost:.2f} m of {material} lost below the summer surface"
+                + (" and its firn" if firn_lost > 0 else "")
+                + f" at {loss_rho:g} kg m-3"
             )
         if kept > 0:
             notes.append(f"{kept:.2f} m of firn and old snow left: {end_density.note}")
