@@ -380,3 +380,19 @@ def test_contour_method_is_independent_of_the_band_profile() -> None:
     # (-307: above the highest stake, 3990 m, the field is held at its highest balance)
     assert rows.loc["contour", "annual_balance"] == pytest.approx(-300.0, abs=10.0)
     assert rows.loc["contour", "method_unc"] > 300.0  # the spread of the two methods shows it
+
+
+def test_band_balance_at_the_mean_elevation_of_its_cells() -> None:
+    """A band whose area lies mostly above its mid: b(z) = z - 3500 over cells at 3500-3590 m.
+
+    One 100 m band (3500-3600 m) with cells at 3500, 3560, 3570, 3580 and 3590 m: the mean of b
+    over the cells is (0 + 60 + 70 + 80 + 90) / 5 = 60 kg m-2, which b at the band's mean
+    elevation (3560 m) gives exactly for a linear profile; b at the band's mid (3550 m) gives 50.
+    Without a grid the mid is all there is.
+    """
+    cells = np.array([3500.0, 3560.0, 3570.0, 3580.0, 3590.0])
+    line = Profile(-3500.0, 1.0, np.array([]), np.array([]))
+    sheet = Hypsometry(np.array([3500.0]), np.array([3600.0]), np.array([5 * 625e-6]))
+    assert band_method(line, sheet)[0] == pytest.approx(50.0)
+    assert band_method(line, sheet.with_centres(cells))[0] == pytest.approx(60.0)
+    assert band_method(line, Hypsometry.from_grid(cells, 625e-6, 100.0))[0] == pytest.approx(60.0)

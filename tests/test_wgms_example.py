@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -121,7 +122,10 @@ def test_example_point_tables_round_trip_to_the_same_glacier_wide_balance(
 
     The imported workbook has no readings: its glacier-wide balances come from the EEE /
     mass_balance_point rows (index points included in the import), over the hypsometry of the EE
-    band areas, and equal the example's own within 1 kg m-2 every year.
+    band areas, and equal the example's own within 1 kg m-2 every year.  The WGMS tables carry
+    band areas, not the mean elevation of each band's cells, so the example is computed here
+    without its surface grid too (with it the band method takes each band's balance at the mean
+    elevation of its cells, a few kg m-2 off the mid elevation the tables allow).
     """
     from click.testing import CliRunner
 
@@ -138,7 +142,8 @@ def test_example_point_tables_round_trip_to_the_same_glacier_wide_balance(
     assert imported.exit_code == 0, imported.output
     back = read_workbook(out)
     assert back["stake_readings"].empty and len(back["point_balance"]) > 0
-    mine = compute(wb).glacier_balance
+    tables = dict(wb.tables, surface_grid=wb["surface_grid"].iloc[0:0])
+    mine = compute(dataclasses.replace(wb, tables=tables), method="band").glacier_balance
     theirs = compute(back, method="band").glacier_balance
     cols = ["winter_balance", "summer_balance", "annual_balance"]
     a = mine[mine["method"] == "band"].set_index("year")[cols]

@@ -415,6 +415,8 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
                           f"({grid.area:.4g} km²) differ by more than {params.grid_area_tolerance:.0%}"))  # fmt: skip
     if len(hyps_rows):
         hyps: Hypsometry | None = Hypsometry.from_frame(hyps_rows)
+        if grid is not None:  # the band balances at the mean elevation of each band's cells
+            hyps = Hypsometry.from_frame(hyps_rows).with_centres(grid.elevation)
     elif grid is not None:
         hyps = Hypsometry.from_grid(grid.elevation, grid.cell_area, params.band_width)
     else:

@@ -79,8 +79,10 @@ def band_method(profile: Profile, hyps: Hypsometry) -> tuple[float, np.ndarray]:
     Returns
     -------
     tuple
-        ``B = Σ b(z_i) A_i / Σ A_i`` [kg m-2], with ``z_i`` the band's mid
-        elevation, and the band balances ``b(z_i)`` [kg m-2].
+        ``B = Σ b(z_i) A_i / Σ A_i`` [kg m-2], with ``z_i`` the mean
+        elevation of the band's area where a surface grid gives it, else the
+        band's mid elevation (:attr:`Hypsometry.elevation`), and the band
+        balances ``b(z_i)`` [kg m-2].
 
     Examples
     --------
@@ -89,7 +91,7 @@ def band_method(profile: Profile, hyps: Hypsometry) -> tuple[float, np.ndarray]:
     >>> band_method(p, h)
     (25.0, array([-50.,  50.]))
     """
-    b = np.asarray(profile(hyps.mid), dtype=float)
+    b = np.asarray(profile(hyps.elevation), dtype=float)
     return float(np.sum(b * hyps.area) / hyps.total), b
 
 

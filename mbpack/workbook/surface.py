@@ -24,11 +24,15 @@ class Hypsometry:
         Band limits [m], sorted upwards.
     area
         Band areas [km2].
+    centre
+        Mean elevation of each band's area [m], where a surface grid gives
+        it (:meth:`with_centres`); ``None``: unknown.
     """
 
     lower: np.ndarray
     upper: np.ndarray
     area: np.ndarray
+    centre: np.ndarray | None = None
 
     @property
     def edges(self) -> np.ndarray:
@@ -37,6 +41,36 @@ class Hypsometry:
     @property
     def mid(self) -> np.ndarray:
         return 0.5 * (self.lower + self.upper)
+
+    @property
+    def elevation(self) -> np.ndarray:
+        """Elevation [m] a band's balance is taken at: its area's mean where known, else its mid.
+
+        A profile linear across a band has, over the band's area, the mean
+        ``b(z̄)`` at the mean elevation ``z̄``, not ``b`` at the mid elevation
+        (the two differ by ``db/dz (z̄ - z_mid)``, a few metres of ``z`` where
+        the area grows or shrinks with elevation across the band).
+        """
+        if self.centre is None:
+            return self.mid
+        return np.where(np.isfinite(self.centre), self.centre, self.mid)
+
+    def with_centres(self, elevation: np.ndarray) -> Hypsometry:
+        """The same bands with the mean elevation [m] of the grid cells ``elevation`` [m] in each.
+
+        A band without cells keeps its mid elevation.
+
+        >>> h = Hypsometry(np.array([0.0, 100.0]), np.array([100.0, 200.0]), np.array([1.0, 1.0]))
+        >>> h.with_centres(np.array([10.0, 30.0, 150.0])).elevation.tolist()
+        [20.0, 150.0]
+        """
+        which = np.digitize(elevation, self.edges) - 1
+        inside = (which >= 0) & (which < self.area.size)
+        counts = np.bincount(which[inside], minlength=self.area.size)
+        sums = np.bincount(which[inside], weights=elevation[inside], minlength=self.area.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.where(counts > 0, sums / counts, np.nan)
+        return Hypsometry(self.lower, self.upper, self.area, centre)
 
     @property
     def total(self) -> float:
@@ -55,7 +89,7 @@ class Hypsometry:
         hi = np.floor(elevation.max() / width) * width + width
         edges = np.arange(lo, hi + width / 2, width)
         counts, _ = np.histogram(elevation, bins=edges)
-        return cls(edges[:-1], edges[1:], counts * cell_area)
+        return cls(edges[:-1], edges[1:], counts * cell_area).with_centres(elevation)
 
 
 @dataclass(frozen=True)
