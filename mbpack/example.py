@@ -105,6 +105,9 @@ and yearly, ``point_sd``, ``point_winter_sd``); ``truth_points.csv``
 densities a glaciologist would use, so that the readings imply them (Kaser
 et al. 2003):
 
+* first reading of a stake drilled in old firn: the firn's depth to the
+  ice as its ``snow_depth`` (the drill meets the ice), so that the firn a
+  stake melts through is counted at the firn's density;
 * end of winter: snow depth ``d_w`` with ``SWE(d_w) = b_w`` through the
   nearest (horizontally) winter pit of that year, exposure ``h_0 - d_w``;
   a winter reading is missed with probability ``missed_reading``;
@@ -1529,9 +1532,15 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], _Truth]:
             )  # fmt: skip
             h0 = exposure[sid]
             if year == YEARS[0]:
-                readings.append(
-                    {"stake_id": sid, "date": begin, "exposure": h0, "surface": surface_of[sid]}
-                )
+                first_row = {
+                    "stake_id": sid,
+                    "date": begin,
+                    "exposure": h0,
+                    "surface": surface_of[sid],
+                }
+                if store[sid]:  # drilled through the firn: its depth to the ice is known
+                    first_row["snow_depth"] = round(sum(t for t, _ in store[sid]), 2)
+                readings.append(first_row)
             d_w = round(snow_depth(b_w, x, y, "winter"), 2)
             if not missed:
                 readings.append(
