@@ -292,3 +292,20 @@ def test_lower_regions_read_back_as_classic_codes(tmp_path: Path) -> None:
         back = wgms.read_wgms(tmp_path / region)["glacier"]
         got = back["gtng_region"].iloc[0] if hasattr(back, "iloc") else back["gtng_region"]
         assert got == (region if region == "ASC" else "ANT")
+
+
+def test_lower_tables_and_columns_are_the_real_release_s() -> None:
+    """mbpack's 2025+ tables are files of the real 2026-02-10 release; ``mass_balance`` has its
+    header, column for column; ``mass_balance_point`` its columns (integer ``id`` per row,
+    the station's name in ``original_id``)."""
+    real = json.loads((DATA / "wgms-fog-2026-02-10" / "columns.json").read_text("utf-8"))
+    assert {f"data/{t}.csv" for t in wgms.LOWER} <= set(real["files"])
+    assert wgms.columns("lower", "mass_balance") == real["mass_balance"]
+    assert set(wgms.columns("lower", "mass_balance_point")) == set(
+        real["mass_balance_point (as a set)"]
+    )
+    point = {f["name"]: f for f in wgms.load("lower", "mass_balance_point")["fields"]}
+    assert (point["id"]["type"], point["original_id"]["type"]) == ("integer", "string")
+    tables = submission.wgms_tables(small(), "lower")["mass_balance_point"]
+    assert tables["id"].is_unique and tables["id"].dtype == "Int64"
+    assert set(tables["original_id"]) <= set(small().tables["point_balance"]["point_id"])

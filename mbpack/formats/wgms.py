@@ -18,14 +18,22 @@ Vocabulary kept here, in one place, with tests that the schemas agree:
 :data:`UPPER_DATE_PATTERN`, :data:`NAME_PATTERN`, :data:`UPPER_CODES`,
 :data:`ELA_POSITION` and :data:`LOWER_ENUMS`.  The lower generation's
 enumerations of ``ela_position``, ``method`` and ``time_system`` were not
-confirmed from a primary WGMS source (see :data:`LOWER_ENUMS`).
+confirmed from a primary WGMS source (see :data:`LOWER_ENUMS`); its ``gtng_region`` values
+and the columns of ``mass_balance`` and ``mass_balance_point`` are those of a real release
+(tests/data/wgms-fog-2026-02-10).  The upper generation's required fields, types,
+enumerations and lengths are WGMS's attribute definitions (FoG 2023-09 data package,
+tests/data/wgms-fog-2023-09).
 
 References
 ----------
 WGMS (2021). Fluctuations of Glaciers Database. World Glacier Monitoring
 Service, Zurich, Switzerland. doi:10.5904/wgms-fog-2021-05
+WGMS (2023). Fluctuations of Glaciers Database. World Glacier Monitoring
+Service, Zurich, Switzerland. doi:10.5904/wgms-fog-2023-09
 WGMS (2024). Fluctuations of Glaciers Database. World Glacier Monitoring
 Service, Zurich, Switzerland. doi:10.5904/wgms-fog-2024-01
+GTN-G (2017). GTN-G Glacier Regions. doi:10.5904/gtng-glacreg-2017-07
+RGI 7.0 Consortium (2023). Randolph Glacier Inventory 7.0. doi:10.5067/f6jmovy5navz
 Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and Related
 Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
 """
@@ -67,7 +75,8 @@ LOWER = ("glacier", "state", "mass_balance", "mass_balance_band", "mass_balance_
 #: the upper generation's codes (TIME_SYSTEM, ELA_PREFIX) and mbpack's point
 #: sources.  Correct them here; a test fails until the schemas agree.
 #: ``balance_code`` is documented (annual, winter, summer, index: index points are part of
-#: the release); ``gtng_region`` is :data:`GTNG_REGIONS` (number_name, ``13_central_asia``).
+#: the release); ``gtng_region`` is :data:`GTNG_LONG_CODES`, the values of a real 2026-02-10
+#: release; ``time_system`` is the classic TIME_SYSTEM (:data:`TIME_SYSTEMS`).
 LOWER_ENUMS: dict[str, list[str]] = {
     "ela_position": ["below", "above"],
     "method": ["stake", "pit", "probe", "other"],
