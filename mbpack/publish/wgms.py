@@ -196,7 +196,7 @@ def _frame(generation: Generation, table: str,
     for f in fields:
         col = frame[f["name"]].astype(object).where(frame[f["name"]].notna(), None)
         kind = f["type"]
-        if kind == "number" and _whole(rows, f["name"]):
+        if generation == "upper" and kind == "number" and _whole(rows, f["name"]):
             kind = "integer"  # mm w.e., kg m-3 rounded to whole numbers stay so (WGMS: number)
         frame[f["name"]] = col.astype(_CSV_DTYPES[kind]) if kind in _CSV_DTYPES else col
     return frame
