@@ -309,3 +309,33 @@ def test_lower_tables_and_columns_are_the_real_release_s() -> None:
     tables = submission.wgms_tables(small(), "lower")["mass_balance_point"]
     assert tables["id"].is_unique and tables["id"].dtype == "Int64"
     assert set(tables["original_id"]) <= set(small().tables["point_balance"]["point_id"])
+
+
+def test_workbook_region_codes_are_wgms_s() -> None:
+    """The glacier sheet takes the GTN-G codes WGMS enumerates: the 19 first-order codes as a
+    drop-down list, the 91 second-order codes by a pattern that matches them and nothing else
+    of the form ``AAA-NN`` (91 codes do not fit an Excel drop-down list)."""
+    import re
+
+    from mbpack.workbook import schema
+
+    fields = {f["name"]: f for f in schema.fields("glacier")}
+    regions = DEFINITIONS["GLACIER"]["GLACIER_REGION_CODE"]["constraints"]["enum"]
+    subs = DEFINITIONS["GLACIER"]["GLACIER_SUBREGION_CODE"]["constraints"]["enum"]
+    assert fields["gtng_region"]["constraints"]["enum"] == regions
+    pattern = fields["gtng_subregion"]["constraints"]["pattern"]
+    every = {f"{r}-{n:02d}" for r in regions for n in range(100)} | {"asc-04", "ASC-4", "13-02"}
+    assert {c for c in every if re.fullmatch(pattern, c)} == set(subs)
+
+
+def test_a_made_up_subregion_in_the_workbook_is_refused_at_its_cell(
+    tables: dict, tmp_path: Path
+) -> None:
+    from conftest import write
+
+    from mbpack.checks.validate import validate
+
+    tables["glacier"]["gtng_subregion"] = "ASC-10"
+    (issue,) = validate(write(tables, tmp_path / "wb.xlsx")).issues
+    assert (issue.code, issue.column, issue.value) == ("pattern", "gtng_subregion", "ASC-10")
+    assert issue.cell and issue.cell.startswith("glacier!")
