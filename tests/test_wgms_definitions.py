@@ -41,7 +41,6 @@ DIFFERENCES = {
     # names; only control characters and formula-like leading characters are warned about
     **{(f, "pattern"): "free text" for f in ("NAME", "GEN_LOCATION", "SPEC_LOCATION", "REMARKS",
                                             "INVESTIGATOR", "SPONS_AGENCY", "REFERENCE", "PSFG_ID")},
-    ("POLITICAL_UNIT", "enum"): "checked as two capitals (pattern), the ISO list is not carried",
     ("YEAR", "maximum"): "the release's own last year (2023); mbpack reads later releases",
     ("PSFG_ID", "minLength"): "free text in mbpack", ("PSFG_ID", "maxLength"): "free text in mbpack",
     # the id patterns fix the length; mbpack's engines check maxLength, not minLength
@@ -339,3 +338,21 @@ def test_a_made_up_subregion_in_the_workbook_is_refused_at_its_cell(
     (issue,) = validate(write(tables, tmp_path / "wb.xlsx")).issues
     assert (issue.code, issue.column, issue.value) == ("pattern", "gtng_subregion", "ASC-10")
     assert issue.cell and issue.cell.startswith("glacier!")
+
+
+def test_every_country_code_of_the_definition_and_no_other(tmp_path: Path) -> None:
+    """A-GLACIER POLITICAL_UNIT: the 249 ISO 3166 codes WGMS lists pass; ``XX`` (two capitals,
+    not a country) is not-in-enum; ``CHN`` fails the two-capital shape and is reported once,
+    as a pattern; ``99`` is a sentinel (test_fog)."""
+    codes = DEFINITIONS["GLACIER"]["POLITICAL_UNIT"]["constraints"]["enum"]
+    path = _glaciers(tmp_path, ["CEU"] * (len(codes) + 2), ["CEU-01"] * (len(codes) + 2))
+    a = pd.read_csv(path / "A-GLACIER.csv", dtype=str, keep_default_na=False)
+    a["POLITICAL_UNIT"] = [*codes, "XX", "CHN"]
+    a.to_csv(path / "A-GLACIER.csv", index=False)
+    found = [(i.code, i.line, i.value) for i in validate_fog(path).issues]
+    assert found == [("not-in-enum", len(codes) + 2, "XX"), ("pattern", len(codes) + 3, "CHN")]
+    (issue,) = [i for i in validate_fog(path).issues if i.code == "not-in-enum"]
+    assert (
+        issue.message
+        == "POLITICAL_UNIT 'XX' is not one of the 249 values " + ", ".join(codes[:20]) + ", ... ZW"
+    )

@@ -264,6 +264,21 @@ def schema_message(code: str, **fields: Any) -> str:
     raise KeyError(f"no schema rule has the code {code!r}")
 
 
+def allowed_text(enum: list[Any], shown: int = 20) -> str:
+    """The ``allowed`` field of the ``not-in-enum`` template: the values, or for a long list
+    (region or country codes) how many there are and the first few.
+
+    >>> allowed_text(["FLO", "FXD"])
+    'FLO, FXD'
+    >>> allowed_text([f"C{i}" for i in range(30)], shown=3)
+    'the 30 values C0, C1, C2, ... C29'
+    """
+    values = [str(v) for v in enum]
+    if len(values) <= shown:
+        return ", ".join(values)
+    return f"the {len(values)} values {', '.join(values[:shown])}, ... {values[-1]}"
+
+
 def range_fields(value: Any, limit: Any, unit: str | None, *, above: bool) -> dict[str, Any]:
     """The ``out-of-range`` template's fields for a value below a minimum or above a maximum.
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from mbpack.checks.registry import (
     Rule,
+    allowed_text,
     range_fields,
     register,
     rules,
@@ -1048,7 +1049,7 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
             checks.append(pa.Check.le(hi, error=key("out-of-range", name, text)))
         if "enum" in cons:
             enum = cons["enum"]
-            text = _schema_text("not-in-enum", name, allowed=", ".join(map(str, enum)))
+            text = _schema_text("not-in-enum", name, allowed=allowed_text(enum))
             checks.append(pa.Check.isin(enum, error=key("not-in-enum", name, text)))
         if "pattern" in cons:
             pattern = cons["pattern"]

@@ -35,7 +35,7 @@ import pandas as pd
 
 from mbpack.checks import fog_rules as fr
 from mbpack.checks.fog_rules import VIEWS, Bands, FogTest, Rows
-from mbpack.checks.registry import Rule, range_fields, schema_message, severity
+from mbpack.checks.registry import Rule, allowed_text, range_fields, schema_message, severity
 from mbpack.errors import UnreadableWorkbook
 from mbpack.formats import wgms
 from mbpack.issues import Issue, Report, SheetSummary
@@ -265,9 +265,17 @@ def check_schema(
                                                            expected="a date YYYY-MM-DD"), col)  # fmt: skip
             parsed[name] = when
         if "enum" in cons:
-            issues.add(present & ~col.isin(cons["enum"]).to_numpy(), "not-in-enum", name,
-                       lambda i, v, e=cons["enum"], n=name: schema_message(
-                           "not-in-enum", column=n, value=v, allowed=", ".join(map(str, e))), col)  # fmt: skip
+            # a cell that fails the field's pattern too is reported once, by the pattern (or as
+            # a sentinel: POLITICAL_UNIT 99)
+            shaped = (
+                col.str.fullmatch(cons["pattern"]).fillna(True).astype(bool).to_numpy()
+                if "pattern" in cons
+                else True
+            )
+            allowed = allowed_text(cons["enum"])
+            issues.add(present & shaped & ~col.isin(cons["enum"]).to_numpy(), "not-in-enum", name,
+                       lambda i, v, a=allowed, n=name: schema_message(
+                           "not-in-enum", column=n, value=v, allowed=a), col)  # fmt: skip
         if name in wgms.UPPER_DATE_FIELDS and kind == "string":
             _field_rules(issues, name, {"cell": col}, cons, fr.date_invalid, fr.date_unknown_00)
         elif "pattern" in cons:
