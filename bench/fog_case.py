@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-WORK = Path(__file__).resolve().parent / "_work" / "fog"
+#: Cached releases, by the version of the generator (v2: GTN-G region codes, required by WGMS):
+#: a release cached by an older generator is not reused.
+WORK = Path(__file__).resolve().parent / "_work" / "fog-v2"
 GLACIERS, YEARS, BANDS, POINTS = 5000, 12, 5, 500_000
 FAULTS_PER_KIND = 10
 
