@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-WORK = Path(__file__).resolve().parent / "_work" / "fog"
+#: Cached releases, by the version of the generator (v2: GTN-G region codes, required by WGMS):
+#: a release cached by an older generator is not reused.
+WORK = Path(__file__).resolve().parent / "_work" / "fog-v2"
 GLACIERS, YEARS, BANDS, POINTS = 5000, 12, 5, 500_000
 FAULTS_PER_KIND = 10
 
@@ -35,9 +37,12 @@ def _release(glaciers: int, points_total: int, seed: int = 7) -> dict[str, pd.Da
     names = np.array([kinds[i % len(kinds)].format(i=i) for i in gid])
     country = rng.choice(["CH", "AT", "NO", "CN", "US", "CA"], glaciers)
     zmin = rng.integers(20, 60, glaciers) * 50
+    # GTN-G region and subregion: required by WGMS (FoG 2023-09 attribute definitions)
+    region = rng.choice(["CEU-01", "ASC-04", "WNA-01", "SCA-01", "SAN-02", "ANT-31"], glaciers)
     a = pd.DataFrame({"POLITICAL_UNIT": country, "NAME": names, "WGMS_ID": gid,
                       "LATITUDE": np.round(rng.uniform(-60, 75, glaciers), 4),
-                      "LONGITUDE": np.round(rng.uniform(-150, 150, glaciers), 4)})  # fmt: skip
+                      "LONGITUDE": np.round(rng.uniform(-150, 150, glaciers), 4),
+                      "GLACIER_REGION_CODE": [r[:3] for r in region], "GLACIER_SUBREGION_CODE": region})  # fmt: skip
     gy = pd.DataFrame(
         {
             "g": np.repeat(np.arange(glaciers), YEARS),
@@ -100,6 +105,8 @@ def _release(glaciers: int, points_total: int, seed: int = 7) -> dict[str, pd.Da
 
 
 def _lower(upper: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    from mbpack.formats.wgms import gtng_long_code
+
     a, e, ee, eee = (
         upper[k]
         for k in (
@@ -111,7 +118,8 @@ def _lower(upper: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     )
     iso = lambda s: s.str[:4] + "-" + s.str[4:6] + "-" + s.str[6:]  # noqa: E731
     glacier = pd.DataFrame({"id": a["WGMS_ID"], "country": a["POLITICAL_UNIT"], "short_name": a["NAME"],
-                            "latitude": a["LATITUDE"], "longitude": a["LONGITUDE"]})  # fmt: skip
+                            "latitude": a["LATITUDE"], "longitude": a["LONGITUDE"],
+                            "gtng_region": [gtng_long_code(None, s) for s in a["GLACIER_SUBREGION_CODE"]]})  # fmt: skip
     wide = ee[ee["LOWER_BOUND"] == 9999].reset_index(drop=True)
     mb = pd.DataFrame({"country": e["POLITICAL_UNIT"], "glacier_name": e["NAME"], "glacier_id": e["WGMS_ID"],
                        "year": e["YEAR"], "time_system": e["TIME_SYSTEM"], "begin_date": iso(e["BEGIN_PERIOD"]),

@@ -92,11 +92,15 @@ def rules_markdown() -> str:
         "",
         "## Table Schema constraints",
         "",
-        "| code | severity | applies to | rule |",
-        "|---|---|---|---|",
+        "The message of each is its template below, the same for a workbook cell and a FoG cell;",
+        "the issue names the file, the sheet or table, the row and the column.",
+        "",
+        "| code | severity | applies to | rule | message |",
+        "|---|---|---|---|---|",
     ]
     for r in registry.rules("schema"):
-        out.append(f"| `{r.code}` | {r.severity} | {', '.join(r.tables)} | {cell(r.description)} |")
+        out.append(f"| `{r.code}` | {r.severity} | {', '.join(r.tables)} | {cell(r.description)} | "
+                   f"`{r.message}` |")  # fmt: skip
     out += [
         "",
         "## Workbook rules",

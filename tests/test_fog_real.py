@@ -65,6 +65,9 @@ def test_names_wgms_uses_and_shared_names_are_silent(tmp_path: Path) -> None:
         "NAME": ["UPSALA + CONO", "PARLUNG ZANGBO: NO. 04", "UNNAMED (4*8ABB2)", "UNNAMED (4*8ABB2)", "Glaciar Echaurren Norte"],
         "WGMS_ID": ["1", "2", "3", "4", "5"],
         "LATITUDE": ["-49.9", "29.2", "30.1", "30.2", "-33.6"], "LONGITUDE": ["-73.3", "96.9", "90.1", "90.2", "-70.1"],
+        # required by WGMS (FoG 2023-09): valid GTN-G codes (first order by location; this test is on names)
+        "GLACIER_REGION_CODE": ["SAN", "ASC", "ASC", "ASC", "SAN"],
+        "GLACIER_SUBREGION_CODE": ["SAN-02", "ASC-09", "ASC-09", "ASC-09", "SAN-01"],
     })  # fmt: skip
     out = tmp_path / "a"
     out.mkdir()
@@ -77,7 +80,8 @@ def test_name_differing_between_tables_is_a_warning(tmp_path: Path) -> None:
     ee = pd.read_csv(path / "EE-MASS_BALANCE.csv", dtype=str)
     pd.DataFrame({"POLITICAL_UNIT": ["CN", "CN"], "NAME": ["URUMQI NO. 1 EAST", "URUMQI GLACIER NO. 1 W-BRANCH"],
                   "WGMS_ID": ["1511", "1512"], "LATITUDE": ["43.1", "43.1"],
-                  "LONGITUDE": ["86.8", "86.8"]}).to_csv(path / "A-GLACIER.csv", index=False)  # fmt: skip
+                  "LONGITUDE": ["86.8", "86.8"], "GLACIER_REGION_CODE": ["ASC", "ASC"],
+                  "GLACIER_SUBREGION_CODE": ["ASC-04", "ASC-04"]}).to_csv(path / "A-GLACIER.csv", index=False)  # fmt: skip
     report = validate_fog(path)
     mismatch = [i for i in report.issues if i.code == "name-mismatch"]
     assert mismatch and {i.severity for i in mismatch} == {"warning"}

@@ -199,3 +199,44 @@ def test_flagged_ela_message_names_the_flag_column_of_its_generation(tmp_path: P
         assert issue.message == (
             f"ELA {ela} m with {flag} should be the glacier's lowest or highest elevation"
         )
+
+
+@pytest.mark.parametrize(
+    ("sheet", "field", "bad", "table", "column", "fog_bad", "code", "workbook_text", "fog_text"),
+    [
+        ("balance_years", "time_system", "XYZ", "E-MASS_BALANCE_OVERVIEW", "TIME_SYSTEM", "XYZ", "not-in-enum",
+         "time_system 'XYZ' is not one of FLO, FXD, STR, COM, OTH",
+         "TIME_SYSTEM 'XYZ' is not one of FLO, FXD, STR, COM, OTH"),
+        ("snow_pits", "density", 30.0, "EEE-MASS_BALANCE_POINT", "DENSITY", "0", "out-of-range",
+         "density 30 kg m-3 is below the minimum 50 kg m-3", "DENSITY 0 kg m-3 is below the minimum 1 kg m-3"),
+        ("glacier", "spec_location", "K" * 31, "A-GLACIER", "SPEC_LOCATION", "K" * 31, "too-long",
+         f"spec_location {'K' * 31!r} is longer than 30 characters",
+         f"SPEC_LOCATION {'K' * 31!r} is longer than 30 characters"),
+        ("glacier", "wgi_id", "CN5Y741C005", "AA-GLACIER_ID_LUT", "WGI_ID", "CN5Y741C005", "pattern",
+         "wgi_id 'CN5Y741C005' does not match the pattern ^[A-Z0-9]{12}$",
+         "WGI_ID 'CN5Y741C005' does not match the pattern ^[A-Z]{2}[1-7][0-9A-Z]{9}$"),
+    ],
+)  # fmt: skip
+def test_a_schema_fault_has_the_same_words_in_a_workbook_and_a_fog_table(
+    tables: dict[str, Any], tmp_path: Path, sheet: str, field: str, bad: Any, table: str, column: str,
+    fog_bad: str, code: str, workbook_text: str, fog_text: str,
+) -> None:  # fmt: skip
+    """One constraint, two engines: both messages are the registry's template of the code
+    (``registry.schema_message``), written out by hand here; the issue names the cell."""
+    if isinstance(tables[sheet], dict):
+        tables[sheet][field] = bad
+    else:
+        tables[sheet][0][field] = bad
+    (wb,) = [i for i in validate(write(tables, tmp_path / "wb.xlsx")).issues if i.code == code]
+    assert (wb.message, wb.column, wb.severity) == (workbook_text, field, "error")
+    assert wb.cell and wb.cell.startswith(f"{sheet}!")
+    path = release(tmp_path, "upper")
+    edit(path / f"{table}.csv", set_cell(0, column, fog_bad))
+    (fog,) = [i for i in validate_fog(path).issues if i.code == code]
+    assert (fog.message, fog.column, fog.line, fog.sheet) == (fog_text, column, 2, table)
+    assert fog.file and fog.file.endswith(f"{table}.csv")
+    template = registry.rules("schema")
+    (rule,) = [r for r in template if r.code == code]
+    assert {"column", "value"} <= set(
+        registry.template_fields(rule.message)
+    ) or code == "missing-value"

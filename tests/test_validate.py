@@ -413,7 +413,7 @@ def test_messages_name_the_value(tables: Tables, tmp_path: Path) -> None:
     tables["stake_readings"][0]["stake_id"] = "S9"
     report = run(tables, tmp_path)
     messages = {i.code: i.message for i in report.issues}
-    assert messages["out-of-range"] == "30 kg m-3 is below the minimum 50 kg m-3"
+    assert messages["out-of-range"] == "density 30 kg m-3 is below the minimum 50 kg m-3"
     assert messages["unknown-stake"] == "stake 'S9' is not in the stakes sheet"
 
 

@@ -37,7 +37,8 @@ def small() -> Workbook:
     return Workbook.from_tables({
         "glacier": {"name": "Glacier Nº 51, Kuitun", "wgms_id": 4321, "country": "CN", "latitude": 43.731,
                     "longitude": 84.391, "investigators": "A.  Person ", "wgi_id": "CN5Y741C0051",
-                    "rgi_id": "RGI60-13.45335", "spec_location": "Kuitun  River"},
+                    "rgi_id": "RGI60-13.45335", "spec_location": "Kuitun  River",
+                    "gtng_region": "ASC", "gtng_subregion": "ASC-04"},
         "balance_years": [
             {"year": 2001, "time_system": "FLO", "begin_date": "2000-08-30", "winter_end_date": "2001-05-10",
              "end_date": "2001-08-31"},
@@ -509,7 +510,7 @@ def broken(
 #: One case per check: (generation, table, frame index, column, new value, code, issue column, line).
 BROKEN = [
     ("upper", "EEE-MASS_BALANCE_POINT", 0, "POINT_BALANCE", "x", "type-error", "POINT_BALANCE", 2),
-    ("upper", "EE-MASS_BALANCE", 3, "ANNUAL_BALANCE", "-370.5", "type-error", "ANNUAL_BALANCE", 5),
+    ("upper", "E-MASS_BALANCE_OVERVIEW", 0, "MIN_SITES_ACC", "4.5", "type-error", "MIN_SITES_ACC", 2),
     ("lower", "mass_balance", 1, "begin_date", "2001-02-30", "type-error", "begin_date", 3),
     ("upper", "A-GLACIER", 0, "POLITICAL_UNIT", None, "missing-value", "POLITICAL_UNIT", 2),
     ("lower", "mass_balance_point", 2, "balance", None, "missing-value", "balance", 4),
@@ -518,7 +519,8 @@ BROKEN = [
     ("lower", "mass_balance", 1, "ela_position", "sideways", "not-in-enum", "ela_position", 3),
     ("upper", "E-MASS_BALANCE_OVERVIEW", 1, "END_PERIOD", "20029901", "date-invalid", "END_PERIOD", 3),
     ("upper", "EEE-MASS_BALANCE_POINT", 1, "TO_DATE", "2001-05-10", "date-invalid", "TO_DATE", 3),
-    ("upper", "A-GLACIER", 0, "POLITICAL_UNIT", "CHN", "pattern", "POLITICAL_UNIT", 2),
+    ("upper", "A-GLACIER", 0, "POLITICAL_UNIT", "XX", "not-in-enum", "POLITICAL_UNIT", 2),
+    ("upper", "AA-GLACIER_ID_LUT", 0, "WGI_ID", "CN5Y741C005", "pattern", "WGI_ID", 2),
     ("upper", "E-MASS_BALANCE_OVERVIEW", 0, "AAR", 120, "out-of-range", "AAR", 2),
     ("upper", "EEE-MASS_BALANCE_POINT", 3, "DENSITY", 0, "out-of-range", "DENSITY", 5),
     ("upper", "EE-MASS_BALANCE", 3, "ANNUAL_BALANCE_UNC", -5, "out-of-range", "ANNUAL_BALANCE_UNC", 5),
@@ -562,12 +564,12 @@ def test_too_long_name_and_messages() -> None:
     tables = broken("upper", "A-GLACIER", 0, "NAME", "A" * 61)
     issues = submission.validate_wgms_tables(tables, "upper")
     by_code = {i.code: i for i in issues if i.sheet == "A-GLACIER"}
-    assert by_code["too-long"].message == "NAME is longer than 60 characters"
+    assert by_code["too-long"].message == f"NAME {'A' * 61!r} is longer than 60 characters"
     assert {i.code for i in issues} == {"too-long"}  # keys are WGMS_ID: the name is no key
     tables = broken("upper", "E-MASS_BALANCE_OVERVIEW", 0, "AAR", 120)
     (issue,) = submission.validate_wgms_tables(tables, "upper")
     assert (issue.message, issue.value, issue.wgms_id, issue.year) == (
-        "AAR 120 is above 100",
+        "AAR 120 % is above the maximum 100 %",
         "120",
         4321,
         2001,
@@ -577,15 +579,21 @@ def test_too_long_name_and_messages() -> None:
 def test_header_and_unknown_tables() -> None:
     tables = submission.wgms_tables(small(), "upper")
     tables["E-MASS_BALANCE_OVERVIEW"] = tables["E-MASS_BALANCE_OVERVIEW"].drop(
-        columns="TIME_SYSTEM"
+        columns="POLITICAL_UNIT"
     )
     tables["F-FRONT_VARIATION"] = pd.DataFrame({"X": [1]})
     issues = submission.validate_wgms_tables(tables, "upper")
     assert sorted((i.code, i.sheet, i.row, i.column) for i in issues) == [
         ("header", "E-MASS_BALANCE_OVERVIEW", 1, None),
-        ("missing-column", "E-MASS_BALANCE_OVERVIEW", None, "TIME_SYSTEM"),
+        ("missing-column", "E-MASS_BALANCE_OVERVIEW", None, "POLITICAL_UNIT"),
         ("unknown-table", "F-FRONT_VARIATION", None, None),
     ]
+    # TIME_SYSTEM is optional in WGMS's definition (FoG 2023-09): without it only the header
+    tables = submission.wgms_tables(small(), "upper")
+    e = tables["E-MASS_BALANCE_OVERVIEW"]
+    tables["E-MASS_BALANCE_OVERVIEW"] = e.drop(columns="TIME_SYSTEM")
+    issues = submission.validate_wgms_tables(tables, "upper")
+    assert [(i.code, i.sheet) for i in issues] == [("header", "E-MASS_BALANCE_OVERVIEW")]
 
 
 # -------------------------------------------------------------------------------------- reading

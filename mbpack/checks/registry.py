@@ -187,26 +187,106 @@ def template_fields(message: str) -> list[str]:
 
 
 #: The Table Schema constraints, checked on every workbook sheet (by Pandera) and every FoG
-#: table (vectorised in :func:`mbpack.checks.wgms.check_schema`).
+#: table (vectorised in :func:`mbpack.checks.wgms.check_schema`), with the one message template
+#: both engines format (:func:`schema_message`): the same words for a workbook cell and a FoG
+#: cell.  The issue itself names the file, the sheet or table, the row and the column.
 _BOTH, _FOG = ("every sheet", "every FoG table"), ("every FoG table",)
 _SCHEMA = (
-    ("missing-column", _FOG, "A required column is present."),
-    ("missing-value", _BOTH, "A required field is not empty."),
+    ("missing-column", _FOG, "A required column is present.", "{table} has no column {column}"),
+    ("missing-value", _BOTH, "A required field is not empty.", "{column} is required but empty"),
     (
         "type-error",
         _FOG,
         "A value is of its field's type (a workbook cell is typed, or reported, by the reader).",
+        "{column} {value!r} is not {expected}",
     ),
-    ("out-of-range", _BOTH, "A value lies within its field's minimum and maximum."),
-    ("not-in-enum", _BOTH, "A value is one of its field's allowed values."),
-    ("pattern", _BOTH, "A text matches its field's pattern."),
-    ("too-long", _BOTH, "A text is not longer than its field's maxLength."),
-    ("duplicate-key", _BOTH, "A primary key stands once."),
+    (
+        "out-of-range",
+        _BOTH,
+        "A value lies within its field's minimum and maximum.",
+        "{column} {value}{unit} is {relation} {limit}{unit}",
+    ),
+    (
+        "not-in-enum",
+        _BOTH,
+        "A value is one of its field's allowed values.",
+        "{column} {value!r} is not one of {allowed}",
+    ),
+    (
+        "pattern",
+        _BOTH,
+        "A text matches its field's pattern.",
+        "{column} {value!r} does not match the pattern {pattern}",
+    ),
+    (
+        "too-long",
+        _BOTH,
+        "A text is not longer than its field's maxLength.",
+        "{column} {value!r} is longer than {max_length} characters",
+    ),
+    ("duplicate-key", _BOTH, "A primary key stands once.", "duplicate key {key}"),
     (
         "foreign-key",
         _FOG,
         "A foreign key exists in the table it references (workbook: `unknown-stake`).",
+        "{key} is not in {reference}",
     ),
 )
-for _code, _tables, _text in _SCHEMA:
-    register(Rule(_code, "error", "schema", _tables, None, "", _text))
+for _code, _tables, _text, _message in _SCHEMA:
+    register(Rule(_code, "error", "schema", _tables, None, _message, _text))
+
+
+def schema_message(code: str, **fields: Any) -> str:
+    """The message of a Table Schema fault: the ``schema`` rule's template with ``fields``.
+
+    Parameters
+    ----------
+    code
+        The constraint's code (``out-of-range``, ``not-in-enum`` ...).
+    **fields
+        The template's fields (:func:`template_fields` of the rule's ``message``): ``column``,
+        ``value`` and the constraint's own (``limit``, ``unit``, ``allowed``, ``pattern`` ...).
+
+    Raises
+    ------
+    KeyError
+        When no schema rule has the code.
+
+    Examples
+    --------
+    >>> schema_message("out-of-range", column="density", value=30, unit=" kg m-3",
+    ...                relation="below the minimum", limit=50)
+    'density 30 kg m-3 is below the minimum 50 kg m-3'
+    """
+    for r in REGISTRY:
+        if r.kind == "schema" and r.code == code:
+            return r.message.format(**fields)
+    raise KeyError(f"no schema rule has the code {code!r}")
+
+
+def allowed_text(enum: list[Any], shown: int = 20) -> str:
+    """The ``allowed`` field of the ``not-in-enum`` template: the values, or for a long list
+    (region or country codes) how many there are and the first few.
+
+    >>> allowed_text(["FLO", "FXD"])
+    'FLO, FXD'
+    >>> allowed_text([f"C{i}" for i in range(30)], shown=3)
+    'the 30 values C0, C1, C2, ... C29'
+    """
+    values = [str(v) for v in enum]
+    if len(values) <= shown:
+        return ", ".join(values)
+    return f"the {len(values)} values {', '.join(values[:shown])}, ... {values[-1]}"
+
+
+def range_fields(value: Any, limit: Any, unit: str | None, *, above: bool) -> dict[str, Any]:
+    """The ``out-of-range`` template's fields for a value below a minimum or above a maximum.
+
+    ``unit`` is the field's Table Schema ``unit`` (``None`` or ``"1"``: none shown).
+    """
+    return {
+        "value": value,
+        "limit": limit,
+        "unit": f" {unit}" if unit and unit != "1" else "",
+        "relation": "above the maximum" if above else "below the minimum",
+    }

@@ -17,14 +17,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mbpack.checks.registry import Rule, register, rules, template_fields
+from mbpack.checks.registry import (
+    Rule,
+    allowed_text,
+    range_fields,
+    register,
+    rules,
+    schema_message,
+    template_fields,
+)
 from mbpack.checks.registry import severity as registered_severity
 from mbpack.issues import Severity
 from mbpack.params import DEFAULT, THRESHOLDS
@@ -965,6 +973,23 @@ def _template(text: str) -> Callable[[Any], str]:
     return lambda value: text.format(v=value)
 
 
+def _schema_text(
+    code: str,
+    column: str,
+    make: Callable[[Any], dict[str, Any]] | None = None,
+    **constant: Any,
+) -> Callable[[Any], str]:
+    """A message maker for a Table Schema constraint of ``column``: the registry's template of
+    ``code`` (:func:`mbpack.checks.registry.schema_message`) with the failing value's fields
+    (``make(value)``, else just the value) and the constraint's ``constant`` ones."""
+
+    def describe(value: Any) -> str:
+        fields = make(value) if make is not None else {"value": value}
+        return schema_message(code, column=column, **fields, **constant)
+
+    return describe
+
+
 def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]:
     """Pandera schema of a sheet, derived from its Table Schema, with the sheet's rules.
 
@@ -1010,35 +1035,31 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
 
     for f in desc["fields"]:
         name, cons, unit = f["name"], f.get("constraints", {}), f.get("unit")
-        u = f" {unit}" if unit and unit != "1" else ""
         checks = []
+        # every message is the registry's template of its constraint (schema_message)
         if "minimum" in cons:
             lo = cons["minimum"]
-            text = "{v}" + u + f" is below the minimum {lo}{u}"
-            checks.append(pa.Check.ge(lo, error=key("out-of-range", name, _template(text))))
+            below = partial(range_fields, limit=lo, unit=unit, above=False)
+            text = _schema_text("out-of-range", name, below)
+            checks.append(pa.Check.ge(lo, error=key("out-of-range", name, text)))
         if "maximum" in cons:
             hi = cons["maximum"]
-            text = "{v}" + u + f" is above the maximum {hi}{u}"
-            checks.append(pa.Check.le(hi, error=key("out-of-range", name, _template(text))))
+            above = partial(range_fields, limit=hi, unit=unit, above=True)
+            text = _schema_text("out-of-range", name, above)
+            checks.append(pa.Check.le(hi, error=key("out-of-range", name, text)))
         if "enum" in cons:
             enum = cons["enum"]
-            text = "{v!r} is not one of " + ", ".join(map(str, enum))
-            checks.append(pa.Check.isin(enum, error=key("not-in-enum", name, _template(text))))
+            text = _schema_text("not-in-enum", name, allowed=allowed_text(enum))
+            checks.append(pa.Check.isin(enum, error=key("not-in-enum", name, text)))
         if "pattern" in cons:
             pattern = cons["pattern"]
-            text = "{v!r} is not a valid " + f"{name} (pattern {pattern})".replace(
-                "{", "{{"
-            ).replace("}", "}}")
-            checks.append(
-                pa.Check.str_matches(pattern, error=key("pattern", name, _template(text)))
-            )
+            text = _schema_text("pattern", name, pattern=pattern)
+            checks.append(pa.Check.str_matches(pattern, error=key("pattern", name, text)))
         if "maxLength" in cons:
             ml = cons["maxLength"]
-            text = "{v!r} is longer than " + f"{ml} characters"
-            checks.append(
-                pa.Check.str_length(max_value=ml, error=key("too-long", name, _template(text)))
-            )
-        key("missing-value", name, _template(f"{name} is required but empty"))
+            text = _schema_text("too-long", name, max_length=ml)
+            checks.append(pa.Check.str_length(max_value=ml, error=key("too-long", name, text)))
+        key("missing-value", name, _schema_text("missing-value", name))
         columns[name] = pa.Column(
             checks=checks, nullable=not cons.get("required", False), required=False
         )
@@ -1052,7 +1073,7 @@ def pandera_schema(sheet: str, ctx: Context) -> tuple[Any, dict[str, CheckInfo]]
         )
     pk = desc.get("primaryKey")
     if pk:
-        key("duplicate-key", None, _template("duplicate key"))
+        key("duplicate-key", None, lambda k: schema_message("duplicate-key", key=k))
     return pa.DataFrameSchema(
         columns, checks=frame_checks, unique=pk, report_duplicates="exclude_first", name=sheet
     ), info

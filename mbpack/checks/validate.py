@@ -156,7 +156,9 @@ def _issues(
             from mbpack.issues import plain
 
             cell_value = plain(frame.at[index, target])
-            message = f"duplicate key {', '.join(pk)} = {', '.join(str(plain(k)) for k in key)}"
+            message = meta.describe(
+                ", ".join(f"{k}={plain(v)}" for k, v in zip(pk, key, strict=True))
+            )
         elif meta.code == "missing-value":
             cell_value = None
             message = meta.describe(None)

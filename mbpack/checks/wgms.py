@@ -35,7 +35,7 @@ import pandas as pd
 
 from mbpack.checks import fog_rules as fr
 from mbpack.checks.fog_rules import VIEWS, Bands, FogTest, Rows
-from mbpack.checks.registry import Rule, severity
+from mbpack.checks.registry import Rule, allowed_text, range_fields, schema_message, severity
 from mbpack.errors import UnreadableWorkbook
 from mbpack.formats import wgms
 from mbpack.issues import Issue, Report, SheetSummary
@@ -207,17 +207,19 @@ def check_schema(
     frame = table.frame
     parsed: dict[str, pd.Series] = {}
     for field in descriptor["fields"]:
-        name, cons = field["name"], field.get("constraints", {})
+        name, cons, unit = field["name"], field.get("constraints", {}), field.get("unit")
         if name not in frame:
             if cons.get("required") and columns:
                 issues.report.add(Issue("missing-column", severity("missing-column", "schema"),
-                                        f"{table.key} has no column {name}",
+                                        schema_message("missing-column", table=table.key, column=name),
                                         sheet=table.key, column=name, file=table.file))  # fmt: skip
             continue
         col = frame[name]
         present = col.notna().to_numpy()
         if cons.get("required"):
-            issues.add(~present, "missing-value", name, f"{name} is required but empty")
+            issues.add(
+                ~present, "missing-value", name, schema_message("missing-value", column=name)
+            )
         kind = field["type"]
         if kind in ("integer", "number"):
             num = pd.to_numeric(col, errors="coerce")
@@ -239,26 +241,41 @@ def check_schema(
                 bad,
                 "type-error",
                 name,
-                lambda i, v, n=name, k=kind: (
-                    f"{v!r} is not {'an integer' if k == 'integer' else 'a number'} ({n})"
+                lambda i, v, n=name, k=kind: schema_message(
+                    "type-error",
+                    column=n,
+                    value=v,
+                    expected="an integer" if k == "integer" else "a number",
                 ),
                 col,
             )
             parsed[name] = num
             if "minimum" in cons:
                 issues.add((num < cons["minimum"]).to_numpy(), "out-of-range", name,
-                           lambda i, v, lo=cons["minimum"], n=name: f"{n} {v} is below {lo}", col)  # fmt: skip
+                           lambda i, v, lo=cons["minimum"], n=name, u=unit: schema_message(
+                               "out-of-range", column=n, **range_fields(v, lo, u, above=False)), col)  # fmt: skip
             if "maximum" in cons:
                 issues.add((num > cons["maximum"]).to_numpy(), "out-of-range", name,
-                           lambda i, v, hi=cons["maximum"], n=name: f"{n} {v} is above {hi}", col)  # fmt: skip
+                           lambda i, v, hi=cons["maximum"], n=name, u=unit: schema_message(
+                               "out-of-range", column=n, **range_fields(v, hi, u, above=True)), col)  # fmt: skip
         elif kind == "date":
             when = pd.to_datetime(col, format="%Y-%m-%d", errors="coerce")
             issues.add(present & when.isna().to_numpy(), "type-error", name,
-                       lambda i, v, n=name: f"{v!r} is not a date YYYY-MM-DD ({n})", col)  # fmt: skip
+                       lambda i, v, n=name: schema_message("type-error", column=n, value=v,
+                                                           expected="a date YYYY-MM-DD"), col)  # fmt: skip
             parsed[name] = when
         if "enum" in cons:
-            issues.add(present & ~col.isin(cons["enum"]).to_numpy(), "not-in-enum", name,
-                       lambda i, v, e=cons["enum"], n=name: f"{n} {v!r} is not one of {', '.join(e)}", col)  # fmt: skip
+            # a cell that fails the field's pattern too is reported once, by the pattern (or as
+            # a sentinel: POLITICAL_UNIT 99)
+            shaped = (
+                col.str.fullmatch(cons["pattern"]).fillna(True).astype(bool).to_numpy()
+                if "pattern" in cons
+                else True
+            )
+            allowed = allowed_text(cons["enum"])
+            issues.add(present & shaped & ~col.isin(cons["enum"]).to_numpy(), "not-in-enum", name,
+                       lambda i, v, a=allowed, n=name: schema_message(
+                           "not-in-enum", column=n, value=v, allowed=a), col)  # fmt: skip
         if name in wgms.UPPER_DATE_FIELDS and kind == "string":
             _field_rules(issues, name, {"cell": col}, cons, fr.date_invalid, fr.date_unknown_00)
         elif "pattern" in cons:
@@ -268,12 +285,14 @@ def check_schema(
                 issues, name, {"cell": col, "pattern_failed": failed}, cons, fr.text_sentinel
             )
             issues.add(failed & ~nines, "pattern", name,
-                       lambda i, v, n=name: f"{v!r} is not a valid {n}", col)  # fmt: skip
+                       lambda i, v, n=name, p=cons["pattern"]: schema_message(
+                           "pattern", column=n, value=v, pattern=p), col)  # fmt: skip
         if name in wgms.FREE_TEXT and kind == "string":
             _field_rules(issues, name, {"cell": col}, cons, fr.text_control, fr.text_formula)
         if "maxLength" in cons:
             issues.add((col.str.len() > cons["maxLength"]).fillna(False).to_numpy(), "too-long", name,
-                       lambda i, v, n=name, m=cons["maxLength"]: f"{n} is longer than {m} characters", col)  # fmt: skip
+                       lambda i, v, n=name, m=cons["maxLength"]: schema_message(
+                           "too-long", column=n, value=v, max_length=m), col)  # fmt: skip
     if keys:
         check_primary_key(table, descriptor, issues)
     return parsed
@@ -286,7 +305,8 @@ def check_primary_key(table: Table, descriptor: dict[str, Any], issues: TableIss
     if pk:
         dup = frame.duplicated(subset=pk, keep="first").to_numpy()
         issues.add(dup, "duplicate-key", pk[0],
-                   lambda i, v, pk=pk: "duplicate key " + ", ".join(f"{k}={frame[k].iloc[i]}" for k in pk))  # fmt: skip
+                   lambda i, v, pk=pk: schema_message(
+                       "duplicate-key", key=", ".join(f"{k}={frame[k].iloc[i]}" for k in pk)))  # fmt: skip
 
 
 def _field_rules(
@@ -327,8 +347,8 @@ def foreign_keys(
             right = pd.MultiIndex.from_frame(ref.frame[ref_cols].astype(str))
             missing = ~left.isin(right)
             ctx[key].add(missing, "foreign-key", cols[0],
-                         lambda i, v, c=cols, t=table, r=ref.key: f"{', '.join(str(t.frame[x].iloc[i]) for x in c)} "
-                                                                   f"is not in {r}")  # fmt: skip
+                         lambda i, v, c=cols, t=table, r=ref.key: schema_message(
+                             "foreign-key", key=", ".join(f"{x}={t.frame[x].iloc[i]}" for x in c), reference=r))  # fmt: skip
 
 
 def _upper_dates(col: pd.Series | None) -> pd.Series:

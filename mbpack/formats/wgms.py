@@ -18,14 +18,22 @@ Vocabulary kept here, in one place, with tests that the schemas agree:
 :data:`UPPER_DATE_PATTERN`, :data:`NAME_PATTERN`, :data:`UPPER_CODES`,
 :data:`ELA_POSITION` and :data:`LOWER_ENUMS`.  The lower generation's
 enumerations of ``ela_position``, ``method`` and ``time_system`` were not
-confirmed from a primary WGMS source (see :data:`LOWER_ENUMS`).
+confirmed from a primary WGMS source (see :data:`LOWER_ENUMS`); its ``gtng_region`` values
+and the columns of ``mass_balance`` and ``mass_balance_point`` are those of a real release
+(tests/data/wgms-fog-2026-02-10).  The upper generation's required fields, types,
+enumerations and lengths are WGMS's attribute definitions (FoG 2023-09 data package,
+tests/data/wgms-fog-2023-09).
 
 References
 ----------
 WGMS (2021). Fluctuations of Glaciers Database. World Glacier Monitoring
 Service, Zurich, Switzerland. doi:10.5904/wgms-fog-2021-05
+WGMS (2023). Fluctuations of Glaciers Database. World Glacier Monitoring
+Service, Zurich, Switzerland. doi:10.5904/wgms-fog-2023-09
 WGMS (2024). Fluctuations of Glaciers Database. World Glacier Monitoring
 Service, Zurich, Switzerland. doi:10.5904/wgms-fog-2024-01
+GTN-G (2017). GTN-G Glacier Regions. doi:10.5904/gtng-glacreg-2017-07
+RGI 7.0 Consortium (2023). Randolph Glacier Inventory 7.0. doi:10.5067/f6jmovy5navz
 Cogley, J. G. et al. (2011). Glossary of Glacier Mass Balance and Related
 Terms. IHP-VII Technical Documents in Hydrology No. 86, UNESCO-IHP, Paris.
 """
@@ -67,12 +75,12 @@ LOWER = ("glacier", "state", "mass_balance", "mass_balance_band", "mass_balance_
 #: the upper generation's codes (TIME_SYSTEM, ELA_PREFIX) and mbpack's point
 #: sources.  Correct them here; a test fails until the schemas agree.
 #: ``balance_code`` is documented (annual, winter, summer, index: index points are part of
-#: the release); ``gtng_region`` is :data:`GTNG_REGIONS` (number_name, ``13_central_asia``).
+#: the release); ``gtng_region`` is :data:`GTNG_LONG_CODES`, the values of a real 2026-02-10
+#: release; ``time_system`` is the classic TIME_SYSTEM (:data:`TIME_SYSTEMS`).
 LOWER_ENUMS: dict[str, list[str]] = {
     "ela_position": ["below", "above"],
     "method": ["stake", "pit", "probe", "other"],
     "balance_code": ["annual", "winter", "summer", "index"],
-    "time_system": ["FLO", "FXD", "STR", "COM", "OTH"],
 }
 #: mbpack point ``balance_code`` → upper-generation BALANCE_CODE (BA/BW/BS: used for
 #: that glacier-wide balance; IN: index point, not used).
@@ -88,11 +96,13 @@ UPPER_DATE_PATTERN = (
     r"|(?:0[13-9]|1[0-2])(?:29|30)|(?:0[13578]|1[02])31)"
     r"|(?:(?:1[6-9]|20)(?:0[48]|[2468][048]|[13579][26])|(?:16|20)00)0229)$"
 )
-#: Characters of a WGMS NAME besides capitals, digits and single spaces.
-NAME_PUNCTUATION = ".,'()/&-"
+#: Characters of a WGMS NAME besides capitals, digits and single spaces: ``- . : ( ) / ' + & , * = _``
+#: (the NAME pattern of the FoG 2023-09 data package, doi:10.5904/wgms-fog-2023-09).
+NAME_PUNCTUATION = "-.:()/'+&,*=_"
 #: Upper-generation NAME: capitals, digits and :data:`NAME_PUNCTUATION`, single spaces inside
-#: (at most 60 characters: the schema's ``maxLength``).
-NAME_PATTERN = r"^[A-Z0-9.,'()/&-]+(?: [A-Z0-9.,'()/&-]+)*$"
+#: (at most 60 characters: the schema's ``maxLength``).  What mbpack writes; the check leaves
+#: names free (real releases hold mixed case).
+NAME_PATTERN = r"^[A-Z0-9.,'()/&:+*=_-]+(?: [A-Z0-9.,'()/&:+*=_-]+)*$"
 #: Free text as mbpack writes it (:func:`clean_text`): no leading, trailing or double spaces.
 #: Not a rule of the tables: real releases hold such spaces, and free text is free.
 TEXT_PATTERN = r"^(\S+( \S+)*)?$"
@@ -119,28 +129,91 @@ SENTINELS_ALWAYS = (-9999.0, -99999.0, 99999.0)
 SENTINELS_OUT_OF_RANGE = (9999.0, -999.0)
 #: A code-like text cell (country, region code) holding a number of nines: a sentinel (``99``).
 TEXT_SENTINEL_PATTERN = r"^-?9{2,}$"
-#: GTN-G first-order glacier regions in the 2025+ ``gtng_region`` spelling, by the classic
-#: GLACIER_REGION_CODE.  Names as used in GlaMBIE and WGMS products (e.g. ``13_central_asia``,
-#: ``11_central_europe``); NOT confirmed from the 2025 release's ``datapackage.json``: correct here.
+#: GTN-G first-order glacier regions (GTN-G 2017, doi:10.5904/gtng-glacreg-2017-07): the
+#: GLACIER_REGION_CODE enumeration of WGMS's FoG 2023-09 data package (its README, section
+#: ``GLACIER``), the classic generation's vocabulary.
+GTNG_REGION_CODES = ("ACN", "ACS", "ALA", "ANT", "ASC", "ASE", "ASN", "ASW", "CAU", "CEU", "GRL", "ISL",
+                     "NZL", "RUA", "SAN", "SCA", "SJM", "TRP", "WNA")  # fmt: skip
+#: Second-order regions per first-order region (GTN-G 2017), as numbers ``ACN-01`` ...: the
+#: GLACIER_SUBREGION_CODE enumeration of the FoG 2023-09 data package (91 codes).
+_SUBREGION_NUMBERS = {
+    "ACN": range(1, 8), "ACS": range(1, 10), "ALA": range(1, 7), "ANT": (*range(1, 6), *range(11, 25), 31),
+    "ASC": range(1, 10), "ASE": range(1, 4), "ASN": range(1, 8), "ASW": range(1, 4), "CAU": (1, 2),
+    "CEU": (1, 2), "GRL": (1, 11), "ISL": (1,), "NZL": (1,), "RUA": (1, 2, 3), "SAN": (1, 2),
+    "SCA": (1, 2, 3), "SJM": (1, 2), "TRP": (1, 2, 3, 4), "WNA": range(1, 6),
+}  # fmt: skip
+GTNG_SUBREGION_CODES = tuple(
+    f"{r}-{n:02d}" for r in GTNG_REGION_CODES for n in _SUBREGION_NUMBERS[r]
+)
+#: SURVEY_PLATFORM_METHOD of B-STATE (FoG 2023-09 data package): platform (t terrestrial, a
+#: airborne, s spaceborne, c combined, x unknown) then method (R reconstructed, M maps, G ground
+#: survey, P photogrammetry, L laser, Z radar, C combined, X unknown), 40 codes.
+SURVEY_PLATFORM_METHODS = tuple(p + m for p in "tasc" + "x" for m in "RMGPLZCX")
+#: TIME_SYSTEM of the overview table (FoG 2023-09 data package): floating-date, fixed-date,
+#: stratigraphic, combined, other.
+TIME_SYSTEMS = ("FLO", "FXD", "STR", "COM", "OTH")
+#: ``gtng_region`` of the 2025+ generation: the long codes of the 20 first-order regions of
+#: RGI 7.0 (``01_alaska`` ... ``20_antarctic_mainland``), as they stand in a real 2025+
+#: release's ``data/glacier.csv`` (DOI-WGMS-FoG-2026-02-10: all 20 values occur; see
+#: tests/data/README.md, ``wgms-2026``).  RGI 7.0 split GTN-G 2017's region 19 (ANT, Antarctic
+#: and Subantarctic) in two: the former subregion 19-31 (ANT-31, the Antarctic ice sheet) is
+#: region 20, the other ANT subregions stay in 19 (RGI 7.0 user guide, region 19).
+GTNG_LONG_CODES = (
+    "01_alaska", "02_western_canada_usa", "03_arctic_canada_north", "04_arctic_canada_south",
+    "05_greenland_periphery", "06_iceland", "07_svalbard_jan_mayen", "08_scandinavia", "09_russian_arctic",
+    "10_north_asia", "11_central_europe", "12_caucasus_middle_east", "13_central_asia", "14_south_asia_west",
+    "15_south_asia_east", "16_low_latitudes", "17_southern_andes", "18_new_zealand",
+    "19_subantarctic_antarctic_islands", "20_antarctic_mainland",
+)  # fmt: skip
+#: The 2025+ ``gtng_region`` of each classic GLACIER_REGION_CODE (ANT: see
+#: :func:`gtng_long_code`, which reads the subregion).
 GTNG_REGIONS: dict[str, str] = {
-    "ALA": "1_alaska", "WNA": "2_western_canada_us", "ACN": "3_arctic_canada_north",
-    "ACS": "4_arctic_canada_south", "GRL": "5_greenland_periphery", "ISL": "6_iceland",
-    "SJM": "7_svalbard", "SCA": "8_scandinavia", "RUA": "9_russian_arctic", "ASN": "10_north_asia",
+    "ALA": "01_alaska", "WNA": "02_western_canada_usa", "ACN": "03_arctic_canada_north",
+    "ACS": "04_arctic_canada_south", "GRL": "05_greenland_periphery", "ISL": "06_iceland",
+    "SJM": "07_svalbard_jan_mayen", "SCA": "08_scandinavia", "RUA": "09_russian_arctic", "ASN": "10_north_asia",
     "CEU": "11_central_europe", "CAU": "12_caucasus_middle_east", "ASC": "13_central_asia",
     "ASW": "14_south_asia_west", "ASE": "15_south_asia_east", "TRP": "16_low_latitudes",
-    "SAN": "17_southern_andes", "NZL": "18_new_zealand", "ANT": "19_antarctic_and_subantarctic",
+    "SAN": "17_southern_andes", "NZL": "18_new_zealand", "ANT": "19_subantarctic_antarctic_islands",
 }  # fmt: skip
-LOWER_ENUMS["gtng_region"] = list(GTNG_REGIONS.values())
+
+
+def gtng_long_code(region: str | None, subregion: str | None = None) -> str | None:
+    """The 2025+ ``gtng_region`` of classic GTN-G codes (``ASC``, ``ASC-04`` → ``13_central_asia``).
+
+    ``ANT-31`` (the Antarctic ice sheet) is ``20_antarctic_mainland``, every other ANT
+    subregion ``19_subantarctic_antarctic_islands``; a value already in
+    :data:`GTNG_LONG_CODES` is kept; ``None`` for an unknown or missing code.
+
+    >>> gtng_long_code("ASC", "ASC-04")
+    '13_central_asia'
+    >>> gtng_long_code(None, "ANT-31")
+    '20_antarctic_mainland'
+    """
+    for code in (region, subregion):
+        if code in GTNG_LONG_CODES:
+            return code
+    sub = str(subregion).upper() if subregion else None
+    if sub == "ANT-31":
+        return GTNG_LONG_CODES[19]
+    first = str(region).upper()[:3] if region else (sub[:3] if sub else None)
+    return GTNG_REGIONS.get(first) if first else None
+
+
+LOWER_ENUMS["gtng_region"] = list(GTNG_LONG_CODES)
+LOWER_ENUMS["time_system"] = list(TIME_SYSTEMS)
 #: Temporary WGMS ids of a new glacier's submission: ``900000`` to ``999999`` (mbpack's
 #: convention, inside WGMS_ID's range; WGMS replaces it when it assigns the glacier's id).
 TEMPORARY_ID_RANGE = (900000, 999999)
 #: Where each table's file goes inside the folder :func:`write_wgms` writes.
 FILE_NAME = {**{t: f"{t}.csv" for t in UPPER}, **{t: f"data/{t}.csv" for t in LOWER}}
 
-#: Latin letters NFKD does not reduce to ASCII, and typographic punctuation, with their
-#: usual transliteration (applied before NFKD).
+#: Latin letters WGMS spells out (FoG 2023-09 data package, NAME: Å → AA, Æ → AE, Ä → AE,
+#: ð → D, Ø → OE, œ → OE, Ö → OE, ß → SS, þ → TH, Ü → UE; other accents are dropped), letters
+#: NFKD does not reduce to ASCII, and typographic punctuation, with their usual transliteration
+#: (applied before NFKD).
 _TRANSLITERATION = str.maketrans({
-    "ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
+    "Å": "AA", "å": "aa", "Ä": "AE", "ä": "ae", "Ö": "OE", "ö": "oe", "Ü": "UE", "ü": "ue",
+    "ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Ø": "OE", "ø": "oe", "Œ": "OE", "œ": "oe",
     "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th",
     "ı": "i", "Ħ": "H", "ħ": "h", "Ŋ": "NG", "ŋ": "ng", "ĸ": "q",
     "‘": "'", "’": "'", "ʼ": "'", "´": "'", "‐": "-", "‑": "-", "–": "-", "—": "-",
@@ -177,10 +250,11 @@ def unit_factor(generation: Generation, table: str, column: str, canonical: str)
 
 
 def transliterate(name: str) -> str:
-    """A glacier name in WGMS capitals: ASCII letters, digits, ``.,'()/&-``, single spaces.
+    """A glacier name in WGMS capitals: ASCII letters, digits, :data:`NAME_PUNCTUATION`, single spaces.
 
-    Accents are dropped (Unicode NFKD), Latin letters without a decomposition
-    (ß, Ø, Æ, Ł ...) are spelled out, other punctuation becomes a space.
+    WGMS's rules (FoG 2023-09 data package, NAME): Å Æ Ä Ø Œ Ö Ü ß þ ð spelled out (AA, AE,
+    AE, OE, OE, OE, UE, SS, TH, D), other accents dropped (Unicode NFKD); Latin letters
+    without a decomposition (Ł ...) are spelled out, other punctuation becomes a space.
 
     Raises
     ------
@@ -193,9 +267,11 @@ def transliterate(name: str) -> str:
     >>> transliterate("Glacier No. 51, Kuitun  River")
     'GLACIER NO. 51, KUITUN RIVER'
     >>> transliterate("Grosser Aletschgletscher (Märjelen)")
-    'GROSSER ALETSCHGLETSCHER (MARJELEN)'
+    'GROSSER ALETSCHGLETSCHER (MAERJELEN)'
     >>> transliterate("Østre Memurubre")
-    'OSTRE MEMURUBRE'
+    'OESTRE MEMURUBRE'
+    >>> transliterate("Glaciar Upsala + Cono")
+    'GLACIAR UPSALA + CONO'
     """
     text = unicodedata.normalize("NFKD", str(name).translate(_TRANSLITERATION))
     out, lost = [], []
@@ -762,6 +838,8 @@ def _read_lower(frames: dict[str, pd.DataFrame], wgms_id: int | None, where: str
     if g is not None and len(g):
         row = g.iloc[0].to_dict()
         region = _text(row.get("gtng_region"))
+        if region == GTNG_LONG_CODES[19]:  # 20_antarctic_mainland: GTN-G 2017 ANT-31
+            region = "ANT-31"
         region = {v: k for k, v in GTNG_REGIONS.items()}.get(region or "", region)
         sub = region is not None and re.fullmatch(r"[A-Z]{3}-\d{2}", region) is not None
         glacier = {

@@ -23,7 +23,6 @@ from mbpack.formats.wgms import (
     ELA_POSITION,
     FILE_NAME,
     GLACIER_WIDE,
-    GTNG_REGIONS,
     LOWER,
     TEMPORARY_ID_RANGE,
     UPPER,
@@ -31,6 +30,7 @@ from mbpack.formats.wgms import (
     Generation,
     clean_text,
     columns,
+    gtng_long_code,
     load,
     temporary_wgms_id,
     transliterate,
@@ -195,8 +195,19 @@ def _frame(generation: Generation, table: str,
     frame = pd.DataFrame(rows, columns=[f["name"] for f in fields])
     for f in fields:
         col = frame[f["name"]].astype(object).where(frame[f["name"]].notna(), None)
-        frame[f["name"]] = col.astype(_CSV_DTYPES[f["type"]]) if f["type"] in _CSV_DTYPES else col
+        kind = f["type"]
+        if generation == "upper" and kind == "number" and _whole(rows, f["name"]):
+            kind = "integer"  # mm w.e., kg m-3 rounded to whole numbers stay so (WGMS: number)
+        frame[f["name"]] = col.astype(_CSV_DTYPES[kind]) if kind in _CSV_DTYPES else col
     return frame
+
+
+def _whole(rows: list[dict[str, Any]] | dict[str, list[Any]], name: str) -> bool:
+    """Whether every value given for column ``name`` is a Python or numpy integer (as
+    :func:`_value` rounds to without ``digits``), with at least one value."""
+    values = rows.get(name, []) if isinstance(rows, dict) else [r.get(name) for r in rows]
+    given = [v for v in values if v is not None]
+    return bool(given) and all(isinstance(v, int | np.integer) for v in given)
 
 
 def _value(value: Any, divide: float = 1.0, digits: int | None = None) -> Any:
@@ -440,15 +451,13 @@ def _lower(g: dict[str, Any], gb: pd.DataFrame, bands: pd.DataFrame, points: pd.
 def _gtng_region(g: dict[str, Any]) -> str | None:
     """The 2025+ ``gtng_region`` (``13_central_asia``) of the glacier sheet's ``ASC``/``ASC-04`` codes.
 
-    A value already in that vocabulary is kept; an unknown code is written as given (the
+    :func:`mbpack.formats.wgms.gtng_long_code`; an unknown code is written as given (the
     checks then name it).
     """
-    code = g.get("gtng_region") or (
-        str(g["gtng_subregion"])[:3] if g.get("gtng_subregion") else None
-    )
-    if code is None:
+    region, sub = g.get("gtng_region"), g.get("gtng_subregion")
+    if not region and not sub:
         return None
-    return GTNG_REGIONS.get(str(code)[:3].upper(), str(code))
+    return gtng_long_code(region, sub) or str(region or sub)
 
 
 def _iso(value: Any) -> str | None:
