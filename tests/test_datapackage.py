@@ -19,6 +19,7 @@ from test_metadata import publication_workbook, stand_in_results
 
 from mbpack.errors import MbpackError
 from mbpack.escape import neutralise
+from mbpack.formats import datapackage
 from mbpack.formats.datapackage import (
     datapackage_descriptor,
     export_tables,
@@ -28,6 +29,7 @@ from mbpack.formats.datapackage import (
     write_descriptor,
 )
 from mbpack.formats.importers import import_glamos
+from mbpack.params import Buffers
 from mbpack.publish import metadata
 from mbpack.workbook import Workbook, schema
 
@@ -379,8 +381,9 @@ def test_csv_writer_gives_pandas_bytes_without_pandas(
     write_csv(frame, tmp_path / "t.csv", neutralised)
     monkeypatch.undo()
     assert (tmp_path / "t.csv").read_bytes() == expected
-    # and the rows of a large table are joined in blocks without losing a row at a seam
-    big = pd.concat([frame] * 20_000, ignore_index=True)
+    # rows are joined a block at a time: blocks of 5 rows, seams everywhere, nothing lost
+    monkeypatch.setattr(datapackage, "BUFFERS", Buffers(csv_block_rows=5))
+    big = pd.concat([frame] * 3, ignore_index=True)
     write_csv(big, tmp_path / "big.csv", neutralised)
     assert (tmp_path / "big.csv").read_bytes() == pandas_csv(big, neutralised)
 

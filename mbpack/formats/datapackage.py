@@ -44,6 +44,7 @@ import pandas as pd
 
 from mbpack.errors import MbpackError
 from mbpack.escape import neutralise, restore
+from mbpack.params import BUFFERS
 from mbpack.workbook import schema
 from mbpack.workbook.model import DTYPES, Workbook, conform
 
@@ -121,14 +122,11 @@ def write_csv(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
         return
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.write(",".join(_csv_quoted(str(c)) for c in frame.columns) + "\r\n")
-        for start in range(0, len(frame), _CSV_BLOCK):
-            stop = min(start + _CSV_BLOCK, len(frame))
+        step = BUFFERS.csv_block_rows
+        for start in range(0, len(frame), step):
+            stop = min(start + step, len(frame))
             block = [texts[codes[start:stop]].tolist() for codes, texts in cells]
             out.write("\r\n".join(map(",".join, zip(*block, strict=True))) + "\r\n")
-
-
-#: Rows joined into one string at a time by :func:`write_csv` (bounds its memory).
-_CSV_BLOCK = 100_000
 
 
 def _write_csv_pandas(frame: pd.DataFrame, path: Path, neutralised: set[str]) -> None:
