@@ -1585,7 +1585,7 @@ def winter_sites(points: pd.DataFrame, params: Parameters = DEFAULT) -> pd.DataF
 
     if points.empty:
         return points
-    out = points.copy()
+    out = points.copy(deep=False)  # copy-on-write: the columns changed are copied, not all
     drop: list[Any] = []
     rank = {"stake": 0, "pit": 1, "probe": 2}
     winter = out[(out["balance_code"] == "winter") & out["x"].notna() & out["y"].notna()]
@@ -1626,7 +1626,7 @@ def winter_sites(points: pd.DataFrame, params: Parameters = DEFAULT) -> pd.DataF
             old = out.at[anchor, "remarks"]
             out.at[anchor, "remarks"] = f"{old}; {note}" if isinstance(old, str) and old else note
             drop += joined
-    return out.drop(index=drop).reset_index(drop=True)
+    return (out.drop(index=drop) if drop else out).reset_index(drop=True)
 
 
 def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
@@ -1660,9 +1660,13 @@ def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     issues = issues + pit_issues + probe_issues
     index = _index_balances(wb, params, readings)
     frames = [f for f in (stakes, index, pits, probes) if not f.empty]
+    del stakes, index, pits, probes  # a million index balances: one copy at a time
     if not frames:
         return _frame([]), issues
-    out = winter_sites(pd.concat(frames, ignore_index=True), params)
+    joined = pd.concat(frames, ignore_index=True)
+    frames.clear()
+    out = winter_sites(joined, params)
+    del joined
     out = out.sort_values(
         ["year", "balance_code", "point_id", "from_date"], kind="stable"
     ).reset_index(drop=True)
