@@ -507,6 +507,26 @@ class Serve:
     result_count: int = 50
 
 
+@dataclass(frozen=True)
+class Buffers:
+    """How much of a large sheet or table is held at once while it is read or written; they
+    bound memory, never change a value read or a byte written.
+
+    Attributes
+    ----------
+    scan_block_bytes
+        Decompressed sheet XML searched at a time for formulas, error cells and repeated
+        rows (:func:`mbpack.workbook.reader.scan_sheet`) [bytes]. 4 MiB: the XML of a
+        million-row sheet is about 300 MB, which held whole sat on top of the cells read.
+    csv_block_rows
+        Rows of a table joined into text at a time by the CSV export
+        (:func:`mbpack.formats.datapackage.write_csv`) [1]. 100 000: some 10 MB of text.
+    """
+
+    scan_block_bytes: int = 4 * 1024**2
+    csv_block_rows: int = 100_000
+
+
 #: The documented thresholds of the checks and limits of the reader.
 THRESHOLDS = Thresholds()
 FOG_CHECKS = FogChecks()
@@ -514,3 +534,4 @@ FILE_LIMITS = FileLimits()
 BATCH = Batch()
 STATION = StationMapping()
 SERVE = Serve()
+BUFFERS = Buffers()

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,14 +18,18 @@ from hypothesis import strategies as st
 from test_metadata import publication_workbook, stand_in_results
 
 from mbpack.errors import MbpackError
+from mbpack.escape import neutralise
+from mbpack.formats import datapackage
 from mbpack.formats.datapackage import (
     datapackage_descriptor,
     export_tables,
     free_text,
     read_package,
+    write_csv,
     write_descriptor,
 )
 from mbpack.formats.importers import import_glamos
+from mbpack.params import Buffers
 from mbpack.publish import metadata
 from mbpack.workbook import Workbook, schema
 
@@ -315,3 +320,106 @@ def test_a_csv_saved_in_another_encoding_is_refused_by_name(tmp_path: Path) -> N
     stakes.write_bytes(stakes.read_bytes().replace(b"S1,", "S1é,".encode("cp1252")))
     with pytest.raises(MbpackError, match=r"stakes\.csv: not UTF-8 \(byte \d+: b'\\xe9'\)"):
         read_package(tmp_path, [])
+
+
+# ------------------------------------------------------------------ the CSV writer against pandas
+
+
+def pandas_csv(frame: pd.DataFrame, neutralised: set[str]) -> bytes:
+    """The reference bytes: pandas ``to_csv`` of the frame with its free text neutralised and
+    its dates as ``YYYY-MM-DD`` text, CRLF line ends (what ``write_csv`` promises)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in neutralised:
+            out[col] = out[col].map(neutralise)
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def awkward_frame() -> pd.DataFrame:
+    """Every kind of column the export writes, with the values that make CSV hard: text that
+    needs quoting (comma, quote, lone CR, LF, CRLF), formula starts, blanks, signed zeros,
+    the shortest-text switch to exponents (1e16, 1e-05), the smallest subnormal, infinities."""
+    text = ["a,b", 'say "hi"', "cr\ronly", "lf\nonly", "both\r\n", "=SUM(A1)", "-bent", "",
+            None, "张 ünï", "plain", "plain"]  # fmt: skip
+    floats = [-0.0, 0.0, 1e16, 9999999999999998.0, 1e-05, 0.0001, 5e-324, np.inf, -np.inf,
+              np.nan, 0.1 + 0.2, 1.7976931348623157e308]  # fmt: skip
+    n = len(text)
+    return pd.DataFrame(
+        {
+            "id": pd.array(text, dtype="str"),
+            "remarks": pd.Series(text, dtype=object),
+            "value": floats,
+            "single": np.array([*floats[:-1], 3.4e38], dtype=np.float32),
+            "count": np.arange(n, dtype=np.int64) - 5,
+            "small": np.arange(n, dtype=np.uint8),
+            "flag": np.arange(n) % 3 == 0,
+            "checked": pd.array([True, None, False] * (n // 3), dtype="boolean"),
+            "year": pd.array([2001, None] * (n // 2), dtype="Int64"),
+            "date": pd.to_datetime(["2001-09-01", None] * (n // 2)),
+            "code": pd.array(["snow", None, "firn", "ice"] * (n // 4), dtype="str"),
+            "blank": [np.nan] * n,
+        }
+    )
+
+
+def test_csv_writer_gives_pandas_bytes_without_pandas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export's own writer: byte for byte what pandas writes, on every awkward value,
+    and pandas' writer is not called (to_csv is replaced by a failure while it runs)."""
+    frame = awkward_frame()
+    neutralised = {"id", "remarks"}
+    expected = pandas_csv(frame, neutralised)
+    assert b'"a,b"' in expected and b'"cr\ronly"' in expected and b"'=SUM(A1)" in expected
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("pandas to_csv was called")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", refuse)
+    write_csv(frame, tmp_path / "t.csv", neutralised)
+    monkeypatch.undo()
+    assert (tmp_path / "t.csv").read_bytes() == expected
+    # rows are joined a block at a time: blocks of 5 rows, seams everywhere, nothing lost
+    monkeypatch.setattr(datapackage, "BUFFERS", Buffers(csv_block_rows=5))
+    big = pd.concat([frame] * 3, ignore_index=True)
+    write_csv(big, tmp_path / "big.csv", neutralised)
+    assert (tmp_path / "big.csv").read_bytes() == pandas_csv(big, neutralised)
+
+
+def test_csv_writer_leaves_other_tables_to_pandas(tmp_path: Path) -> None:
+    """A column of mixed values (1, 1.0 and True are equal but written differently), one
+    column (a blank row is written ``""``), an empty table: pandas' bytes."""
+    mixed = pd.DataFrame({"a": [1, 1.0, True, "x", None, 2.5], "b": list("uvwxyz")})
+    one = pd.DataFrame({"a": ["x", "", None]})
+    empty = pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype="str")})
+    for i, frame in enumerate((mixed, one, empty)):
+        write_csv(frame, tmp_path / f"{i}.csv", set())
+        assert (tmp_path / f"{i}.csv").read_bytes() == pandas_csv(frame, set()), i
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    numbers=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=40),
+    texts=st.lists(
+        st.one_of(st.none(), st.text(alphabet=",\"\r\n=+-@\t'ab 张")), min_size=1, max_size=40
+    ),
+)
+def test_csv_writer_property(numbers: list[float], texts: list[str | None]) -> None:
+    """Any floats (every bit pattern hypothesis tries) and any text of the awkward characters:
+    the bytes of pandas."""
+    import tempfile
+
+    n = max(len(numbers), len(texts))
+    frame = pd.DataFrame(
+        {
+            "x": (numbers * n)[:n],
+            "t": pd.array((texts * n)[:n], dtype="str"),
+            "o": pd.Series((texts * n)[:n], dtype=object),
+        }
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.csv"
+        write_csv(frame, path, {"t"})
+        assert path.read_bytes() == pandas_csv(frame, {"t"})

@@ -13,7 +13,7 @@ import pytest
 from mbpack.checks.validate import validate
 from mbpack.errors import UnreadableWorkbook
 from mbpack.issues import Report
-from mbpack.params import FileLimits
+from mbpack.params import Buffers, FileLimits
 from mbpack.workbook import read_workbook, reader
 
 GLACIER = [
@@ -299,3 +299,35 @@ def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_missing_file() -> None:
     with pytest.raises(UnreadableWorkbook, match="no such file"):
         read_workbook("does-not-exist.xlsx")
+
+
+#: A sheet XML with what scan_sheet looks for: row 2 twice (once namespaced, ``x:row``),
+#: an INF number in B2, a formula without a value in A2 of the second row 2, row 10 last.
+SCAN_XML = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1"><v>1</v></c></row>'
+    b'<x:row spans="1:2" r="2"><x:c r="B2"><x:v>INF</x:v></x:c></x:row>'
+    b'<row r="2"><c r="A2"><f>A1*2</f></c></row>'
+    b'<row r="10"><c r="A10" t="inlineStr"><is><t>row r="11"</t></is></c></row>'
+    b"</sheetData></worksheet>"
+)
+
+
+def test_the_sheet_scan_is_the_same_in_blocks_of_any_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The XML is searched a block at a time; for every block size from one byte to the whole
+    part the scan finds what the XML above holds: row 2 twice (the text ``row r="11"`` is a
+    cell's text, not a row), INF at B2, the formula =A1*2 without a value at A2."""
+    path = tmp_path / "scan.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("sheet.xml", SCAN_XML)
+    for size in range(1, len(SCAN_XML) + 2):
+        monkeypatch.setattr(reader, "BUFFERS", Buffers(scan_block_bytes=size))
+        with zipfile.ZipFile(path) as z:
+            scan = reader.scan_sheet(z, "sheet.xml")
+        assert scan.duplicate_rows == [2], size
+        assert scan.non_finite == [(2, 2, "INF")], size
+        assert scan.formulas == [(2, 1, "A1*2")], size
+        assert scan.errors == [] and scan.problem is None, size

@@ -691,9 +691,14 @@ def _chain_all(readings: pd.DataFrame) -> _Chained:
 def _nearest(date: np.ndarray, rows: np.ndarray, when: int, tolerance: int) -> int | None:
     """Of the readings ``rows`` (positions into ``date`` [ns]), the one dated nearest to ``when``
     [ns] if within ``tolerance`` days (whole days apart; the first of ties)."""
+    return _nearest_dated(date[rows], rows, when, tolerance)
+
+
+def _nearest_dated(dates: np.ndarray, rows: np.ndarray, when: int, tolerance: int) -> int | None:
+    """:func:`_nearest` given the readings' dates ``dates`` (``date[rows]``) [ns]."""
     if rows.size == 0:
         return None
-    days = np.abs(date[rows] - when) // DAY_NS
+    days = np.abs(dates - when) // DAY_NS
     best = int(np.argmin(days))
     return int(rows[best]) if days[best] <= tolerance else None
 
@@ -978,12 +983,23 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
     lost_at = int(date[lost_rows].min()) if lost_rows.size else None
     alive = own[ch.event[own] != "lost"]
     usable = alive[~np.isnan(ch.c[alive])]
+    # their dates once per stake; each year takes its slice by binary search (as _between)
+    alive_d, usable_d = date[alive], date[usable]
     for y, (begin, end, winter_end) in zip(years, dates, strict=True):
         if lost_at is not None and lost_at <= begin:
             continue
         # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
-        alive_y = _between(date, alive, begin - margin, end + margin)
-        r0 = _nearest(date, _between(date, usable, begin - margin, end + margin), begin, tol)
+        lo, hi = begin - margin, end + margin
+        i0, i1 = (
+            np.searchsorted(alive_d, lo, side="left"),
+            np.searchsorted(alive_d, hi, side="right"),
+        )
+        alive_y, alive_yd = alive[i0:i1], alive_d[i0:i1]
+        j0, j1 = (
+            np.searchsorted(usable_d, lo, side="left"),
+            np.searchsorted(usable_d, hi, side="right"),
+        )
+        r0 = _nearest_dated(usable_d[j0:j1], usable[j0:j1], begin, tol)
         # d0: new snow on the summer surface at the start reading (snow_depth there is the
         # previous year's firn, below the summer surface this year starts from)
         d0 = _z(ch.new_snow[r0]) if r0 is not None else 0.0
@@ -995,8 +1011,10 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
         count0 = 0.0 if y.stratigraphic else swe0
         rw = None
         if winter_end is not None and r0 is not None:
-            later = alive_y[(date[alive_y] > date[r0]) & (date[alive_y] < end)]
-            rw = _nearest(date, later[~np.isnan(ch.snow_depth[later])], winter_end, tol)
+            pick = (alive_yd > date[r0]) & (alive_yd < end)
+            later, later_d = alive_y[pick], alive_yd[pick]
+            depth_known = ~np.isnan(ch.snow_depth[later])
+            rw = _nearest_dated(later_d[depth_known], later[depth_known], winter_end, tol)
             if rw is None:
                 same = later[(ch.segment[later] == ch.segment[r0]) & ~np.isnan(ch.c[later])]
                 rw = _nearest(date, same, winter_end, tol)
@@ -1025,7 +1043,8 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
                                  sid))  # fmt: skip
             continue
         start = date[r0] if r0 is not None else begin
-        r1 = _nearest(date, alive_y[date[alive_y] > start], end, tol)
+        after = alive_yd > start
+        r1 = _nearest_dated(alive_yd[after], alive_y[after], end, tol)
         if r0 is None or r1 is None:
             there = r1 if r0 is None else r0
             if there is not None:
@@ -1626,7 +1645,7 @@ def winter_sites(points: pd.DataFrame, params: Parameters = DEFAULT) -> pd.DataF
 
     if points.empty:
         return points
-    out = points.copy()
+    out = points.copy(deep=False)  # copy-on-write: the columns changed are copied, not all
     drop: list[Any] = []
     rank = {"stake": 0, "pit": 1, "probe": 2}
     winter = out[(out["balance_code"] == "winter") & out["x"].notna() & out["y"].notna()]
@@ -1667,7 +1686,7 @@ def winter_sites(points: pd.DataFrame, params: Parameters = DEFAULT) -> pd.DataF
             old = out.at[anchor, "remarks"]
             out.at[anchor, "remarks"] = f"{old}; {note}" if isinstance(old, str) and old else note
             drop += joined
-    return out.drop(index=drop).reset_index(drop=True)
+    return (out.drop(index=drop) if drop else out).reset_index(drop=True)
 
 
 def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataFrame, list[Issue]]:
@@ -1701,9 +1720,13 @@ def point_balances(wb: Workbook, params: Parameters = DEFAULT) -> tuple[pd.DataF
     issues = issues + pit_issues + probe_issues
     index = _index_balances(wb, params, readings)
     frames = [f for f in (stakes, index, pits, probes) if not f.empty]
+    del stakes, index, pits, probes  # a million index balances: one copy at a time
     if not frames:
         return _frame([]), issues
-    out = winter_sites(pd.concat(frames, ignore_index=True), params)
+    joined = pd.concat(frames, ignore_index=True)
+    frames.clear()
+    out = winter_sites(joined, params)
+    del joined
     out = out.sort_values(
         ["year", "balance_code", "point_id", "from_date"], kind="stable"
     ).reset_index(drop=True)

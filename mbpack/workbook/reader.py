@@ -30,7 +30,7 @@ import pandas as pd
 from mbpack import units
 from mbpack.errors import UnreadableWorkbook
 from mbpack.issues import Issue, Report, SheetSummary, cell_ref, column_letter
-from mbpack.params import FILE_LIMITS
+from mbpack.params import BUFFERS, FILE_LIMITS
 from mbpack.workbook import cells, schema
 from mbpack.workbook.model import DTYPES, Workbook
 
@@ -294,45 +294,76 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
 
     The XML is parsed only when it holds one of them (a byte search first), with
     defusedxml: a document type declaration (entities) is refused, never expanded.
+    The byte searches run over the decompressed XML a block at a time
+    (:data:`mbpack.params.BUFFERS`), never the whole part at once: the XML of a million-row sheet
+    is some 300 MB.
     """
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
 
     scan = SheetScan()
     try:
-        data = archive.read(member)
+        info = archive.getinfo(member)
     except KeyError:
         return scan
-    numbers = np.array(_ROW_NUMBER.findall(data), dtype=np.int64)
-    if numbers.size:
+    numbers, hinted = _search_sheet(archive, info)
+    if numbers.size and np.any(np.diff(numbers) <= 0):  # rows written in order: none twice
         values, counts = np.unique(numbers, return_counts=True)
         scan.duplicate_rows = [int(v) for v in values[counts > 1]]
-    if not any(hint in data for hint in _SCAN_HINTS):
+    if not hinted:
         return scan
     main = _NS["m"]
     try:
-        for _, elem in iterparse(_BytesReader(data), events=("end",), forbid_dtd=True):
-            if elem.tag != f"{{{main}}}c":
-                continue
-            where = _position(elem.get("r", ""))
-            value = elem.find(f"{{{main}}}v")
-            text = value.text if value is not None else None
-            formula = elem.find(f"{{{main}}}f")
-            if where is not None:
-                if formula is not None and text in (None, ""):
-                    scan.formulas.append((*where, formula.text or ""))
-                elif elem.get("t") == "e" and text:
-                    scan.errors.append((*where, text))
-                elif (
-                    elem.get("t") in (None, "n")
-                    and text
-                    and text.strip().lstrip("+-").lower() in ("inf", "nan", "infinity")
-                ):
-                    scan.non_finite.append((*where, text))
-            elem.clear()
+        with archive.open(info) as stream:
+            for _, elem in iterparse(stream, events=("end",), forbid_dtd=True):
+                if elem.tag != f"{{{main}}}c":
+                    continue
+                where = _position(elem.get("r", ""))
+                value = elem.find(f"{{{main}}}v")
+                text = value.text if value is not None else None
+                formula = elem.find(f"{{{main}}}f")
+                if where is not None:
+                    if formula is not None and text in (None, ""):
+                        scan.formulas.append((*where, formula.text or ""))
+                    elif elem.get("t") == "e" and text:
+                        scan.errors.append((*where, text))
+                    elif (
+                        elem.get("t") in (None, "n")
+                        and text
+                        and text.strip().lstrip("+-").lower() in ("inf", "nan", "infinity")
+                    ):
+                        scan.non_finite.append((*where, text))
+                elem.clear()
     except (ElementTree.ParseError, DefusedXmlException) as exc:
         scan.problem = f"{type(exc).__name__}: {exc}"
     return scan
+
+
+def _search_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[np.ndarray, bool]:
+    """The ``<row r="...">`` numbers of a sheet's XML, in order, and whether it holds one of
+    :data:`_SCAN_HINTS`, read a block at a time.
+
+    Exact at the seams: a row match holds no ``>``, so the regex runs up to the block's last
+    ``>`` and the rest waits for the next block; each block's hint search includes the last
+    bytes of the one before, enough for the longest hint.
+    """
+    keep = max(len(h) for h in _SCAN_HINTS) - 1
+    found: list[np.ndarray] = []
+    hinted = False
+    tail = b""  # bytes after the last ">" seen: not yet searched for row numbers
+    overlap = b""  # the last `keep` bytes: not yet searched for a hint that ends later
+    with archive.open(info) as stream:
+        while block := stream.read(BUFFERS.scan_block_bytes):
+            if not hinted:
+                window = overlap + block
+                hinted = any(hint in window for hint in _SCAN_HINTS)
+                overlap = window[-keep:]
+            text = tail + block
+            cut = text.rfind(b">") + 1
+            found.append(np.array(_ROW_NUMBER.findall(text, 0, cut), dtype=np.int64))
+            tail = text[cut:]
+    found.append(np.array(_ROW_NUMBER.findall(tail), dtype=np.int64))
+    return np.concatenate(found), hinted
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
@@ -651,6 +682,7 @@ def _read(source: Path, path: Path, report: Report) -> Workbook:
                 with _panic_quiet():
                     rows = sheet_data.to_python(skip_empty_area=False)
                 merged = sheet_data.merged_cell_ranges or []
+                del sheet_data  # calamine's own copy of the cells (300 MB for a million rows)
             except BaseException as exc:  # calamine refuses the whole sheet for one bad cell
                 if not calamine_failed(exc):
                     raise
@@ -802,7 +834,15 @@ def _convert(
         return cells.to_boolean(values)
     text, notes = cells.to_text(values)
     enum = fdesc.get("constraints", {}).get("enum")
-    return (fold_enum(text, enum) if enum else text), notes
+    return _one_object_per_text(fold_enum(text, enum) if enum else text), notes
+
+
+def _one_object_per_text(text: list[str | None]) -> list[str | None]:
+    """The same texts, equal ones as one object: the reader gives every cell its own string,
+    and a million readings of 2 000 stake ids would keep a million strings alive (and the
+    memory of the cells read around them) where 2 000 do."""
+    first: dict[str | None, str | None] = {}
+    return list(map(first.setdefault, text, text))
 
 
 def _fraction_as_percent(
