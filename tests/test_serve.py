@@ -31,9 +31,17 @@ FOG = Path(__file__).parent / "data" / "wgms-oggm" / "mbdata_WGMS-01512.csv"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with live() as base:
-        yield base
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server, its temporary folders in a folder of this module's own: the upload-folder
+    counts below then see this server's folders only, not those of another test run on the
+    same machine."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("serve-tmp"))
+    try:
+        with live() as base:
+            yield base
+    finally:
+        tempfile.tempdir = saved
 
 
 def post(
