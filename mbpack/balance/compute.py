@@ -414,9 +414,9 @@ def _year_context(wb: Workbook, year: int, points: pd.DataFrame, glacier: dict[s
                           f"{year}: the hypsometry ({sheet_area:.4g} km²) and the surface grid "
                           f"({grid.area:.4g} km²) differ by more than {params.grid_area_tolerance:.0%}"))  # fmt: skip
     if len(hyps_rows):
-        hyps: Hypsometry | None = Hypsometry.from_frame(hyps_rows)
-        if grid is not None:  # the band balances at the mean elevation of each band's cells
-            hyps = Hypsometry.from_frame(hyps_rows).with_centres(grid.elevation)
+        sheet = Hypsometry.from_frame(hyps_rows)
+        # the band balances at the mean elevation of each band's cells where a grid gives it
+        hyps: Hypsometry | None = sheet if grid is None else sheet.with_centres(grid.elevation)
     elif grid is not None:
         hyps = Hypsometry.from_grid(grid.elevation, grid.cell_area, params.band_width)
     else:
@@ -623,9 +623,8 @@ def _field_ela(grid: Grid, balance: np.ndarray, width: float) -> tuple[float, st
     which = np.clip(np.digitize(grid.elevation, hyps.edges) - 1, 0, hyps.area.size - 1)
     counts = np.bincount(which, minlength=hyps.area.size)
     sums = np.bincount(which, weights=balance, minlength=hyps.area.size)
-    zsum = np.bincount(which, weights=grid.elevation, minlength=hyps.area.size)
     ok = counts > 0
-    z, b = zsum[ok] / counts[ok], sums[ok] / counts[ok]
+    z, b = hyps.elevation[ok], sums[ok] / counts[ok]  # z: the mean elevation of each band's cells
     if z.size < 2:
         return float(z[0]), None
     return ela(lambda e: np.interp(e, z, b), float(z[0]), float(z[-1]))
