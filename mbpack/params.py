@@ -115,6 +115,12 @@ class Parameters:
         Spacing of the balance isolines of the contour-line method
         [kg m-2]. 250: project default, a quarter of 1 m w.e., which
         gives 5-15 isolines over the balance range of a small glacier.
+    contour_isolines
+        Fewest intervals between isolines over a field's range [1]: where
+        ``contour_interval`` gives fewer (a winter field of a few hundred
+        kg m-2), the interval is the largest step of 1, 2, 2.5 or 5 × 10^k
+        that gives as many. 8: within 2.5 kg m-2 of the field's mean on the
+        example generator's true winter fields (60 glacier-years; 59 at 250).
     contour_integration
         ``"isolines"``: the glacier-wide balance is Σ A_k (b_k + b_k+1)/2
         over the areas A_k between successive isolines traced on the field
@@ -204,6 +210,7 @@ class Parameters:
     fixed_date_correction: bool = False
     min_points: int = 2
     contour_interval: float = 250.0
+    contour_isolines: int = 8
     contour_integration: str = "isolines"
     contour_field: str = "rbf"
     rbf_elevation_scale: float = 300.0
@@ -241,6 +248,10 @@ class Parameters:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} is invalid; it must be > 0")
+        if self.contour_isolines < 1:
+            raise ValueError(
+                f"contour_isolines={self.contour_isolines!r} is invalid; it must be >= 1"
+            )
         if self.min_points < 2:
             raise ValueError(f"min_points={self.min_points!r} is invalid; a b(z) fit needs >= 2")
 

@@ -91,9 +91,12 @@ def test_point_uncertainty_by_hand() -> None:
 def test_glacier_wide_components_in_compute() -> None:
     """Point (random and systematic), leave-one-out, method-spread and reference-area parts.
 
-    The spatial part is the quadratic mean of the jackknife and the method spread
-    (``sqrt((J² + S²) / 2)``, two estimates of one error). The leave-one-out part of the band method is recomputed here by hand: the band method
-    run once without each stake, through the same profile and hypsometry.
+    The spatial part is the quadratic mean of the jackknife and the method spread, two
+    estimates of one error, each made an estimate of it alone: ``sqrt((max(J² - R², 0) + S² /
+    2) / 2)`` with ``R`` the random point part (the jackknife resamples the points' random
+    errors too) and ``S / √2`` one method's share of the spread of two. The leave-one-out part of
+    the band method is recomputed here by hand: the band method run once without each stake,
+    through the same profile and hypsometry.
     """
     from mbpack.balance.glacierwide import Hypsometry, band_method
     from mbpack.balance.profile import fit_profile
@@ -123,14 +126,13 @@ def test_glacier_wide_components_in_compute() -> None:
             # one hypsometry survey (2000): the area is taken to shrink 0.5 % a year after it
             share = 0.005 * (year - 2000)
             assert row["reference_area_unc"] == pytest.approx(abs(row["annual_balance"]) * share)
-            spatial = math.sqrt((row["spatial_unc"] ** 2 + spread**2) / 2)
+            spatial = math.sqrt((max(row["spatial_unc"] ** 2 - random**2, 0.0) + spread**2 / 2) / 2)
             assert row["annual_balance_unc"] == pytest.approx(
                 math.sqrt(random**2 + systematic**2 + spatial**2 + row["reference_area_unc"] ** 2)
             ), method
     for method, rows in gb.groupby("method"):
-        random_part = np.sqrt(
-            rows["point_unc"] ** 2 + (rows["spatial_unc"] ** 2 + rows["method_unc"] ** 2) / 2
-        )
+        jack = np.maximum(rows["spatial_unc"] ** 2 - rows["point_unc"] ** 2, 0.0)
+        random_part = np.sqrt(rows["point_unc"] ** 2 + (jack + rows["method_unc"] ** 2 / 2) / 2)
         systematic_part = rows["point_unc_systematic"] + rows["reference_area_unc"]
         expected = float(np.sqrt(np.sum(random_part**2)) + np.sum(systematic_part))
         assert rows["cumulative_balance_unc"].iloc[-1] == pytest.approx(expected), method

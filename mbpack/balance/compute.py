@@ -331,7 +331,7 @@ def compute(
                     abs(row.get(comp, math.nan)) * abs(ctx.area_year - r["area"]) / r["area"]
                 )
                 row[f"{comp}_unc"] = unc.combined(
-                    random, systematic, unc.pooled_spatial(spatial, spread[comp]), area_part
+                    random, systematic, unc.pooled_spatial(spatial, spread[comp], random), area_part
                 )
                 if comp == "annual_balance":
                     row["point_unc"], row["point_unc_systematic"] = random, systematic
@@ -569,7 +569,8 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             isolines.append(table.assign(year=year, balance_code=code))
         if "winter" in cells:
             summer = cells["annual"] - cells["winter"]
-            isolines.append(gw.isoline_areas(grid, summer, params.contour_interval)
+            interval = gw.isoline_interval(summer, params.contour_interval, params.contour_isolines)
+            isolines.append(gw.isoline_areas(grid, summer, interval)
                             .assign(year=year, balance_code="summer"))  # fmt: skip
         # ELA and AAR from this method's own field: the zero of the field's band means, and
         # the cells with b >= 0
@@ -650,8 +651,10 @@ def _glacier_table(
         for _, group in out.groupby("method"):
             out.loc[group.index, "cumulative_balance"] = group["annual_balance"].cumsum().to_numpy()
             spatial = [
-                unc.pooled_spatial(a, b)
-                for a, b in zip(group["spatial_unc"], group["method_unc"], strict=True)
+                unc.pooled_spatial(j, s, r)
+                for j, s, r in zip(
+                    group["spatial_unc"], group["method_unc"], group["point_unc"], strict=True
+                )
             ]
             random = np.sqrt(
                 group["point_unc"].fillna(0) ** 2 + np.nan_to_num(spatial) ** 2

@@ -4,17 +4,19 @@ Both are area-weighted means, ``B = Σ b̄_i A_i / Σ A_i`` [kg m-2]:
 
 * **altitude-band** ("contour zoning", profile) method
   (:func:`band_method`): the band balance ``b̄_i`` is the b(z) profile of
-  the points (:mod:`mbpack.balance.profile`) at the band's mid elevation — the
-  linear fit, or the band means of the points interpolated between bands
-  and extrapolated above and below the network with the fit's gradient —
-  and ``A_i`` the band area of the hypsometry;
+  the points (:mod:`mbpack.balance.profile`) at the mean elevation of the
+  band's grid cells (its mid elevation without a grid) — the linear fit, or
+  the band means of the points interpolated between bands and extrapolated
+  above and below the network with a capped gradient — and ``A_i`` the band
+  area of the hypsometry;
 * **contour-line** (isoline) method (:func:`contour_method`): the point
   balances are interpolated over the glacier's surface grid by a
   thin-plate-spline radial basis function of (x, y, scaled elevation) with a
   linear polynomial (:func:`rbf_field`, scipy's ``RBFInterpolator``) — not
   through the b(z) profile, so the two methods are independent and can
-  disagree — then its isolines every ``contour_interval`` kg m-2 are traced
-  by contourpy (:func:`isoline_areas`), and the areas between successive
+  disagree — then its isolines every ``contour_interval`` kg m-2 (finer
+  for a field of a narrow range, :func:`isoline_interval`) are traced by
+  contourpy (:func:`isoline_areas`), and the areas between successive
   isolines times the balance there are summed (:func:`integrate_isolines`).
 
 The RBF was chosen over kriging with external drift because it needs no
@@ -37,6 +39,7 @@ series. The Cryosphere 7, 1227-1245. doi:10.5194/tc-7-1227-2013
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,6 +226,52 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
     return np.clip(values, lowest, highest)
 
 
+def isoline_interval(values: np.ndarray, interval: float, fewest: int) -> float:
+    """Spacing of the isolines [kg m-2] for a balance field.
+
+    Parameters
+    ----------
+    values
+        Balance of every grid cell [kg m-2].
+    interval
+        The spacing wanted [kg m-2] (``params.contour_interval``).
+    fewest
+        Fewest intervals the field's range must hold [1]
+        (``params.contour_isolines``).
+
+    Returns
+    -------
+    float
+        ``interval`` when the field's range holds ``fewest`` of it, else the
+        largest step of 1, 2, 2.5 or 5 × 10^k that it holds ``fewest``
+        times, but not below 1 kg m-2.
+
+    Notes
+    -----
+    The isoline integration takes each area's balance as the mean of its two
+    isolines, which is exact only where the balance is spread evenly between
+    them; a winter field of a few hundred kg m-2 cut every 250 kg m-2 has
+    two or three areas and errs by tens of kg m-2 (on the example
+    generator's true winter fields of seeds 1-5, 60 glacier-years: +9 on
+    average, up to 59 in a year; cut by this rule with ``fewest`` 8, every
+    25 or 50, within 2.5).
+
+    Examples
+    --------
+    >>> isoline_interval(np.array([0.0, 380.0]), 250.0, 8)
+    25.0
+    >>> isoline_interval(np.array([-2500.0, 400.0]), 250.0, 8)
+    250.0
+    """
+    span = float(np.ptp(values)) if np.size(values) else 0.0
+    if not span > 0 or span / interval >= fewest:
+        return interval
+    target = span / fewest
+    decade = 10.0 ** math.floor(math.log10(target))
+    step = next(m * decade for m in (5.0, 2.5, 2.0, 1.0) if m * decade <= target)
+    return min(interval, max(step, 1.0))
+
+
 def isoline_areas(grid: Grid, values: np.ndarray, interval: float) -> pd.DataFrame:
     """Areas between successive isolines traced on a balance field.
 
@@ -406,7 +455,7 @@ def contour_method(grid: Grid, profile: Profile, px: np.ndarray, py: np.ndarray,
     pb
         Point balances [kg m-2].
     params
-        ``contour_interval``, ``contour_integration`` and the field options
+        ``contour_interval``, ``contour_isolines``, ``contour_integration`` and the field options
         (``contour_field``, ``rbf_*``, ``idw_*``).
 
     Returns
@@ -418,7 +467,8 @@ def contour_method(grid: Grid, profile: Profile, px: np.ndarray, py: np.ndarray,
     Notes
     -----
     The field is interpolated by :func:`interpolate`, cut at isolines every
-    ``params.contour_interval`` and integrated by :func:`integrate_isolines`.
+    ``params.contour_interval`` (finer for a narrow field,
+    :func:`isoline_interval`) and integrated by :func:`integrate_isolines`.
     Memory is a few arrays of the grid's size.
 
     References
@@ -427,7 +477,8 @@ def contour_method(grid: Grid, profile: Profile, px: np.ndarray, py: np.ndarray,
     NHRI Science Report No. 4, Environment Canada.
     """
     values = interpolate(grid, profile, px, py, pz, pb, params)
-    table = isoline_areas(grid, values, params.contour_interval)
+    interval = isoline_interval(values, params.contour_interval, params.contour_isolines)
+    table = isoline_areas(grid, values, interval)
     if params.contour_integration == "cells":
         return float(values.mean()), table, values
     return integrate_isolines(table, float(values.min()), float(values.max())), table, values
