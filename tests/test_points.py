@@ -401,6 +401,33 @@ def test_firn_recorded_at_the_start_melts_first(
     assert remark in row["remarks"]
 
 
+def test_firn_left_by_earlier_years_melts_before_the_ice() -> None:
+    """Older firn below the firn a start reading records is carried from the stake's own years.
+
+    Drilled through 1.0 m of firn (recorded at the first reading).  2001: 0.5 m of new firn on
+    top (exposure 1.50 -> 1.00, firn at the end): +0.5 x 600 = +300.  2002: the start reading
+    (the 2001 end reading) records only that 0.5 m; the stake then lowers 2.30 m and ends on
+    ice, so it melted the 0.5 m, the 1.0 m of firn below it, and 0.8 m of ice: -(1.5 x 600 +
+    0.8 x 900) = -1620.  Counting the 1.0 m of older firn as ice gave -(0.5 x 600 + 1.8 x 900)
+    = -1920.  2003: on ice from the start, 1.0 m of ice: -900.
+    """
+    wb = workbook([
+        {"date": "2000-09-01", "exposure": 1.50, "snow_depth": 1.0, "surface": "firn"},
+        {"date": "2001-09-01", "exposure": 1.00, "snow_depth": 0.5, "surface": "firn"},
+        {"date": "2002-09-01", "exposure": 3.30, "surface": "ice"},
+        {"date": "2003-09-01", "exposure": 4.30, "surface": "ice"},
+    ])  # fmt: skip
+    years = [YEAR | {"year": y, "begin_date": f"{y - 1}-09-01", "winter_end_date": f"{y}-05-15",
+                     "end_date": f"{y}-09-01"} for y in (2001, 2002, 2003)]  # fmt: skip
+    wb.tables["balance_years"] = Workbook.from_tables({"balance_years": years}).tables[
+        "balance_years"
+    ]
+    points, _ = point_balances(wb)
+    annual = points[points["balance_code"] == "annual"].set_index("year")
+    assert annual["balance"].to_dict() == pytest.approx({2001: 300.0, 2002: -1620.0, 2003: -900.0})
+    assert "1.00 m of firn left by earlier years lost" in annual.loc[2002, "remarks"]
+
+
 def test_snow_at_the_start_reading_floating_date() -> None:
     """d0 = 0.2 m of new snow at the start reading (no pit: new-snow density 300, SWE 60 kg m-2).
 

@@ -756,8 +756,9 @@ def annual_stake_balance(E: float, snow: float, superimposed: float, firn_densit
     start_firn
         Firn known to lie at the top of what is lost, ``f0`` [m]: the
         previous year's firn recorded at the start reading (its
-        ``snow_depth`` on a firn surface, new snow excluded). It melts
-        first, at ``start_firn_density``; only the rest at ``loss_density``.
+        ``snow_depth`` on a firn surface, new snow excluded) and the firn
+        that the stake's earlier years left below it. It melts first, at
+        ``start_firn_density``; only the rest at ``loss_density``.
     start_firn_density
         Its density [kg m-3] (``firn_density`` when None).
 
@@ -985,9 +986,15 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
     usable = alive[~np.isnan(ch.c[alive])]
     # their dates once per stake; each year takes its slice by binary search (as _between)
     alive_d, usable_d = date[alive], date[usable]
+    # firn left below the summer surface by earlier years [m] and its density [kg m-3]: a start
+    # reading records only the year before's firn (or, where the stake was drilled, all of it)
+    older, older_rho, older_eps = 0.0, params.firn_density, params.estimated_density_error
+    previous: int | None = None  # the last year with an annual balance (older is known after it)
     for y, (begin, end, winter_end) in zip(years, dates, strict=True):
         if lost_at is not None and lost_at <= begin:
             continue
+        if previous != y.year - 1:
+            older = 0.0
         # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
         lo, hi = begin - margin, end + margin
         i0, i1 = (
@@ -1091,11 +1098,21 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
                 f0_density = density_for(pits, t0, where, params, params.firn_density, "firn",
                                          winter=False)  # fmt: skip
                 _, f0_rho, f0_eps = _snow_swe(f0, f0_density)
+        recorded = f0
+        if older > 0:  # the older firn below it melts next, before what lies below
+            total = f0 + older
+            f0_rho = (f0_rho * f0 + older_rho * older) / total
+            f0_eps = (f0_eps * f0 + older_eps * older) / total
+            f0 = total
         b_a, lost, kept = annual_stake_balance(
             E, snow, superimposed, firn_rho, params, loss_rho, start_snow=d0, start_swe=swe0,
             new_snow=new, stratigraphic=y.stratigraphic, start_firn=f0, start_firn_density=f0_rho,
         )  # fmt: skip
         firn_lost = min(lost, f0)
+        # what is left of the old firn lies below next year's recorded firn; none on ice
+        older = 0.0 if ch.surface[r1] == "ice" else max(f0 - lost, 0.0)
+        older_rho, older_eps = f0_rho, f0_eps
+        previous = y.year
         days = max(int(date[r1] - date[r0]) // DAY_NS, 1)
         off_days = abs(int(date[r0] - begin) // DAY_NS) + abs(int(date[r1] - end) // DAY_NS)
         density = loss_rho if lost >= kept else firn_rho
@@ -1113,8 +1130,11 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
         )
         density_unc = density * (loss_eps if lost >= kept else eps)
         notes = [remark]
-        if firn_lost > 0 and f0_density is not None:
-            notes.append(f"{firn_lost:.2f} m of the previous year's firn lost: {f0_density.note}")
+        if min(firn_lost, recorded) > 0 and f0_density is not None:
+            notes.append(f"{min(firn_lost, recorded):.2f} m of the previous year's firn lost: "
+                         f"{f0_density.note}")  # fmt: skip
+        if firn_lost > recorded:
+            notes.append(f"{firn_lost - recorded:.2f} m of firn left by earlier years lost")
         if lost > firn_lost:
             notes.append(
                 f"{lost - firn_lost:.2f} m of {material} lost below the summer surface"
