@@ -703,13 +703,14 @@ def _nearest_dated(dates: np.ndarray, rows: np.ndarray, when: int, tolerance: in
     return int(rows[best]) if days[best] <= tolerance else None
 
 
-def _between(date: np.ndarray, rows: np.ndarray, first: int, last: int) -> np.ndarray:
-    """The readings of ``rows`` (sorted by date [ns]) dated ``first`` to ``last`` [ns]: a binary
-    search, so that a balance year looks only at its own readings."""
-    dates = date[rows]
-    return rows[
-        np.searchsorted(dates, first, side="left") : np.searchsorted(dates, last, side="right")
-    ]
+def _between(
+    dates: np.ndarray, rows: np.ndarray, first: int, last: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The readings of ``rows`` dated ``first`` to ``last`` [ns], and their dates, given ``dates``
+    (``date[rows]``, sorted): a binary search, so that a balance year looks only at its own
+    readings."""
+    i, j = np.searchsorted(dates, first, side="left"), np.searchsorted(dates, last, side="right")
+    return rows[i:j], dates[i:j]
 
 
 def annual_stake_balance(E: float, snow: float, superimposed: float, firn_density: float,
@@ -984,7 +985,7 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
     lost_at = int(date[lost_rows].min()) if lost_rows.size else None
     alive = own[ch.event[own] != "lost"]
     usable = alive[~np.isnan(ch.c[alive])]
-    # their dates once per stake; each year takes its slice by binary search (as _between)
+    # their dates once per stake; each year takes its slice by binary search (_between)
     alive_d, usable_d = date[alive], date[usable]
     # firn left below the summer surface by earlier years [m] and its density [kg m-3]: a start
     # reading records only the year before's firn (or, where the stake was drilled, all of it)
@@ -996,17 +997,9 @@ def _stake_years(wb: Workbook, ch: _Chained, k: int, where: dict[str, float], ye
         if previous != y.year - 1:
             older = 0.0
         # the readings r0 (near the begin), rw (winter) and r1 (near the end) can be
-        lo, hi = begin - margin, end + margin
-        i0, i1 = (
-            np.searchsorted(alive_d, lo, side="left"),
-            np.searchsorted(alive_d, hi, side="right"),
-        )
-        alive_y, alive_yd = alive[i0:i1], alive_d[i0:i1]
-        j0, j1 = (
-            np.searchsorted(usable_d, lo, side="left"),
-            np.searchsorted(usable_d, hi, side="right"),
-        )
-        r0 = _nearest_dated(usable_d[j0:j1], usable[j0:j1], begin, tol)
+        alive_y, alive_yd = _between(alive_d, alive, begin - margin, end + margin)
+        usable_y, usable_yd = _between(usable_d, usable, begin - margin, end + margin)
+        r0 = _nearest_dated(usable_yd, usable_y, begin, tol)
         # d0: new snow on the summer surface at the start reading (snow_depth there is the
         # previous year's firn, below the summer surface this year starts from)
         d0 = _z(ch.new_snow[r0]) if r0 is not None else 0.0
