@@ -834,15 +834,7 @@ def _convert(
         return cells.to_boolean(values)
     text, notes = cells.to_text(values)
     enum = fdesc.get("constraints", {}).get("enum")
-    return _one_object_per_text(fold_enum(text, enum) if enum else text), notes
-
-
-def _one_object_per_text(text: list[str | None]) -> list[str | None]:
-    """The same texts, equal ones as one object: the reader gives every cell its own string,
-    and a million readings of 2 000 stake ids would keep a million strings alive (and the
-    memory of the cells read around them) where 2 000 do."""
-    first: dict[str | None, str | None] = {}
-    return list(map(first.setdefault, text, text))
+    return (fold_enum(text, enum) if enum else text), notes
 
 
 def _fraction_as_percent(
