@@ -102,7 +102,8 @@ NAME_PUNCTUATION = "-.:()/'+&,*=_"
 #: Upper-generation NAME: capitals, digits and :data:`NAME_PUNCTUATION`, single spaces inside
 #: (at most 60 characters: the schema's ``maxLength``).  What mbpack writes; the check leaves
 #: names free (real releases hold mixed case).
-NAME_PATTERN = r"^[A-Z0-9.,'()/&:+*=_-]+(?: [A-Z0-9.,'()/&:+*=_-]+)*$"
+_NAME_CHARS = "A-Z0-9" + re.escape(NAME_PUNCTUATION)
+NAME_PATTERN = rf"^[{_NAME_CHARS}]+(?: [{_NAME_CHARS}]+)*$"
 #: Free text as mbpack writes it (:func:`clean_text`): no leading, trailing or double spaces.
 #: Not a rule of the tables: real releases hold such spaces, and free text is free.
 TEXT_PATTERN = r"^(\S+( \S+)*)?$"
