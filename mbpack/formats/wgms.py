@@ -166,16 +166,16 @@ GTNG_LONG_CODES = (
     "15_south_asia_east", "16_low_latitudes", "17_southern_andes", "18_new_zealand",
     "19_subantarctic_antarctic_islands", "20_antarctic_mainland",
 )  # fmt: skip
-#: The 2025+ ``gtng_region`` of each classic GLACIER_REGION_CODE (ANT: see
-#: :func:`gtng_long_code`, which reads the subregion).
-GTNG_REGIONS: dict[str, str] = {
-    "ALA": "01_alaska", "WNA": "02_western_canada_usa", "ACN": "03_arctic_canada_north",
-    "ACS": "04_arctic_canada_south", "GRL": "05_greenland_periphery", "ISL": "06_iceland",
-    "SJM": "07_svalbard_jan_mayen", "SCA": "08_scandinavia", "RUA": "09_russian_arctic", "ASN": "10_north_asia",
-    "CEU": "11_central_europe", "CAU": "12_caucasus_middle_east", "ASC": "13_central_asia",
-    "ASW": "14_south_asia_west", "ASE": "15_south_asia_east", "TRP": "16_low_latitudes",
-    "SAN": "17_southern_andes", "NZL": "18_new_zealand", "ANT": "19_subantarctic_antarctic_islands",
-}  # fmt: skip
+#: The 2025+ ``gtng_region`` of each classic GLACIER_REGION_CODE, in the order of the regions'
+#: numbers (ANT: see :func:`gtng_long_code`, which reads the subregion).
+GTNG_REGIONS: dict[str, str] = dict(
+    zip(
+        ("ALA", "WNA", "ACN", "ACS", "GRL", "ISL", "SJM", "SCA", "RUA", "ASN", "CEU", "CAU", "ASC",
+         "ASW", "ASE", "TRP", "SAN", "NZL", "ANT"),
+        GTNG_LONG_CODES[:19],
+        strict=True,
+    )
+)  # fmt: skip
 
 
 def gtng_long_code(region: str | None, subregion: str | None = None) -> str | None:
