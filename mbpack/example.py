@@ -1310,6 +1310,13 @@ def true_stake_balances(seed: int = SEED, model: Model = MODEL) -> pd.DataFrame:
     return stakes.reset_index(drop=True)
 
 
+def _staying(first: Cells, last: Cells) -> np.ndarray:
+    """Which cells of the survey ``first`` are still glacier in the survey ``last`` (the cells
+    a stake may stand on)."""
+    kept = set(zip(last.x.tolist(), last.y.tolist(), strict=True))
+    return np.array([xy in kept for xy in zip(first.x.tolist(), first.y.tolist(), strict=True)])
+
+
 def _stake_cells(
     rng: np.random.Generator, first: Cells, stays: np.ndarray, model: Model
 ) -> list[int]:
@@ -1385,8 +1392,7 @@ def _generate(seed: int, model: Model) -> tuple[dict[str, Any], _Truth]:
 
     # stakes: on a cell that stays on the glacier to the end
     srng = streams["stakes"]
-    last = index[SURVEYS[-1]]
-    stays = np.array([(float(x), float(y)) in last for x, y in zip(first.x, first.y, strict=True)])
+    stays = _staying(first, cells[SURVEYS[-1]])
     stakes = [
         {
             "stake_id": f"{i + 1:02d}",

@@ -301,8 +301,7 @@ def _siting_bias(model: example.Model, networks: int) -> float:
     centre = example._centre()
     cells = example._surveys(centre, model)
     first, last = cells[example.SURVEYS[0]], cells[example.SURVEYS[-1]]
-    kept = set(zip(last.x.tolist(), last.y.tolist(), strict=True))
-    stays = np.array([xy in kept for xy in zip(first.x.tolist(), first.y.tolist(), strict=True)])
+    stays = example._staying(first, last)
     surveys = []
     for c in cells.values():
         departures = sum(
