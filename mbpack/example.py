@@ -448,8 +448,9 @@ STAKE_LINES = ((0.88, 2), (0.80, 3), (0.72, 3), (0.64, 3), (0.54, 2), (0.45, 2),
 #: The share of the half-width the stakes of a line may reach [1] (``"lines"`` layout): 1, the
 #: whole width, so that a line is a stratified sample of it.  With 0.95 (5 % of each half kept
 #: free at the margins, where the walls shade the ice and the avalanches end) the network's
-#: expected siting bias in B_a was -4.6 kg m-2 (drift -2.4, shading -2.2; band method through
-#: the departures at the stakes' cells, 1000 networks); with 1, -0.9.
+#: expected siting bias in B_a was -5.3 kg m-2, with 1 it is -0.5 (the band method through the
+#: drift, avalanche and shading departures at the stakes' cells, 1000 networks:
+#: ``tests/test_calibration.py::test_network_samples_the_departures_evenly``).
 STAKE_REACH = 1.0
 #: The former fixed sites (s, side), side the fraction of the half-width right (+) or left (-)
 #: of the centre line: the lines' stakes kept 0.3-0.6 of the half-width from the centre, away
