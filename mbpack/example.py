@@ -319,7 +319,8 @@ class Model:
         :data:`STAKE_SITES` jittered by the seed, lines that keep away from
         the walls, where drift, avalanche snow and shading make the balance
         higher than the band's mean (the siting bias of a real network:
-        about -30 kg m-2 in B_a over 50 realisations).
+        -24 kg m-2 in B_a through the departures alone over 1000 networks,
+        against -0.5 for ``"lines"``).
     stake_sd
         Local part of b_a fixed per stake (below the 25 m cell) [kg m-2].
     point_sd, point_winter_sd
