@@ -130,17 +130,21 @@ class Parameters:
         to the second as the interval shrinks.
     contour_field
         How the contour-line method interpolates the points over the grid:
-        ``"rbf"`` (default): a thin-plate-spline radial basis function of
-        (x, y, elevation) with a linear polynomial (scipy's
-        RBFInterpolator), independent of the band method's b(z);
+        ``"rbf"`` (default): a drift linear in x, y and elevation, its
+        elevation gradient broken at the points' equilibrium line, plus a
+        thin-plate-spline radial basis function of the residuals over
+        (x, y, elevation) (scipy's RBFInterpolator), independent of the
+        band method's b(z);
         ``"profile-idw"``: the b(z) profile plus inverse-distance-weighted
         residuals (shares its main term with the band method).
     rbf_elevation_scale
         1 m of elevation counts as this many metres of horizontal distance
-        in the RBF [1]. 300: measured on the bundled example against its
-        generator's true field (largest yearly B_a error 205 kg m-2 at 10,
-        100 at 100, 95 at 300 and 1000): balance changes far more with
-        height than across a glacier.
+        in the RBF of the drift's residuals [1]. 3: the drift carries the
+        balance's change with height, so the residuals are interpolated
+        mostly across the glacier; measured end to end over 120 seeds of
+        the example generator, the contour method's mean |error| of B_a is
+        26.6 kg m-2 at 1, 26.5 at 3, 28.3 at 10 (and 38.1 at 300 without
+        the drift, the former default).
     rbf_smoothing
         Smoothing of the RBF [kg2 m-4 in scipy's sense; 0 = the field passes
         through the points]. 0: project default.
@@ -213,7 +217,7 @@ class Parameters:
     contour_isolines: int = 8
     contour_integration: str = "isolines"
     contour_field: str = "rbf"
-    rbf_elevation_scale: float = 300.0
+    rbf_elevation_scale: float = 3.0
     rbf_smoothing: float = 0.0
     loo_cells: int = 1000
     idw_neighbours: int = 8

@@ -338,9 +338,11 @@ def test_ela_and_aar_of_each_method_from_its_own_field() -> None:
 
 
 def test_rbf_field_reproduces_a_linear_field_of_x_y_and_elevation() -> None:
-    """b = -20000 + 5 z + 0.3 x on an undulating surface (z not affine in x, y): the thin-plate
-    RBF's linear polynomial in (x, y, s z) holds it exactly inside the points' elevations; above
-    them the field is bounded by the stated rule (never above the highest point value)."""
+    """b = -20000 + 5 z + 0.3 x on an undulating surface (z not affine in x, y): the drift, linear
+    in x, y and z (its break at the points' equilibrium line gets a coefficient of 0), holds it
+    exactly, so the residuals are 0 inside the points' elevations; above them the field is
+    bounded by the stated rule: never above the highest point value plus the drift's gradient
+    above the equilibrium line (here the field's own 5 kg m-2 m-1) times the height above."""
     from mbpack.balance.glacierwide import rbf_field
 
     grid = planar_grid()
@@ -355,10 +357,71 @@ def test_rbf_field_reproduces_a_linear_field_of_x_y_and_elevation() -> None:
     truth = -20000.0 + 5.0 * z + 0.3 * x
     inside = (z >= pz.min()) & (z <= pz.max())
     assert inside.mean() > 0.5
-    # to 0.05 kg m-2: the solve at 300 x elevation (coordinates of 10^6 m) is less well conditioned
     assert field[inside] == pytest.approx(truth[inside], abs=0.05)
     above = z > pz.max()
-    assert field[above] == pytest.approx(np.minimum(truth[above], pb.max()), abs=0.05)
+    bound = pb.max() + 5.0 * (z[above] - pz.max())
+    assert above.any() and (truth[above] > bound).any()  # the bound is met somewhere
+    assert field[above] == pytest.approx(np.minimum(truth[above], bound), abs=0.05)
+
+
+def test_rbf_field_follows_a_break_of_gradient_at_the_equilibrium_line() -> None:
+    """b = 6 (z - E) below the equilibrium line E and 2 (z - E) above it, the shape of real
+    profiles (steep in the ablation area, flat above): one point stands at E itself, so the
+    points' own equilibrium line is E and the broken drift holds b exactly; a drift with one
+    gradient cuts the corner and errs by tens of kg m-2 near E.  Expected: b at every cell."""
+    from mbpack.balance.glacierwide import BREAK_POINTS, equilibrium_elevation, rbf_field
+
+    grid = planar_grid()
+    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
+    z = 3500.0 + y / 5.0 + 15.0 * np.sin(x / 150.0)
+    g = Grid(x, y, z, 625e-6)
+    rng = np.random.default_rng(5)
+    px, py = rng.uniform(0, 1000, 12), rng.uniform(0, 2500, 12)
+    pz = 3500.0 + py / 5.0 + 15.0 * np.sin(px / 150.0)
+    e = float(np.sort(pz)[4])  # the fifth point from the bottom stands on the equilibrium line
+
+    def profile(h: np.ndarray) -> np.ndarray:
+        return np.where(h < e, 6.0, 2.0) * (h - e)
+
+    assert px.size >= BREAK_POINTS
+    assert equilibrium_elevation(pz, profile(pz)) == pytest.approx(e)
+    field = rbf_field(g, px, py, pz, profile(pz))
+    inside = (z >= pz.min()) & (z <= pz.max())
+    assert field[inside] == pytest.approx(profile(z)[inside], abs=0.05)
+    # with too few points for the break the drift is straight, and the corner is cut
+    few = np.argsort(pz)[:: 12 // (BREAK_POINTS - 1)][: BREAK_POINTS - 1]
+    straight = rbf_field(g, px[few], py[few], pz[few], profile(pz[few]))
+    span = (z >= pz[few].min()) & (z <= pz[few].max())
+    assert np.max(np.abs(straight - profile(z))[span]) > 20.0
+
+
+def test_rbf_field_takes_points_at_one_place_once() -> None:
+    """A stake and a pit at one (x, y) whose elevations differ by 0.1 m (as a workbook records
+    them: 3907.3 and 3907.4 m) and whose balances differ by 50 kg m-2 are one point, at their
+    mean elevation and balance: as two, a thin-plate spline of (x, y, 3 z) had to change by 50
+    kg m-2 over 0.3 m, and swung by thousands across the glacier (an example year, seed 209,
+    2007: from -5760 to +11230 kg m-2).  Expected: the field of the one merged point."""
+    from mbpack.balance.glacierwide import rbf_field
+
+    grid = planar_grid()
+    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
+    z = 3500.0 + y / 5.0 + 15.0 * np.sin(x / 150.0)
+    g = Grid(x, y, z, 625e-6)
+    rng = np.random.default_rng(6)
+    px, py = rng.uniform(0, 1000, 11), rng.uniform(0, 2500, 11)
+    pz = 3500.0 + py / 5.0 + 15.0 * np.sin(px / 150.0)
+    pb = 6.0 * (pz - 3800.0) + rng.normal(0.0, 30.0, px.size)
+    pair_z, pair_b = np.array([pz[0] - 0.05, pz[0] + 0.05]), np.array([pb[0] - 25.0, pb[0] + 25.0])
+    both = rbf_field(
+        g,
+        np.r_[px[0], px],
+        np.r_[py[0], py],
+        np.r_[pair_z[0], pair_z[1], pz[1:]],
+        np.r_[pair_b[0], pair_b[1], pb[1:]],
+    )
+    merged = rbf_field(g, px, py, pz, pb)
+    assert both == pytest.approx(merged, abs=1e-6)
+    assert np.ptp(both) < 1.5 * (6.0 * np.ptp(z) + 200.0)
 
 
 def test_contour_method_is_independent_of_the_band_profile() -> None:
@@ -378,7 +441,7 @@ def test_contour_method_is_independent_of_the_band_profile() -> None:
         -300.0 + 1.5 * (mean_x - 500.0),
         abs=10.0,  # ≈: the stakes' x is not quite uncorrelated with z
     )
-    # (-307: above the highest stake, 3990 m, the field is held at its highest balance)
+    # (-309 measured, with isolines every 10 kg m-2)
     assert rows.loc["contour", "annual_balance"] == pytest.approx(-300.0, abs=10.0)
     assert rows.loc["contour", "method_unc"] > 300.0  # the spread of the two methods shows it
 
