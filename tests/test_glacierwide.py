@@ -337,6 +337,20 @@ def test_ela_and_aar_of_each_method_from_its_own_field() -> None:
     )
 
 
+def _undulating(
+    seed: int, points: int
+) -> tuple[Grid, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The planar grid made undulating (z not affine in x, y), and ``points`` random points on it:
+    the grid, its elevations [m], and the points' x, y [m] and elevations [m]."""
+    grid = planar_grid()
+    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
+    z = 3500.0 + y / 5.0 + 15.0 * np.sin(x / 150.0)
+    rng = np.random.default_rng(seed)
+    px, py = rng.uniform(0, 1000, points), rng.uniform(0, 2500, points)
+    pz = 3500.0 + py / 5.0 + 15.0 * np.sin(px / 150.0)
+    return Grid(x, y, z, 625e-6), z, px, py, pz
+
+
 def test_rbf_field_reproduces_a_linear_field_of_x_y_and_elevation() -> None:
     """b = -20000 + 5 z + 0.3 x on an undulating surface (z not affine in x, y): the drift, linear
     in x, y and z (its break at the points' equilibrium line gets a coefficient of 0), holds it
@@ -345,16 +359,10 @@ def test_rbf_field_reproduces_a_linear_field_of_x_y_and_elevation() -> None:
     above the equilibrium line (here the field's own 5 kg m-2 m-1) times the height above."""
     from mbpack.balance.glacierwide import rbf_field
 
-    grid = planar_grid()
-    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
-    z = 3500.0 + y / 5.0 + 15.0 * np.sin(x / 150.0)
-    g = Grid(x, y, z, 625e-6)
-    rng = np.random.default_rng(4)
-    px, py = rng.uniform(0, 1000, 12), rng.uniform(0, 2500, 12)
-    pz = 3500.0 + py / 5.0 + 15.0 * np.sin(px / 150.0)
+    g, z, px, py, pz = _undulating(4, 12)
     pb = -20000.0 + 5.0 * pz + 0.3 * px
     field = rbf_field(g, px, py, pz, pb)
-    truth = -20000.0 + 5.0 * z + 0.3 * x
+    truth = -20000.0 + 5.0 * z + 0.3 * g.x
     inside = (z >= pz.min()) & (z <= pz.max())
     assert inside.mean() > 0.5
     assert field[inside] == pytest.approx(truth[inside], abs=0.05)
@@ -371,13 +379,7 @@ def test_rbf_field_follows_a_break_of_gradient_at_the_equilibrium_line() -> None
     gradient cuts the corner and errs by tens of kg m-2 near E.  Expected: b at every cell."""
     from mbpack.balance.glacierwide import BREAK_POINTS, equilibrium_elevation, rbf_field
 
-    grid = planar_grid()
-    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
-    z = 3500.0 + y / 5.0 + 15.0 * np.sin(x / 150.0)
-    g = Grid(x, y, z, 625e-6)
-    rng = np.random.default_rng(5)
-    px, py = rng.uniform(0, 1000, 12), rng.uniform(0, 2500, 12)
-    pz = 3500.0 + py / 5.0 + 15.0 * np.sin(px / 150.0)
+    g, z, px, py, pz = _undulating(5, 12)
     e = float(np.sort(pz)[4])  # the fifth point from the bottom stands on the equilibrium line
 
     def profile(h: np.ndarray) -> np.ndarray:
@@ -403,13 +405,8 @@ def test_rbf_field_takes_points_at_one_place_once() -> None:
     2007: from -5760 to +11230 kg m-2).  Expected: the field of the one merged point."""
     from mbpack.balance.glacierwide import rbf_field
 
-    grid = planar_grid()
-    x, y = grid["x"].to_numpy(), grid["y"].to_numpy()
-    z = 3500.0 + y / 5.0 + 15.0 * np.sin(x / 150.0)
-    g = Grid(x, y, z, 625e-6)
+    g, z, px, py, pz = _undulating(6, 11)
     rng = np.random.default_rng(6)
-    px, py = rng.uniform(0, 1000, 11), rng.uniform(0, 2500, 11)
-    pz = 3500.0 + py / 5.0 + 15.0 * np.sin(px / 150.0)
     pb = 6.0 * (pz - 3800.0) + rng.normal(0.0, 30.0, px.size)
     pair_z, pair_b = np.array([pz[0] - 0.05, pz[0] + 0.05]), np.array([pb[0] - 25.0, pb[0] + 25.0])
     both = rbf_field(

@@ -289,11 +289,10 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
     (a break of gradient at the ELA, a wide cirque basin just above it
     with one or two stakes a year) made the contour method's B_a 9.5 kg
     m-2 too low on average over 120 seeds (-1.4 with the break; -2.7 over
-    120 other seeds). The
-    drift uses the points and the surface only — one broken line through
-    every point jointly with x and y, not the band method's band means
-    joined by PCHIP — and the residuals carry the field's spatial part, so
-    the two methods can disagree. Cost: a least-squares fit, one dense
+    120 other seeds). The drift uses the points and the surface only — one
+    broken line through every point jointly with x and y, not the band
+    method's band means joined by PCHIP — and the residuals carry the
+    field's spatial part, so the two methods can disagree. Cost: a least-squares fit, one dense
     solve of N + 4 equations and N kernel evaluations per cell.
 
     References
@@ -306,9 +305,9 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
     """
     from scipy.interpolate import RBFInterpolator
 
-    # points at one place (a stake and a pit, a repeated reading) count once, at their mean
-    # balance and elevation: a stake and a pit 0.1 m apart in height would make the field
-    # change by their difference over 0.1 m
+    # points at one (x, y) (a stake and a pit, a repeated reading) count once, at their mean
+    # balance and elevation: two recorded 0.1 m apart in height would make the spline change
+    # by their difference over that height
     where, inverse = np.unique(np.round(np.column_stack([px, py]), 3), axis=0, return_inverse=True)
     inverse = inverse.ravel()
     count = np.bincount(inverse)
