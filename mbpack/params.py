@@ -143,8 +143,9 @@ class Parameters:
         balance's change with height, so the residuals are interpolated
         mostly across the glacier; measured end to end over 120 seeds of
         the example generator, the contour method's mean |error| of B_a is
-        26.6 kg m-2 at 1, 26.5 at 3, 28.3 at 10 (and 38.1 at 300 without
-        the drift, the former default).
+        27.3 kg m-2 at 3; before the drift's gradients were bounded, 27.6
+        at 1, 27.4 at 3 and 28.6 at 10; 38.1 at 300 without the drift (the
+        former default).
     rbf_smoothing
         Smoothing of the RBF [kg2 m-4 in scipy's sense; 0 = the field passes
         through the points]. 0: project default.

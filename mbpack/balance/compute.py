@@ -569,9 +569,9 @@ def _integrate(method: str, year: int, prof: dict[str, Profile], has: dict[str, 
             isolines.append(table.assign(year=year, balance_code=code))
         if "winter" in cells:
             summer = cells["annual"] - cells["winter"]
-            interval = gw.isoline_interval(summer, params.contour_interval, params.contour_isolines)
-            isolines.append(gw.isoline_areas(grid, summer, interval)
-                            .assign(year=year, balance_code="summer"))  # fmt: skip
+            isolines.append(
+                gw.field_isolines(grid, summer, params).assign(year=year, balance_code="summer")
+            )
         # ELA and AAR from this method's own field: the zero of the field's band means, and
         # the cells with b >= 0
         out["ela"], out["ela_position"] = _field_ela(grid, cells["annual"], params.band_width)

@@ -292,8 +292,9 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
     120 other seeds). The drift uses the points and the surface only — one
     broken line through every point jointly with x and y, not the band
     method's band means joined by PCHIP — and the residuals carry the
-    field's spatial part, so the two methods can disagree. Cost: a least-squares fit, one dense
-    solve of N + 4 equations and N kernel evaluations per cell.
+    field's spatial part, so the two methods can disagree. Cost: a
+    least-squares fit, one dense solve of N + 4 equations and N kernel
+    evaluations per cell.
 
     References
     ----------
@@ -324,8 +325,7 @@ def rbf_field(grid: Grid, px: np.ndarray, py: np.ndarray, pz: np.ndarray, pb: np
     scale = params.rbf_elevation_scale
     points = np.column_stack([px, py, pz * scale])
     cells = np.column_stack([grid.x, grid.y, grid.elevation * scale])
-    design = np.column_stack([np.ones_like(px), px, py, pz])
-    if px.size < 5 or np.linalg.matrix_rank(design - design.mean(axis=0) * [0, 1, 1, 1]) < 4:
+    if px.size < 5 or np.linalg.matrix_rank(elevation_drift(px, py, pz, origin, None)) < 4:
         points, cells = points[:, :2], cells[:, :2]
     degree = 1 if px.size >= points.shape[1] + 1 else 0
     try:
@@ -408,6 +408,14 @@ def isoline_interval(values: np.ndarray, interval: float, fewest: int) -> float:
     decade = 10.0 ** math.floor(math.log10(target))
     step = next(m * decade for m in (5.0, 2.5, 2.0, 1.0) if m * decade <= target)
     return min(interval, max(step, 1.0))
+
+
+def field_isolines(grid: Grid, values: np.ndarray, params: Parameters = DEFAULT) -> pd.DataFrame:
+    """Areas between the isolines of a field (:func:`isoline_areas`), spaced as
+    :func:`isoline_interval` gives for it from ``params.contour_interval`` and
+    ``params.contour_isolines``; for the contour method's fields and the summer field."""
+    interval = isoline_interval(values, params.contour_interval, params.contour_isolines)
+    return isoline_areas(grid, values, interval)
 
 
 def isoline_areas(grid: Grid, values: np.ndarray, interval: float) -> pd.DataFrame:
@@ -615,8 +623,7 @@ def contour_method(grid: Grid, profile: Profile, px: np.ndarray, py: np.ndarray,
     NHRI Science Report No. 4, Environment Canada.
     """
     values = interpolate(grid, profile, px, py, pz, pb, params)
-    interval = isoline_interval(values, params.contour_interval, params.contour_isolines)
-    table = isoline_areas(grid, values, interval)
+    table = field_isolines(grid, values, params)
     if params.contour_integration == "cells":
         return float(values.mean()), table, values
     return integrate_isolines(table, float(values.min()), float(values.max())), table, values
